@@ -1,0 +1,3 @@
+export async function register() {
+  // Server-side start-up work goes here (the scheduler). Node.js runtime only.
+}

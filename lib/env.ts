@@ -1,0 +1,68 @@
+import { z } from "zod";
+
+// Every environment variable the app reads, validated once. Import `env` instead of touching process.env.
+const bool = z
+  .enum(["true", "false", "1", "0", ""])
+  .optional()
+  .transform((v) => v === "true" || v === "1");
+
+const schema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  DATABASE_URL: z.string().url().optional(),
+  /** Where the embedded Postgres keeps its files when DATABASE_URL is unset. */
+  EMBEDDED_PG_DIR: z.string().default(".data/postgres"),
+  EMBEDDED_PG_PORT: z.coerce.number().int().min(1024).max(65535).default(54329),
+  /** Secret for session cookies, CSRF tokens and password MACs. Generated into .data/ when unset. */
+  AUTH_SECRET: z.string().min(32).optional(),
+  /** 32-byte key (base64 or hex) encrypting source passwords and keys at rest. Generated into .data/ when unset. */
+  ENCRYPTION_KEY: z.string().optional(),
+  /** Previous encryption keys (comma-separated) still accepted for decryption during key rotation. */
+  ENCRYPTION_KEYS_OLD: z.string().default(""),
+  APP_URL: z.string().url().default("http://localhost:3000"),
+  ADMIN_EMAIL: z.string().email().optional(),
+  ADMIN_PASSWORD: z.string().min(8).optional(),
+  /** Let sources reach loopback/private addresses (tests, on-premise servers). */
+  ALLOW_PRIVATE_HOSTS: bool,
+  /** Comma-separated ports remote sources may use; empty = the protocol's usual ports plus 1024-65535. */
+  ALLOWED_PORTS: z.string().default(""),
+  UPLOAD_MAX_BYTES: z.coerce.number().int().positive().default(512 * 1024 * 1024),
+  MAX_ROWS: z.coerce.number().int().positive().default(5_000_000),
+  MAX_FIELD_BYTES: z.coerce.number().int().positive().default(1024 * 1024),
+  MAX_COLUMNS: z.coerce.number().int().positive().default(500),
+  SOURCE_CONNECT_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
+  SOURCE_IDLE_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
+  RESEND_API_KEY: z.string().optional(),
+  RESEND_BASE_URL: z.string().url().optional(),
+  MAIL_FROM: z.string().default("Contact Sync <contact-sync@localhost>"),
+  SCHEDULER_ENABLED: z.enum(["true", "false"]).default("true").transform((v) => v === "true"),
+  SCHEDULER_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(15),
+  /** A running run whose heartbeat is older than this is considered dead and marked failed. */
+  RUN_STALE_SECONDS: z.coerce.number().int().min(10).default(120),
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+});
+
+export type Env = z.infer<typeof schema>;
+
+function load(): Env {
+  const parsed = schema.safeParse(process.env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new Error(`Invalid environment:\n${lines.join("\n")}`);
+  }
+  return parsed.data;
+}
+
+/** Read lazily so scripts can set process.env (e.g. the embedded DATABASE_URL) before first use. */
+let cached: Env | undefined;
+export const env: Env = new Proxy({} as Env, {
+  get(_t, key: string) {
+    cached ??= load();
+    return cached[key as keyof Env];
+  },
+});
+
+/** For tests and launchers that change process.env after a first read. */
+export function reloadEnv(): Env {
+  cached = load();
+  return cached;
+}
