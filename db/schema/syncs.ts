@@ -5,7 +5,8 @@ import { users } from "./auth";
 
 const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => "bytea" });
 
-export const sourceKinds = ["upload", "http", "https", "ftp", "ftpes", "ftps", "sftp"] as const;
+export const sourceKinds = ["upload", "file", "http", "https", "ftp", "ftpes", "ftps", "sftp"] as const;
+/** "file" is a local path, for the CLI only; the wizard offers upload and the remote kinds. */
 export type SourceKind = (typeof sourceKinds)[number];
 export const folderModes = ["newest", "every_new"] as const;
 export const syncStates = ["draft", "active", "deleted"] as const;
