@@ -1,0 +1,91 @@
+import { and, asc, eq, sql } from "drizzle-orm";
+import type { Db } from "@/db/client";
+import { builtinFields, contacts, fields, managers, type Field, type FieldType, type Manager } from "@/db/schema";
+import { AppError } from "@/lib/errors";
+
+export type ManagerWithFields = Manager & { fields: Field[] };
+
+/** Create a manager with the built-in fields, then any custom ones. The key field's label/type may be chosen. */
+export async function createManager(
+  db: Db,
+  input: { name: string; keyLabel?: string; keyType?: FieldType; fields?: { label: string; type: FieldType }[] },
+): Promise<ManagerWithFields> {
+  const name = input.name.trim();
+  if (!name) throw new AppError("invalid_name", "A Contact Manager needs a name.");
+  return db.transaction(async (tx) => {
+    const [manager] = await tx.insert(managers).values({ name }).returning();
+    const rows = builtinFields.map((f, i) => ({
+      managerId: manager.id,
+      label: f.role === "key" && input.keyLabel?.trim() ? input.keyLabel.trim() : f.label,
+      type: f.role === "key" && input.keyType ? input.keyType : f.type,
+      role: f.role,
+      position: i,
+    }));
+    (input.fields ?? []).forEach((f, i) => rows.push({ managerId: manager.id, label: f.label.trim(), type: f.type, role: null as never, position: builtinFields.length + i }));
+    const labels = new Set<string>();
+    for (const r of rows) {
+      const k = r.label.toLowerCase();
+      if (!r.label) throw new AppError("invalid_field", "Field labels cannot be empty.");
+      if (labels.has(k)) throw new AppError("duplicate_field", `The field "${r.label}" is listed twice.`);
+      labels.add(k);
+    }
+    const created = await tx.insert(fields).values(rows).returning();
+    return { ...manager, fields: created.sort((a, b) => a.position - b.position) };
+  });
+}
+
+export async function getManager(db: Db, id: string): Promise<ManagerWithFields | null> {
+  if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
+  const [manager] = await db.select().from(managers).where(eq(managers.id, id));
+  if (!manager) return null;
+  const list = await db.select().from(fields).where(eq(fields.managerId, id)).orderBy(asc(fields.position));
+  return { ...manager, fields: list };
+}
+
+export async function listManagers(db: Db): Promise<(Manager & { contactCount: number })[]> {
+  const rows = await db
+    .select({
+      manager: managers,
+      contactCount: sql<number>`(select count(*)::int from ${contacts} c where c.manager_id = ${managers.id} and c.deleted_at is null)`,
+    })
+    .from(managers)
+    .orderBy(asc(managers.name));
+  return rows.map((r) => ({ ...r.manager, contactCount: r.contactCount }));
+}
+
+/** Add a custom field (also used by the mapping step's "Add Field"). */
+export async function addField(db: Db, managerId: string, input: { label: string; type: FieldType }): Promise<Field> {
+  const label = input.label.trim();
+  if (!label) throw new AppError("invalid_field", "A field needs a label.");
+  const [{ max }] = await db.select({ max: sql<number>`coalesce(max(${fields.position}), -1)::int` }).from(fields).where(eq(fields.managerId, managerId));
+  const [created] = await db
+    .insert(fields)
+    .values({ managerId, label, type: input.type, position: max + 1 })
+    .onConflictDoNothing()
+    .returning();
+  if (!created) throw new AppError("duplicate_field", `This Contact Manager already has a field "${label}".`, 409);
+  return created;
+}
+
+export async function renameManager(db: Db, id: string, name: string): Promise<void> {
+  const trimmed = name.trim();
+  if (!trimmed) throw new AppError("invalid_name", "A Contact Manager needs a name.");
+  const res = await db.update(managers).set({ name: trimmed, updatedAt: new Date() }).where(eq(managers.id, id)).returning({ id: managers.id });
+  if (res.length === 0) throw new AppError("not_found", "Contact Manager not found.", 404);
+}
+
+/** Delete a manager with its fields, contacts, syncs and runs. */
+export async function deleteManager(db: Db, id: string): Promise<void> {
+  const res = await db.delete(managers).where(eq(managers.id, id)).returning({ id: managers.id });
+  if (res.length === 0) throw new AppError("not_found", "Contact Manager not found.", 404);
+}
+
+/** The key field's label/type may change only while the manager has no contacts. */
+export async function updateKeyField(db: Db, managerId: string, input: { label: string; type: FieldType }): Promise<void> {
+  const [{ n }] = await db.select({ n: sql<number>`count(*)::int` }).from(contacts).where(eq(contacts.managerId, managerId));
+  if (n > 0) throw new AppError("key_locked", "The unique key field is locked once the Contact Manager has contacts.", 409);
+  await db
+    .update(fields)
+    .set({ label: input.label.trim(), type: input.type })
+    .where(and(eq(fields.managerId, managerId), eq(fields.role, "key")));
+}
