@@ -1,6 +1,10 @@
 import { defineConfig } from "@playwright/test";
 
-const port = Number(process.env.E2E_PORT ?? 3100);
+// A port (and build folder) per run, so several e2e runs can share a machine. Set once in the runner
+// process; its workers inherit the environment.
+process.env.E2E_PORT ??= String(3100 + (process.pid % 800));
+process.env.NEXT_DIST_DIR ??= `.next-e2e-${process.env.E2E_PORT}`;
+const port = Number(process.env.E2E_PORT);
 const baseURL = `http://127.0.0.1:${port}`;
 
 export default defineConfig({
