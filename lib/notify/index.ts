@@ -1,0 +1,51 @@
+import { asc, eq } from "drizzle-orm";
+import { getDb, type Db } from "@/db/client";
+import { managers, notifications, runErrors, syncs, type Run } from "@/db/schema";
+import { logger } from "@/lib/log";
+import { drainOutbox, enqueueNotification } from "./outbox";
+import { buildRunMessage, maxListedErrors, notifiedStatuses } from "./run-message";
+
+export { drainOutbox, enqueueNotification, listNotifications, countNotifications, retryDelayMs, MAX_ATTEMPTS } from "./outbox";
+export type { Notification, DrainResult } from "./outbox";
+export { runPageUrl } from "./run-message";
+
+/** Queue (once per run) the error email for a failed, blocked or completed-with-errors run. */
+export async function enqueueRunNotification(db: Db, run: Run): Promise<boolean> {
+  if (!(notifiedStatuses as readonly string[]).includes(run.status) || run.dryRun) return false;
+  const [row] = await db
+    .select({ sync: syncs, managerName: managers.name })
+    .from(syncs)
+    .innerJoin(managers, eq(managers.id, syncs.managerId))
+    .where(eq(syncs.id, run.syncId));
+  if (!row) return false;
+  const to = row.sync.errorEmail?.trim();
+  if (!to) {
+    logger.debug("run finished with errors; the sync has no error email", { runId: run.id, syncId: run.syncId });
+    return false;
+  }
+  const [already] = await db.select({ id: notifications.id }).from(notifications).where(eq(notifications.runId, run.id)).limit(1);
+  if (already) return false;
+  const errors = await db
+    .select({ line: runErrors.line, column: runErrors.column, message: runErrors.message })
+    .from(runErrors)
+    .where(eq(runErrors.runId, run.id))
+    .orderBy(asc(runErrors.id))
+    .limit(maxListedErrors);
+  const { subject, body } = buildRunMessage({ run, sync: row.sync, managerName: row.managerName, errors });
+  await enqueueNotification(db, { runId: run.id, to, subject, body });
+  return true;
+}
+
+/**
+ * Called by the engine when a run ends. Queues the error email when the run needs one, then tries to
+ * deliver due messages. Never throws: a mail problem must not turn a finished run into a failed one.
+ */
+export async function notifyRunFinished(run: Run): Promise<void> {
+  const db = getDb();
+  try {
+    if (await enqueueRunNotification(db, run)) await drainOutbox(db);
+  } catch (e) {
+    logger.error("could not queue or send the run notification", { runId: run.id, error: e instanceof Error ? e.message : String(e) });
+  }
+}
+

@@ -1,0 +1,102 @@
+import { desc, eq, sql } from "drizzle-orm";
+import type { Db } from "@/db/client";
+import { notifications } from "@/db/schema";
+import { logger } from "@/lib/log";
+import { sendEmail } from "./send";
+
+export type Notification = typeof notifications.$inferSelect;
+
+/** After this many failed attempts a message is given up ("failed"); it stays in the outbox. */
+export const MAX_ATTEMPTS = 6;
+/** A claimed message is not picked up by another drainer for this long (covers a crash mid-send). */
+const CLAIM_LEASE_SECONDS = 120;
+
+/** Wait before attempt n+1 after n failed ones: 30 s, 1 min, 2 min, 4 min, 8 min (capped at 1 h). */
+export function retryDelayMs(failedAttempts: number): number {
+  return Math.min(30_000 * 2 ** Math.max(0, failedAttempts - 1), 3_600_000);
+}
+
+/** Put a message in the outbox (status "pending"); `drainOutbox` delivers it. */
+export async function enqueueNotification(
+  db: Db,
+  msg: { runId?: string | null; to: string; subject: string; body: string },
+): Promise<Notification> {
+  const [row] = await db
+    .insert(notifications)
+    .values({ runId: msg.runId ?? null, to: msg.to, subject: msg.subject, body: msg.body })
+    .returning();
+  return row;
+}
+
+export type DrainResult = { sent: number; logged: number; retrying: number; failed: number };
+
+/**
+ * Deliver due outbox messages. Safe to call from any number of processes at once: each message is claimed
+ * with FOR UPDATE SKIP LOCKED and a lease, and sent with its id as the idempotency key. Called after each
+ * enqueue and by the scheduler heartbeat. `now` lets tests look at a later moment.
+ */
+export async function drainOutbox(db: Db, opts: { limit?: number; now?: Date } = {}): Promise<DrainResult> {
+  const limit = opts.limit ?? 20;
+  const now = opts.now ?? new Date();
+  const result: DrainResult = { sent: 0, logged: 0, retrying: 0, failed: 0 };
+
+  const claimed = await db.execute<{ id: string }>(sql`
+    update ${notifications} set
+      attempts = attempts + 1,
+      next_attempt_at = ${now.toISOString()}::timestamptz + make_interval(secs => ${CLAIM_LEASE_SECONDS})
+    where id in (
+      select id from ${notifications}
+      where status = 'pending' and next_attempt_at <= ${now.toISOString()}::timestamptz
+      order by next_attempt_at
+      limit ${limit}
+      for update skip locked
+    )
+    returning id`);
+
+  for (const { id } of claimed) {
+    const [msg] = await db.select().from(notifications).where(eq(notifications.id, id));
+    if (!msg) continue;
+    const outcome = await sendEmail({ to: msg.to, subject: msg.subject, body: msg.body, idempotencyKey: `notification-${msg.id}` });
+    if (outcome.kind === "sent") {
+      await db.update(notifications).set({ status: "sent", sentAt: new Date(), lastError: null }).where(eq(notifications.id, id));
+      logger.info("notification sent", { notificationId: id, runId: msg.runId, providerId: outcome.providerId });
+      result.sent++;
+    } else if (outcome.kind === "no_provider") {
+      await db.update(notifications).set({ status: "logged", lastError: null }).where(eq(notifications.id, id));
+      logger.info("notification logged (RESEND_API_KEY is not set)", { notificationId: id, runId: msg.runId, to: msg.to, subject: msg.subject, body: msg.body });
+      result.logged++;
+    } else if (outcome.retryable && msg.attempts < MAX_ATTEMPTS) {
+      const next = new Date(now.getTime() + retryDelayMs(msg.attempts));
+      await db.update(notifications).set({ lastError: outcome.message, nextAttemptAt: next }).where(eq(notifications.id, id));
+      logger.warn("notification delivery failed, will retry", { notificationId: id, attempts: msg.attempts, next: next.toISOString(), error: outcome.message });
+      result.retrying++;
+    } else {
+      await db.update(notifications).set({ status: "failed", lastError: outcome.message }).where(eq(notifications.id, id));
+      logger.error("notification delivery failed for good", { notificationId: id, attempts: msg.attempts, error: outcome.message });
+      result.failed++;
+    }
+  }
+  return result;
+}
+
+/** The outbox, newest first, for the admin page. */
+export async function listNotifications(
+  db: Db,
+  opts: { status?: Notification["status"]; limit?: number; offset?: number } = {},
+): Promise<Notification[]> {
+  return db
+    .select()
+    .from(notifications)
+    .where(opts.status ? eq(notifications.status, opts.status) : undefined)
+    .orderBy(desc(notifications.createdAt))
+    .limit(opts.limit ?? 50)
+    .offset(opts.offset ?? 0);
+}
+
+export async function countNotifications(db: Db, status?: Notification["status"]): Promise<number> {
+  const [row] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(notifications)
+    .where(status ? eq(notifications.status, status) : undefined);
+  return row.n;
+}
