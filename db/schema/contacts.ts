@@ -69,7 +69,9 @@ export const contacts = pgTable(
   },
   (t) => [
     uniqueIndex("contacts_manager_key_idx").on(t.managerId, t.keyNorm),
-    index("contacts_manager_live_key_idx").on(t.managerId, t.key).where(sql`${t.deletedAt} is null`),
+    // The contacts page: live contacts in key order, key-prefix search and keyset paging. text_pattern_ops
+    // compares bytes, so LIKE 'prefix%' and range scans use it whatever the database collation is.
+    index("contacts_manager_live_key_idx").on(t.managerId, t.keyNorm.op("text_pattern_ops")).where(sql`${t.deletedAt} is null`),
     index("contacts_deleted_by_run_idx").on(t.deletedByRun).where(sql`${t.deletedByRun} is not null`),
   ],
 );
