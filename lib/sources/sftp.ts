@@ -1,0 +1,145 @@
+import { createHash } from "node:crypto";
+import { PassThrough } from "node:stream";
+import SftpClient from "ssh2-sftp-client";
+import { env } from "@/lib/env";
+import { assertAllowedPort, resolveAllowed } from "@/lib/security/hosts";
+import type { RemoteFile, SourceSpec } from "./types";
+import { SourceError, networkError, redact } from "./errors";
+import { joinPath, type ParsedLocation } from "./location";
+import type { RemoteSession } from "./remote";
+import { guardTransfer, withDeadline } from "./transfer";
+
+/** OpenSSH style: "SHA256:" + unpadded base64 of the SHA-256 of the key blob. */
+export function sshKeyFingerprint(keyBlob: Buffer): string {
+  return "SHA256:" + createHash("sha256").update(keyBlob).digest("base64").replace(/=+$/, "");
+}
+
+export function normalizeHostKeyFingerprint(fp: string): string {
+  const t = fp.trim();
+  return "SHA256:" + t.replace(/^sha256:/i, "").replace(/=+$/, "");
+}
+
+function sftpError(e: unknown, what: string, spec: SourceSpec): SourceError {
+  if (e instanceof SourceError) return e;
+  const err = e as Error & { code?: string | number; level?: string };
+  const msg = redact(String(err?.message ?? e), [spec.password, spec.passphrase]);
+  if (err?.level === "client-authentication" || /authentication methods failed/i.test(msg))
+    return new SourceError("auth_failed", `${what}: the server refused the login. Check the login and the password or private key.`);
+  if (/passphrase|privateKey|private key|Cannot parse/i.test(msg))
+    return new SourceError("auth_failed", `${what}: the private key could not be used (${msg.replace(/^.*?: /, "")}). Check the key and its passphrase.`);
+  if (err?.code === 2 || err?.code === "ENOENT" || /No such file/i.test(msg)) return new SourceError("not_found", `${what}: no such file or folder.`);
+  if (err?.code === 3 || /Permission denied/i.test(msg)) return new SourceError("auth_failed", `${what}: the login has no permission to read it.`);
+  if (/handshake|Timed out/i.test(msg)) return new SourceError("timeout", `${what}: the server did not answer in time.`);
+  return networkError(e, what, [spec.password, spec.passphrase]);
+}
+
+const quiet = { error: () => {}, end: () => {}, close: () => {} };
+
+/**
+ * Connects to the checked address. The host key is checked in ssh2's hostVerifier, i.e. during key exchange,
+ * before any password or key signature is sent: a pinned key that differs fails with host_key_mismatch; with no
+ * pin the key is accepted and reported (seenHostKey) so the engine pins it on the first successful run.
+ */
+export async function connectSftp(spec: SourceSpec, loc: ParsedLocation, signal?: AbortSignal): Promise<RemoteSession> {
+  if (!spec.login) throw new SourceError("auth_failed", "SFTP needs a login.");
+  if (!spec.password && !spec.privateKey) throw new SourceError("auth_failed", "SFTP needs a password or a private key.");
+  assertAllowedPort(loc.kind, loc.port);
+  const [{ address }] = await resolveAllowed(loc.host, spec.allowPrivateHosts);
+  const label = `the SFTP server ${loc.host}`;
+  const pinned = spec.hostKeyFingerprint ? normalizeHostKeyFingerprint(spec.hostKeyFingerprint) : null;
+  let seen: string | undefined;
+  const client = new SftpClient("contact-sync", quiet);
+  const ssh = (client as unknown as { client: import("ssh2").Client }).client;
+  ssh.on("error", () => {}); // errors are reported through the promises below
+
+  try {
+    await withDeadline(
+      client.connect({
+        host: address,
+        port: loc.port,
+        username: spec.login,
+        password: spec.password || undefined,
+        privateKey: spec.privateKey || undefined,
+        passphrase: spec.passphrase || undefined,
+        readyTimeout: env.SOURCE_CONNECT_TIMEOUT_MS,
+        keepaliveInterval: 10_000,
+        keepaliveCountMax: Math.max(1, Math.ceil(env.SOURCE_IDLE_TIMEOUT_MS / 10_000)),
+        hostVerifier: (key: Buffer) => {
+          seen = sshKeyFingerprint(key);
+          return !pinned || pinned === seen;
+        },
+      }),
+      env.SOURCE_CONNECT_TIMEOUT_MS + 1000,
+      `Connecting to ${label}`,
+      () => ssh.end(),
+      signal,
+    );
+  } catch (e) {
+    ssh.end();
+    if (pinned && seen && seen !== pinned)
+      throw new SourceError(
+        "host_key_mismatch",
+        `The SSH host key of ${loc.host} is ${seen}, not the pinned ${pinned}. If the server was reinstalled on purpose, pin the new key; otherwise someone may be intercepting the connection. No password was sent.`,
+        { fingerprint: seen },
+      );
+    throw sftpError(e, `Connecting to ${label}`, spec);
+  }
+
+  const toFile = (dir: string, name: string, size: number, modifyTimeMs: number): RemoteFile => ({
+    name,
+    path: joinPath(dir, name),
+    size,
+    mtime: new Date(modifyTimeMs).toISOString(),
+  });
+
+  return {
+    label,
+    seenHostKey: seen,
+    async list(dir) {
+      try {
+        const entries = await client.list(dir);
+        return entries.filter((e) => e.type === "-").map((e) => toFile(dir, e.name, e.size, e.modifyTime));
+      } catch (e) {
+        throw sftpError(e, `Listing ${dir} on ${label}`, spec);
+      }
+    },
+    async stat(path) {
+      const parts = path.split("/");
+      const name = parts.pop()!;
+      try {
+        const st = await client.stat(path);
+        if (!st.isFile) throw new SourceError("not_found", `${path} on ${label} is not a file.`);
+        return toFile(parts.join("/") || "/", name, st.size, st.modifyTime);
+      } catch (e) {
+        const err = sftpError(e, `Reading ${path} on ${label}`, spec);
+        if (err.code === "not_found" && !(e instanceof SourceError)) throw new SourceError("not_found", `There is no file ${path} on ${label}.`);
+        throw err;
+      }
+    },
+    read(file, sig) {
+      const what = `Downloading ${file.path} from ${label}`;
+      const feed = new PassThrough();
+      const rs = client.createReadStream(file.path, {}) as unknown as NodeJS.ReadableStream & { destroy(e?: Error): void };
+      rs.on("error", (e: Error) => feed.destroy(e));
+      rs.pipe(feed);
+      // A connection that dies mid-transfer must fail the stream, whatever state the SFTP request is in.
+      const lost = () => feed.destroy(new SourceError("connect_failed", `${what}: the connection was lost. Nothing from this partial file is imported.`));
+      ssh.once("close", lost);
+      return guardTransfer(feed, {
+        expectedSize: file.size,
+        idleMs: env.SOURCE_IDLE_TIMEOUT_MS,
+        signal: sig,
+        what,
+        mapError: (e) => sftpError(e, what, spec),
+        onClose: () => {
+          ssh.off("close", lost);
+          rs.destroy();
+          client.end().catch(() => {});
+        },
+      });
+    },
+    async close() {
+      await client.end().catch(() => {});
+    },
+  };
+}
