@@ -16,6 +16,8 @@ const securityHeaders = [
 
 const nextConfig = {
   poweredByHeader: false,
+  // forbidden() from requireUser() renders app/forbidden.tsx with status 403.
+  experimental: { authInterrupts: true },
   // Lets e2e runs build into their own folder (several can run side by side).
   distDir: process.env.NEXT_DIST_DIR || ".next",
   // Type errors are caught by `tsc --noEmit` in `npm test`; the build itself does not re-check them.

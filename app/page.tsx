@@ -1,3 +1,5 @@
-export default function Home() {
-  return <main><h1>Contact Sync</h1></main>;
+import { redirect } from "next/navigation";
+
+export default function Home(): never {
+  redirect("/managers");
 }

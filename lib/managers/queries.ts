@@ -84,8 +84,15 @@ export async function deleteManager(db: Db, id: string): Promise<void> {
 export async function updateKeyField(db: Db, managerId: string, input: { label: string; type: FieldType }): Promise<void> {
   const [{ n }] = await db.select({ n: sql<number>`count(*)::int` }).from(contacts).where(eq(contacts.managerId, managerId));
   if (n > 0) throw new AppError("key_locked", "The unique key field is locked once the Contact Manager has contacts.", 409);
+  const label = input.label.trim();
+  if (!label) throw new AppError("invalid_field", "A field needs a label.");
+  const [clash] = await db
+    .select({ id: fields.id })
+    .from(fields)
+    .where(and(eq(fields.managerId, managerId), sql`lower(${fields.label}) = lower(${label})`, sql`${fields.role} is distinct from 'key'`));
+  if (clash) throw new AppError("duplicate_field", `This Contact Manager already has a field "${label}".`, 409);
   await db
     .update(fields)
-    .set({ label: input.label.trim(), type: input.type })
+    .set({ label, type: input.type })
     .where(and(eq(fields.managerId, managerId), eq(fields.role, "key")));
 }

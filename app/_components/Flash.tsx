@@ -1,0 +1,36 @@
+/**
+ * Messages shown after a post/redirect/get: actions redirect with ?notice=<code>, pages render <Flash>.
+ * Only known codes are shown (nothing from the URL is echoed). Other helpers add their codes here.
+ */
+export const notices: Record<string, string> = {
+  signed_out: "You are signed out.",
+  manager_created: "Contact Manager created.",
+  manager_renamed: "Contact Manager renamed.",
+  manager_deleted: "Contact Manager deleted.",
+  field_added: "Field added.",
+  key_field_updated: "Unique key field updated.",
+  user_created: "User added.",
+  user_updated: "User updated.",
+  password_changed: "Password changed. Your other sessions have been signed out.",
+};
+
+export function Flash({ notice }: { notice?: string | string[] }) {
+  const code = Array.isArray(notice) ? notice[0] : notice;
+  const text = code ? notices[code] : undefined;
+  if (!text) return null;
+  return (
+    <div className="notice" role="status">
+      <p>{text}</p>
+    </div>
+  );
+}
+
+/** A plain error box for pages (not forms). */
+export function ErrorBox({ title, children }: { title?: string; children: React.ReactNode }) {
+  return (
+    <div className="error-box" role="alert">
+      {title && <p><strong>{title}</strong></p>}
+      {children}
+    </div>
+  );
+}

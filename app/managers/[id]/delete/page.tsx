@@ -1,0 +1,40 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { getDb, getSql } from "@/db/client";
+import { requireUser } from "@/lib/auth/guard";
+import { countContacts } from "@/lib/managers/contact-list";
+import { getManager } from "@/lib/managers/queries";
+import { ConfirmDelete } from "../../../_components/ConfirmDelete";
+import { deleteManagerAction } from "../../actions";
+
+export const metadata: Metadata = { title: "Delete Contact Manager — Contact Sync" };
+
+export default async function DeleteManagerPage({ params }: { params: Promise<{ id: string }> }) {
+  await requireUser("editor");
+  const { id } = await params;
+  const manager = await getManager(getDb(), id);
+  if (!manager) notFound();
+  const total = await countContacts(getSql(), manager.id);
+  return (
+    <main className="narrow">
+      <p className="breadcrumb">
+        <Link href="/managers">Contact Managers</Link> › <Link href={`/managers/${manager.id}`}>{manager.name}</Link> ›
+      </p>
+      <h1>Delete “{manager.name}”?</h1>
+      <ConfirmDelete
+        action={deleteManagerAction}
+        hidden={{ id: manager.id }}
+        name={manager.name}
+        what="Contact Manager"
+        cancelHref={`/managers/${manager.id}`}
+        consequences={
+          <p>
+            This deletes the Contact Manager with its {total.toLocaleString("en-US")} contact{total === 1 ? "" : "s"}, its fields, its imports
+            and their run history. It cannot be undone.
+          </p>
+        }
+      />
+    </main>
+  );
+}

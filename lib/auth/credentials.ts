@@ -1,0 +1,59 @@
+import { sql as dsql } from "drizzle-orm";
+import type { Db, Sql } from "@/db/client";
+import { users, type User } from "@/db/schema";
+import { logger } from "@/lib/log";
+import { DUMMY_HASH, verifyPassword } from "./passwords";
+import { checkThrottle, clearFailures, emailKey, ipKey, minutesLeft, recordFailure } from "./throttle";
+
+export type SignInResult =
+  | { ok: true; user: User }
+  | { ok: false; code: "invalid" | "locked" | "disabled"; message: string };
+
+export const signInMessages = {
+  invalid: "Wrong email or password.",
+  disabled: "This account is disabled. Ask an administrator to enable it.",
+  locked: (minutes: number) =>
+    `Too many failed sign-in attempts. Sign-in is locked for ${minutes} minute${minutes === 1 ? "" : "s"}; try again later.`,
+} as const;
+
+/**
+ * The one credentials check, used by the next-auth Credentials provider and the sign-in page's action.
+ * Unknown emails still cost one scrypt verification, so timing does not reveal which accounts exist.
+ */
+export async function authorizeCredentials(
+  db: Db,
+  sql: Sql,
+  input: { email: string; password: string; ip?: string | null },
+): Promise<SignInResult> {
+  const email = input.email.trim();
+  const keys = [emailKey(email), ...(input.ip ? [ipKey(input.ip)] : [])];
+  const locked = await checkThrottle(sql, keys);
+  if (locked) {
+    logger.warn("sign-in refused: throttled", { email: email.toLowerCase(), ip: input.ip ?? undefined });
+    return { ok: false, code: "locked", message: signInMessages.locked(minutesLeft(locked)) };
+  }
+  const [user] = email
+    ? await db.select().from(users).where(dsql`lower(${users.email}) = lower(${email})`).limit(1)
+    : [];
+  const passwordOk = await verifyPassword(input.password, user?.passwordHash ?? DUMMY_HASH);
+  if (!user || !passwordOk) {
+    await recordFailure(sql, keys);
+    logger.info("sign-in failed", { email: email.toLowerCase(), ip: input.ip ?? undefined });
+    return { ok: false, code: "invalid", message: signInMessages.invalid };
+  }
+  await clearFailures(sql, emailKey(email));
+  if (user.disabledAt) {
+    logger.info("sign-in refused: disabled account", { userId: user.id });
+    return { ok: false, code: "disabled", message: signInMessages.disabled };
+  }
+  logger.info("signed in", { userId: user.id, ip: input.ip ?? undefined });
+  return { ok: true, user };
+}
+
+/** The client address: the right-most X-Forwarded-For entry (added by the nearest proxy, or by Next itself). */
+export function clientIp(headers: Headers | Record<string, string | string[] | undefined>): string | null {
+  const raw = headers instanceof Headers ? headers.get("x-forwarded-for") : headers["x-forwarded-for"];
+  const value = Array.isArray(raw) ? raw.join(",") : raw;
+  const last = value?.split(",").map((s) => s.trim()).filter(Boolean).pop();
+  return last ? last.slice(0, 64) : null;
+}

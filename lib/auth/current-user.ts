@@ -1,0 +1,47 @@
+import { eq } from "drizzle-orm";
+import { cookies } from "next/headers";
+import { decode } from "next-auth/jwt";
+import { getDb } from "@/db/client";
+import { users } from "@/db/schema";
+import type { Role } from "./roles";
+import { authSecret, passwordVersion, sessionCookieName } from "./session";
+
+export type SessionUser = { id: string; email: string; name: string; role: Role };
+
+/** What the session cookie says: whose session it is, and the password version it was issued for. */
+export type SessionClaim = { userId: string; pv?: string };
+export type SessionReader = () => Promise<SessionClaim | null>;
+
+async function readSessionCookie(): Promise<SessionClaim | null> {
+  const raw = (await cookies()).get(sessionCookieName())?.value;
+  if (!raw) return null;
+  const token = await decode({ token: raw, secret: authSecret() }).catch(() => null);
+  if (!token?.sub) return null;
+  return { userId: token.sub, pv: typeof token.pv === "string" ? token.pv : undefined };
+}
+
+let reader: SessionReader = readSessionCookie;
+
+/**
+ * Tests call actions and route handlers outside a Next request; they swap how the session is read (only the
+ * claim — the user is still looked up in the real database). Pass null to restore the cookie reader.
+ */
+export function setSessionReaderForTests(next: SessionReader | null): void {
+  if (process.env.NODE_ENV === "production") throw new Error("setSessionReaderForTests is for tests only");
+  reader = next ?? readSessionCookie;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The signed-in user, re-read from the database on every call (a primary-key lookup), so a role change,
+ * a disabled account or a changed password takes effect at once, also for sessions issued earlier.
+ */
+export async function getCurrentUser(): Promise<SessionUser | null> {
+  const claim = await reader();
+  if (!claim || !UUID.test(claim.userId)) return null;
+  const [user] = await getDb().select().from(users).where(eq(users.id, claim.userId)).limit(1);
+  if (!user || user.disabledAt) return null;
+  if (claim.pv !== passwordVersion(user.passwordHash)) return null;
+  return { id: user.id, email: user.email, name: user.name, role: user.role };
+}

@@ -1,0 +1,127 @@
+import { forbidden, redirect, unstable_rethrow } from "next/navigation";
+import { z } from "zod";
+import { AppError, errorResponse, isAppError } from "@/lib/errors";
+import { logger } from "@/lib/log";
+import { getCurrentUser, type SessionUser } from "./current-user";
+import { hasRole, type Role } from "./roles";
+
+export { getCurrentUser, type SessionUser } from "./current-user";
+
+/**
+ * The one access check for the whole app (SPEC §9). Every page calls requireUser(), every server action is
+ * built with authorizedAction(), every route handler with withApiAuth(). Roles: admin ⊃ editor ⊃ viewer.
+ */
+
+/** Pages and layouts: the signed-in user, or a redirect to /signin; the 403 page when the role is too low. */
+export async function requireUser(minRole: Role = "viewer"): Promise<SessionUser> {
+  const user = await getCurrentUser();
+  if (!user) redirect("/signin");
+  if (!hasRole(user.role, minRole)) forbidden();
+  return user;
+}
+
+/** What every server action returns to its form (useActionState). Never contains secrets. */
+export type ActionState = {
+  ok?: boolean;
+  /** Stable outcome code: "unauthenticated", "forbidden", "invalid", or an AppError code. */
+  code?: string;
+  message?: string;
+  errors?: Record<string, string[] | undefined>;
+  /** The submitted values (minus passwords), so a form re-rendered without JavaScript keeps them. */
+  values?: Record<string, string>;
+};
+
+export const initialActionState: ActionState = {};
+
+export const deniedMessages = {
+  unauthenticated: "Your session has ended. Sign in again, then repeat the change.",
+  forbidden: "Your role does not allow this change.",
+} as const;
+
+const SECRET_FIELD = /pass(word)?|secret|token/i;
+
+/** FormData → plain object for zod: repeated names become arrays; Next's $ACTION_ fields are dropped. */
+export function formDataToObject(formData: FormData): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const name of new Set(formData.keys())) {
+    if (name.startsWith("$ACTION")) continue;
+    const values = formData.getAll(name).filter((v): v is string => typeof v === "string");
+    out[name] = values.length === 1 ? values[0] : values;
+  }
+  return out;
+}
+
+function echoValues(formData: FormData): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of formData.entries()) {
+    if (typeof value === "string" && !name.startsWith("$ACTION") && !SECRET_FIELD.test(name)) out[name] = value;
+  }
+  return out;
+}
+
+/**
+ * Server actions: (prevState, formData) → ActionState. Checks the session and role itself (an action is a
+ * public POST endpoint), parses the form with zod, turns AppErrors into messages and anything else into a
+ * logged, generic message. A handler may redirect() on success (post/redirect/get; works without JavaScript).
+ */
+export function authorizedAction<S extends z.ZodType>(
+  minRole: Role,
+  schema: S,
+  handler: (input: z.output<S>, user: SessionUser, formData: FormData) => Promise<ActionState | void>,
+) {
+  return async function action(_prev: ActionState | undefined, formData: FormData): Promise<ActionState> {
+    const user = await getCurrentUser();
+    if (!user) return { code: "unauthenticated", message: deniedMessages.unauthenticated };
+    if (!hasRole(user.role, minRole)) {
+      logger.warn("action refused: role too low", { userId: user.id, role: user.role, needs: minRole });
+      return { code: "forbidden", message: deniedMessages.forbidden };
+    }
+    const parsed = schema.safeParse(formDataToObject(formData));
+    if (!parsed.success) {
+      return {
+        code: "invalid",
+        message: "Please correct the fields marked below.",
+        errors: z.flattenError(parsed.error).fieldErrors as Record<string, string[]>,
+        values: echoValues(formData),
+      };
+    }
+    try {
+      return (await handler(parsed.data, user, formData)) ?? { ok: true };
+    } catch (e) {
+      unstable_rethrow(e); // redirect() and friends are control flow, not failures
+      if (isAppError(e)) return { code: e.code, message: e.message, values: echoValues(formData) };
+      logger.error("action failed", { userId: user.id, error: e instanceof Error ? e.message : String(e) });
+      return { code: "internal", message: "An unexpected error occurred. It has been logged.", values: echoValues(formData) };
+    }
+  };
+}
+
+export type ApiContext<P = Record<string, string | string[]>> = { params: Promise<P> };
+
+/**
+ * Route handlers: 401 {"error":{"code":"unauthenticated"}} without a session, 403 when the role is too low;
+ * AppErrors become their JSON error; each request is logged with its status and duration.
+ */
+export function withApiAuth<P = Record<string, string | string[]>>(
+  minRole: Role,
+  handler: (req: Request, ctx: ApiContext<P> & { user: SessionUser }) => Promise<Response>,
+) {
+  return async function route(req: Request, ctx: ApiContext<P>): Promise<Response> {
+    const started = Date.now();
+    const path = new URL(req.url).pathname;
+    let user: SessionUser | null = null;
+    let res: Response;
+    try {
+      user = await getCurrentUser();
+      if (!user) throw new AppError("unauthenticated", "Sign in first.", 401);
+      if (!hasRole(user.role, minRole)) throw new AppError("forbidden", "Your role does not allow this.", 403);
+      res = await handler(req, { ...ctx, user });
+    } catch (e) {
+      unstable_rethrow(e);
+      if (!isAppError(e)) logger.error("request failed", { method: req.method, path, error: e instanceof Error ? e.message : String(e) });
+      res = errorResponse(isAppError(e) ? e : new AppError("internal", "An unexpected error occurred. It has been logged.", 500));
+    }
+    logger.info("request", { method: req.method, path, status: res.status, ms: Date.now() - started, userId: user?.id });
+    return res;
+  };
+}

@@ -1,0 +1,84 @@
+import { asc, eq, sql } from "drizzle-orm";
+import type { Db } from "@/db/client";
+import { users, type User } from "@/db/schema";
+import { AppError } from "@/lib/errors";
+import { hashPassword, verifyPassword } from "./passwords";
+import type { Role } from "./roles";
+
+export const MIN_PASSWORD_LENGTH = 10;
+
+export type StaffRow = Pick<User, "id" | "email" | "name" | "role" | "disabledAt" | "createdAt">;
+
+export async function listUsers(db: Db): Promise<StaffRow[]> {
+  return db
+    .select({ id: users.id, email: users.email, name: users.name, role: users.role, disabledAt: users.disabledAt, createdAt: users.createdAt })
+    .from(users)
+    .orderBy(asc(sql`lower(${users.email})`));
+}
+
+export async function getUserById(db: Db, id: string): Promise<User | null> {
+  const [user] = await db.select().from(users).where(eq(users.id, id)).limit(1);
+  return user ?? null;
+}
+
+function checkPassword(password: string): void {
+  if (password.length < MIN_PASSWORD_LENGTH) {
+    throw new AppError("weak_password", `A password needs at least ${MIN_PASSWORD_LENGTH} characters.`);
+  }
+}
+
+/** Create a staff account (admin page and CLI `user create`). Emails are unique case-insensitively. */
+export async function createUser(db: Db, input: { email: string; name?: string; role: Role; password: string }): Promise<StaffRow> {
+  const email = input.email.trim();
+  checkPassword(input.password);
+  const [created] = await db
+    .insert(users)
+    .values({ email, name: input.name?.trim() ?? "", role: input.role, passwordHash: await hashPassword(input.password) })
+    .onConflictDoNothing()
+    .returning();
+  if (!created) throw new AppError("email_taken", `A user with the email ${email} already exists.`, 409);
+  return created;
+}
+
+export async function setUserRole(db: Db, id: string, role: Role): Promise<User> {
+  const [updated] = await db.update(users).set({ role }).where(eq(users.id, id)).returning();
+  if (!updated) throw new AppError("not_found", "User not found.", 404);
+  return updated;
+}
+
+export async function setUserDisabled(db: Db, id: string, disabled: boolean): Promise<User> {
+  const [updated] = await db
+    .update(users)
+    .set({ disabledAt: disabled ? sql`coalesce(${users.disabledAt}, now())` : null })
+    .where(eq(users.id, id))
+    .returning();
+  if (!updated) throw new AppError("not_found", "User not found.", 404);
+  return updated;
+}
+
+/** Admins cannot lock everyone out: the last enabled admin cannot be demoted or disabled. */
+export async function countOtherActiveAdmins(db: Db, exceptId: string): Promise<number> {
+  const [{ n }] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(users)
+    .where(sql`${users.role} = 'admin' and ${users.disabledAt} is null and ${users.id} <> ${exceptId}`);
+  return n;
+}
+
+/** Change one's own password: the current one must be right. Ends the user's other sessions. */
+export async function changeOwnPassword(db: Db, id: string, current: string, next: string): Promise<User> {
+  const user = await getUserById(db, id);
+  if (!user) throw new AppError("not_found", "User not found.", 404);
+  if (!(await verifyPassword(current, user.passwordHash))) throw new AppError("wrong_password", "The current password is not right.");
+  checkPassword(next);
+  const [updated] = await db.update(users).set({ passwordHash: await hashPassword(next) }).where(eq(users.id, id)).returning();
+  return updated;
+}
+
+/** An admin sets someone's password (forgotten password). Ends that user's sessions. */
+export async function setUserPassword(db: Db, id: string, password: string): Promise<User> {
+  checkPassword(password);
+  const [updated] = await db.update(users).set({ passwordHash: await hashPassword(password) }).where(eq(users.id, id)).returning();
+  if (!updated) throw new AppError("not_found", "User not found.", 404);
+  return updated;
+}

@@ -1,0 +1,150 @@
+import type { Sql } from "@/db/client";
+import type { Field } from "@/db/schema";
+import { AppError } from "@/lib/errors";
+
+/**
+ * The contacts table of a manager page, fast at a million contacts:
+ * - keyset paging (no OFFSET): each page is one index range scan;
+ * - sort by key uses contacts_manager_live_key_idx (manager_id, key_norm text_pattern_ops, live rows only);
+ * - "key starts with" is a range on that same index (no extra index, so imports pay nothing more);
+ * - "email or name contains" has no index (any index on jsonb values slows every import): it scans in key
+ *   order until a page is full, under a statement timeout, and says so when it gives up;
+ * - sort by last update has no index either (it would make every updated contact a non-HOT update):
+ *   a top-N sort over the manager's live rows, also under the timeout.
+ */
+export const contactSorts = ["key_asc", "key_desc", "updated_desc", "updated_asc"] as const;
+export type ContactSort = (typeof contactSorts)[number];
+export const searchModes = ["key", "text"] as const;
+export type SearchMode = (typeof searchModes)[number];
+
+export type ContactListQuery = {
+  managerId: string;
+  fields: Field[];
+  sort: ContactSort;
+  q?: string;
+  searchIn?: SearchMode;
+  /** Opaque cursors from a previous page. */
+  after?: string;
+  before?: string;
+  pageSize?: number;
+};
+
+export type ContactRow = { id: number; key: string; data: Record<string, string>; hasPassword: boolean; updatedAt: Date };
+
+export type ContactPage = { rows: ContactRow[]; nextCursor: string | null; prevCursor: string | null };
+
+const SEARCH_TIMEOUT_MS = 5000;
+
+type Cursor = { k: string } | { t: string; id: number };
+
+export function encodeCursor(c: Cursor): string {
+  return Buffer.from(JSON.stringify(c)).toString("base64url");
+}
+
+export function decodeCursor(raw: string | undefined, sort: ContactSort): Cursor | null {
+  if (!raw) return null;
+  try {
+    const c = JSON.parse(Buffer.from(raw, "base64url").toString("utf8"));
+    if (sort.startsWith("key") && typeof c?.k === "string") return { k: c.k };
+    if (sort.startsWith("updated") && typeof c?.t === "string" && Number.isSafeInteger(c?.id) && !Number.isNaN(Date.parse(c.t))) return { t: c.t, id: c.id };
+  } catch {
+    // fall through: a bad cursor is a bad link, not a crash
+  }
+  throw new AppError("invalid_cursor", "This page link is no longer valid. Start again from the first page.");
+}
+
+/** Normalise like keys are matched: trimmed, lower-cased. */
+export function normalizeSearch(q: string): string {
+  return q.trim().toLowerCase();
+}
+
+/** The smallest string greater than every string that starts with `prefix` (byte order), or null. */
+export function prefixUpperBound(prefix: string): string | null {
+  const cps = Array.from(prefix);
+  while (cps.length) {
+    const last = cps.pop()!.codePointAt(0)!;
+    if (last < 0x10ffff) {
+      const next = last === 0xd7ff ? 0xe000 : last + 1;
+      return cps.join("") + String.fromCodePoint(next);
+    }
+  }
+  return null;
+}
+
+function likeContains(q: string): string {
+  return `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+export async function listContacts(sql: Sql, query: ContactListQuery): Promise<ContactPage> {
+  const pageSize = Math.min(Math.max(query.pageSize ?? 50, 1), 200);
+  const byKey = query.sort.startsWith("key");
+  const ascending = query.sort === "key_asc" || query.sort === "updated_asc";
+  const after = decodeCursor(query.after, query.sort);
+  const before = after ? null : decodeCursor(query.before, query.sort);
+  // Going back = reading the other way from the cursor, then flipping the rows.
+  const forward = !before;
+  const scanAsc = forward ? ascending : !ascending;
+  const cursor = after ?? before;
+  const q = normalizeSearch(query.q ?? "");
+  const fieldId = (role: string) => query.fields.find((f) => f.role === role)?.id ?? "";
+
+  type Raw = { id: string; key: string; key_norm: string; data: Record<string, string>; has_password: boolean; updated_at: Date; updated_text: string };
+  const run = (tx: Sql) => {
+    const conditions = [tx`manager_id = ${query.managerId}`, tx`deleted_at is null`];
+    if (q && (query.searchIn ?? "key") === "key") {
+      conditions.push(tx`key_norm ~>=~ ${q}`);
+      const upper = prefixUpperBound(q);
+      if (upper) conditions.push(tx`key_norm ~<~ ${upper}`);
+    } else if (q) {
+      const pattern = likeContains(q);
+      conditions.push(tx`(
+        lower(coalesce(data->>${fieldId("email")}, '')) like ${pattern}
+        or lower(concat_ws(' ', data->>${fieldId("first_name")}, data->>${fieldId("last_name")})) like ${pattern})`);
+    }
+    if (cursor && "k" in cursor) conditions.push(scanAsc ? tx`key_norm ~>~ ${cursor.k}` : tx`key_norm ~<~ ${cursor.k}`);
+    if (cursor && "t" in cursor) {
+      conditions.push(
+        scanAsc ? tx`(updated_at, id) > (${cursor.t}::timestamptz, ${cursor.id})` : tx`(updated_at, id) < (${cursor.t}::timestamptz, ${cursor.id})`,
+      );
+    }
+    const where = conditions.reduce((acc, c) => tx`${acc} and ${c}`);
+    const order = byKey
+      ? scanAsc ? tx`key_norm using ~<~` : tx`key_norm using ~>~`
+      : scanAsc ? tx`updated_at asc, id asc` : tx`updated_at desc, id desc`;
+    return tx<Raw[]>`
+      select id, key, key_norm, data, password_hash is not null as has_password, updated_at, updated_at::text as updated_text
+      from contacts where ${where} order by ${order} limit ${pageSize + 1}`;
+  };
+
+  let raw: Raw[];
+  try {
+    raw = (await sql.begin(async (tx) => {
+      await tx`select set_config('statement_timeout', ${String(SEARCH_TIMEOUT_MS)}, true)`;
+      return run(tx as unknown as Sql);
+    })) as Raw[];
+  } catch (e) {
+    if ((e as { code?: string }).code === "57014") {
+      throw new AppError("search_timeout", "This search took too long over so many contacts. Search by Unique Key prefix, or use more letters.", 503);
+    }
+    throw e;
+  }
+
+  const more = raw.length > pageSize;
+  const page = raw.slice(0, pageSize);
+  if (!forward) page.reverse();
+  const cursorOf = (r: Raw) => encodeCursor(byKey ? { k: r.key_norm } : { t: r.updated_text, id: Number(r.id) });
+  const rows = page.map((r) => ({ id: Number(r.id), key: r.key, data: r.data ?? {}, hasPassword: r.has_password, updatedAt: r.updated_at }));
+  const first = page[0];
+  const last = page[page.length - 1];
+  return {
+    rows,
+    nextCursor: last && (forward ? more : true) ? cursorOf(last) : null,
+    prevCursor: first && (forward ? Boolean(cursor) : more) ? cursorOf(first) : null,
+  };
+}
+
+/** Live contacts of a manager (index-only scan on the live-key index). */
+export async function countContacts(sql: Sql, managerId: string): Promise<number> {
+  const [{ n }] = await sql<{ n: number }[]>`select count(*)::int as n from contacts where manager_id = ${managerId} and deleted_at is null`;
+  return n;
+}
