@@ -1,0 +1,147 @@
+import type { Db } from "@/db/client";
+import type { Field, Mapping, Sync } from "@/db/schema";
+import { env } from "@/lib/env";
+import { isAppError, safeMessage } from "@/lib/errors";
+import { logger } from "@/lib/log";
+import { openSource } from "@/lib/sources";
+import { mappingDefaults, sourceSpecOf } from "@/lib/sync/draft";
+import { decodeStream, type Encoding } from "@/lib/sync/decode";
+import { parseCsv } from "@/lib/sync/parse";
+import { createRowValidator, resolveRowPlan, type RowError } from "@/lib/sync/validate";
+import { AUTO_KEY } from "./schemas";
+import { detectDelimiter } from "./detect";
+
+/**
+ * The wizard's preview (step 2): the first rows of the source as the engine reads them — the engine's own
+ * decode, parse and validate stages over a bounded prefix of the source, never a second parser.
+ */
+export type PreviewRow = { line: number; cells: string[]; errors: RowError[] };
+export type Preview = {
+  sourceName: string | null;
+  columns: string[];
+  rows: PreviewRow[];
+  /** Rows were cut at the preview's size (the file goes on). */
+  more: boolean;
+  /** The encoding the decoder used (auto resolves to one). */
+  encodingUsed: string | null;
+  /** A delimiter suggestion when the sample looks separated by another character than the chosen one. */
+  suggestedDelimiter: string | null;
+  /** Fingerprints seen while connecting, to show/pin. */
+  seenHostKey?: string;
+  seenTlsFingerprint?: string;
+  /** A problem that stops the whole file (connection, encoding, header): shown instead of rows. */
+  fatal: { code: string; message: string } | null;
+};
+
+export const PREVIEW_ROWS = 20;
+const PREVIEW_MAX_BYTES = 2 * 1024 * 1024;
+
+/** Pull at most `max` bytes of a stream; `cut` tells whether it went on. */
+async function* bounded(stream: AsyncIterable<Buffer | Uint8Array | string>, max: number, state: { cut: boolean; sample: Buffer[] }): AsyncGenerator<Buffer> {
+  let total = 0;
+  let sampled = 0;
+  for await (const piece of stream) {
+    let chunk = typeof piece === "string" ? Buffer.from(piece) : Buffer.isBuffer(piece) ? piece : Buffer.from(piece);
+    if (total + chunk.length > max) {
+      chunk = chunk.subarray(0, max - total);
+      // End on a line break so the decoder is not handed half a character (UTF-16: keep the pair whole).
+      const lf = chunk.lastIndexOf(0x0a);
+      if (lf >= 0) chunk = chunk.subarray(0, lf + 1 + (chunk[lf + 1] === 0 ? 1 : 0));
+      state.cut = true;
+    }
+    total += chunk.length;
+    if (sampled < 64 * 1024) {
+      state.sample.push(chunk);
+      sampled += chunk.length;
+    }
+    yield chunk;
+    if (state.cut) return;
+  }
+}
+
+/** The mapping to validate preview rows with: the stored one when it fits these columns, else a name-based guess. */
+function previewMapping(columns: string[], fields: Field[], stored: Mapping | null): Mapping {
+  const d = mappingDefaults(columns, fields, stored);
+  const autoKey = d.key === AUTO_KEY || !d.key;
+  return { columns: d.columns.filter((c) => c.fieldId), keyColumn: autoKey ? null : d.key, autoKey };
+}
+
+export async function buildPreview(_db: Db, sync: Sync, fields: Field[], opts: { rows?: number; signal?: AbortSignal } = {}): Promise<Preview> {
+  const wanted = opts.rows ?? PREVIEW_ROWS;
+  const preview: Preview = {
+    sourceName: null,
+    columns: [],
+    rows: [],
+    more: false,
+    encodingUsed: null,
+    suggestedDelimiter: null,
+    fatal: null,
+  };
+  let close: (() => Promise<void>) | null = null;
+  const state = { cut: false, sample: [] as Buffer[] };
+  try {
+    const opened = await openSource(sourceSpecOf(sync), { signal: opts.signal });
+    if (opened.unchanged) throw new Error("openSource reported unchanged without a previous fingerprint");
+    const source = opened.source;
+    close = () => source.close();
+    preview.sourceName = source.name;
+    preview.seenHostKey = source.seenHostKey;
+    preview.seenTlsFingerprint = source.seenTlsFingerprint;
+
+    const decoded = decodeStream(bounded(source.stream, PREVIEW_MAX_BYTES, state), { encoding: sync.encoding as Encoding });
+    const parsed = parseCsv(decoded.text, {
+      delimiter: sync.delimiter,
+      hasHeader: sync.hasHeader,
+      maxColumns: env.MAX_COLUMNS,
+      maxFieldBytes: env.MAX_FIELD_BYTES,
+      maxRows: env.MAX_ROWS,
+    });
+    let validate: ReturnType<typeof createRowValidator> | null = null;
+    let planError: string | null = null;
+    for await (const record of parsed.records) {
+      if (!validate && !planError) {
+        preview.columns = (await parsed.columns) ?? [];
+        try {
+          validate = createRowValidator(resolveRowPlan(preview.columns, previewMapping(preview.columns, fields, sync.mapping), fields), { maxFieldBytes: env.MAX_FIELD_BYTES });
+        } catch (e) {
+          planError = safeMessage(e);
+        }
+      }
+      if (preview.rows.length >= wanted) {
+        preview.more = true;
+        break;
+      }
+      const errors: RowError[] = [];
+      validate?.(record, errors);
+      preview.rows.push({ line: record.line, cells: record.fields, errors });
+    }
+    if (!preview.columns.length) preview.columns = (await parsed.columns.catch(() => null)) ?? [];
+    // A record cut by the byte bound is not a real row error.
+    if (state.cut && !preview.more && preview.rows.length > 0) {
+      preview.rows.pop();
+      preview.more = true;
+    }
+    preview.encodingUsed = decoded.stats.encoding;
+    if (!preview.columns.length) preview.fatal = { code: "empty_file", message: "The file has no lines to import." };
+  } catch (e) {
+    if (!isAppError(e)) logger.warn("preview failed", { syncId: sync.id, error: e instanceof Error ? e.message : String(e) });
+    preview.fatal = { code: isAppError(e) ? e.code : "internal", message: isAppError(e) ? e.message : "The file could not be read. The problem has been logged." };
+  } finally {
+    await close?.().catch(() => {});
+  }
+  preview.suggestedDelimiter = suggestDelimiter(state.sample, preview.encodingUsed, sync.delimiter);
+  return preview;
+}
+
+function suggestDelimiter(sample: Buffer[], encoding: string | null, chosen: string): string | null {
+  if (!sample.length) return null;
+  const bytes = Buffer.concat(sample);
+  let text: string;
+  try {
+    text = new TextDecoder(encoding ?? "utf-8").decode(bytes);
+  } catch {
+    return null;
+  }
+  const detected = detectDelimiter(text);
+  return detected && detected !== chosen ? detected : null;
+}
