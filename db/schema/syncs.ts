@@ -17,6 +17,11 @@ export type Mapping = {
   /** The column whose value is the Unique Key; null with autoKey. */
   keyColumn: string | null;
   autoKey: boolean;
+  /**
+   * CLI imports without --map: every file column feeds the field of the same label (case-insensitive),
+   * missing fields are created as text when the run reads the header. `columns` is then ignored.
+   */
+  autoMap?: boolean;
 };
 
 /** What identifies a version of the source, to skip unchanged ones. */

@@ -1,0 +1,113 @@
+import type postgres from "postgres";
+import { hashPassword } from "@/lib/auth/passwords";
+
+type Tx = postgres.TransactionSql;
+
+/** Contact passwords: scrypt like staff passwords, at a lower cost (imports may carry many). */
+export const CONTACT_PASSWORD_COST = { N: 1 << 12, r: 8, p: 1 } as const;
+
+/** Serialise the runs of one manager: two syncs into one manager never apply at the same time. */
+export async function lockManager(tx: Tx, managerId: string): Promise<void> {
+  await tx`select pg_advisory_xact_lock(hashtextextended(${"contacts:" + managerId}, 0))`;
+}
+
+/**
+ * Hash the passwords that are new or changed (their MAC differs from the stored one). Identical
+ * re-imported passwords are never re-hashed. Runs in batches, a few hashes in parallel (libuv pool).
+ */
+export async function hashNewPasswords(tx: Tx, onProgress?: (done: number) => void): Promise<number> {
+  const [{ n }] = await tx<{ n: number }[]>`select count(*)::int as n from plan where need_hash`;
+  if (n === 0) return 0;
+  await tx`create index on plan (line) where need_hash`;
+  let last = 0;
+  let done = 0;
+  for (;;) {
+    const batch = await tx<{ line: number; pw: string }[]>`
+      select line, pw from plan where need_hash and line > ${last} order by line limit 256`;
+    if (batch.length === 0) break;
+    const hashes: string[] = [];
+    for (let i = 0; i < batch.length; i += 4) {
+      const part = await Promise.all(batch.slice(i, i + 4).map((r) => hashPassword(r.pw, CONTACT_PASSWORD_COST)));
+      hashes.push(...part);
+    }
+    await tx`
+      update plan p set pw_hash = h.hash
+      from unnest(${batch.map((r) => r.line)}::int[], ${hashes}::text[]) as h(line, hash)
+      where p.line = h.line`;
+    last = batch[batch.length - 1].line;
+    done += batch.length;
+    onProgress?.(done);
+  }
+  return done;
+}
+
+/**
+ * Write the plan (SPEC §5.5), inside the run's transaction. Every change keeps the previous state in
+ * contact_versions (updated and revived contacts, soft-deleted ones) so the run can be reverted; contacts
+ * created from nothing are found by created_by_run. Deletes are soft (deleted_at, deleted_by_run).
+ */
+export async function applyPlan(
+  tx: Tx,
+  o: { managerId: string; runId: string; mappedFieldIds: string[]; updateExisting: boolean; deleteMissing: boolean },
+): Promise<void> {
+  const { managerId, runId } = o;
+  const mapped = o.mappedFieldIds;
+  const rowHash = (data: string, mac: string) => `md5(${data}::text || '|' || coalesce(${mac}, ''))`;
+
+  if (o.updateExisting) {
+    await tx`
+      insert into contact_versions (run_id, contact_id, change, data, password_hash, password_mac, row_hash, deleted_at)
+      select ${runId}, c.id, 'updated', c.data, c.password_hash, c.password_mac, c.row_hash, c.deleted_at
+      from plan p join contacts c on c.id = p.contact_id where p.action = 'update'`;
+    // In SET, c.data is the stored value: fields the file does not feed are kept.
+    const merged = "((c.data - $2::text[]) || p.data)";
+    await tx.unsafe(
+      `update contacts c set
+         data = ${merged},
+         password_hash = case when p.pw_mac is null then c.password_hash else p.pw_hash end,
+         password_mac = coalesce(p.pw_mac, c.password_mac),
+         row_hash = ${rowHash(merged, "coalesce(p.pw_mac, c.password_mac)")},
+         updated_at = now(), updated_by_run = $1
+       from plan p
+       where p.action = 'update' and c.id = p.contact_id`,
+      [runId, mapped],
+    );
+  }
+
+  // A key that was deleted earlier comes back: the contact is revived as a fresh one (counts as created).
+  await tx`
+    insert into contact_versions (run_id, contact_id, change, data, password_hash, password_mac, row_hash, deleted_at)
+    select ${runId}, c.id, 'created', c.data, c.password_hash, c.password_mac, c.row_hash, c.deleted_at
+    from plan p join contacts c on c.id = p.contact_id where p.action = 'revive'`;
+  await tx.unsafe(
+    `update contacts c set key = p.key, data = p.data, password_hash = p.pw_hash, password_mac = p.pw_mac,
+       row_hash = ${rowHash("p.data", "p.pw_mac")},
+       deleted_at = null, deleted_by_run = null, created_by_run = $1, updated_at = now(), updated_by_run = $1
+     from plan p where p.action = 'revive' and c.id = p.contact_id`,
+    [runId],
+  );
+
+  // Created contacts are listed in contact_versions too (no previous state), so a revert can remove them.
+  await tx.unsafe(
+    `with created as (
+       insert into contacts (manager_id, key, key_norm, data, password_hash, password_mac, row_hash, created_by_run)
+       select $1, p.key, p.key_norm, p.data, p.pw_hash, p.pw_mac, ${rowHash("p.data", "p.pw_mac")}, $2
+       from plan p where p.action = 'insert'
+       returning id
+     )
+     insert into contact_versions (run_id, contact_id, change) select $2, id, 'created' from created`,
+    [managerId, runId],
+  );
+
+  if (o.deleteMissing) {
+    await tx`
+      with gone as (
+        update contacts c set deleted_at = now(), deleted_by_run = ${runId}
+        where c.manager_id = ${managerId} and c.deleted_at is null
+          and not exists (select 1 from stage s where s.key_norm = c.key_norm)
+        returning c.id, c.data, c.password_hash, c.password_mac, c.row_hash
+      )
+      insert into contact_versions (run_id, contact_id, change, data, password_hash, password_mac, row_hash, deleted_at)
+      select ${runId}, id, 'deleted', data, password_hash, password_mac, row_hash, null from gone`;
+  }
+}

@@ -1,0 +1,198 @@
+import { createHash } from "node:crypto";
+import { isUtf8 } from "node:buffer";
+import { AppError } from "@/lib/errors";
+
+export type Encoding = "auto" | "utf-8" | "windows-1252" | "utf-16le" | "utf-16be";
+type Concrete = Exclude<Encoding, "auto">;
+
+/** What the decode stage learnt about the raw bytes; filled while the text is consumed. */
+export type DecodeStats = {
+  bytes: number;
+  /** The encoding actually used (known once the first bytes were seen). */
+  encoding: Concrete | null;
+  /** Hex SHA-256 of every raw byte; valid once the text iterable is exhausted. */
+  sha256(): string;
+};
+
+const BOMS: { bytes: number[]; encoding: Concrete }[] = [
+  { bytes: [0xef, 0xbb, 0xbf], encoding: "utf-8" },
+  { bytes: [0xff, 0xfe], encoding: "utf-16le" },
+  { bytes: [0xfe, 0xff], encoding: "utf-16be" },
+];
+
+function bomOf(buf: Buffer): Concrete | null {
+  for (const b of BOMS) if (buf.length >= b.bytes.length && b.bytes.every((x, i) => buf[i] === x)) return b.encoding;
+  return null;
+}
+
+/**
+ * Length of the trailing bytes that may be the start of an unfinished UTF-8 sequence (0..3): they are
+ * validated together with the next chunk.
+ */
+function incompleteTail(buf: Buffer): number {
+  const n = buf.length;
+  for (let back = 1; back <= Math.min(3, n); back++) {
+    const b = buf[n - back];
+    if (b < 0x80) return 0;
+    if (b >= 0xc0) {
+      const need = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2;
+      return need > back ? back : 0;
+    }
+  }
+  return 0;
+}
+
+/** Byte offset of the first invalid UTF-8 sequence in `buf` (which holds whole sequences only), or -1. */
+export function firstInvalidUtf8(buf: Buffer): number {
+  let i = 0;
+  while (i < buf.length) {
+    const b = buf[i];
+    if (b < 0x80) {
+      i++;
+      continue;
+    }
+    let need: number;
+    let lo = 0x80;
+    let hi = 0xbf;
+    if (b >= 0xc2 && b <= 0xdf) need = 1;
+    else if (b === 0xe0) (need = 2), (lo = 0xa0);
+    else if ((b >= 0xe1 && b <= 0xec) || b === 0xee || b === 0xef) need = 2;
+    else if (b === 0xed) (need = 2), (hi = 0x9f);
+    else if (b === 0xf0) (need = 3), (lo = 0x90);
+    else if (b >= 0xf1 && b <= 0xf3) need = 3;
+    else if (b === 0xf4) (need = 3), (hi = 0x8f);
+    else return i;
+    for (let k = 1; k <= need; k++) {
+      const c = buf[i + k];
+      if (c === undefined) return i;
+      if (k === 1 ? c < lo || c > hi : c < 0x80 || c > 0xbf) return i;
+    }
+    i += need + 1;
+  }
+  return -1;
+}
+
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/**
+ * Decode a raw byte stream into text, streaming (a multi-byte character split across chunks stays whole).
+ *
+ * Encoding rules (SPEC §3): a BOM decides (UTF-8, UTF-16LE/BE) and is stripped; otherwise "auto" reads the
+ * bytes as UTF-8 while they are valid UTF-8. Nothing is buffered for sniffing, so when the first invalid
+ * UTF-8 byte shows up we decide then:
+ *  - if every character emitted so far was ASCII (the usual Windows-1252 file: ASCII, then an "é"), the
+ *    rest is decoded as Windows-1252 — identical to having chosen Windows-1252 from the start;
+ *  - if real UTF-8 characters were already emitted, the file mixes encodings: the run fails with a message
+ *    asking to choose the encoding explicitly (nothing is applied before the whole file was read).
+ * A forced encoding is used as is; invalid bytes in forced UTF-8/UTF-16 fail the run with the byte offset.
+ */
+export function decodeStream(source: AsyncIterable<Buffer | Uint8Array | string>, options: { encoding?: Encoding } = {}) {
+  const hash = createHash("sha256");
+  let digest: string | null = null;
+  const stats: DecodeStats = {
+    bytes: 0,
+    encoding: null,
+    sha256: () => (digest ??= hash.digest("hex")),
+  };
+  const requested = options.encoding ?? "auto";
+
+  async function* text(): AsyncGenerator<string> {
+    let head: Buffer | null = Buffer.alloc(0);
+    let decoder: TextDecoder | null = null;
+    let mode: "utf8-tentative" | "fixed" = "fixed";
+    let emittedNonAscii = false;
+    let carry: Buffer = Buffer.alloc(0); // unfinished UTF-8 sequence of the previous chunk (tentative mode)
+    let offset = 0; // raw bytes before the current chunk
+
+    const start = (buf: Buffer): Buffer => {
+      const bom = bomOf(buf);
+      let enc: Concrete;
+      if (requested === "auto") {
+        enc = bom ?? "utf-8";
+        mode = bom ? "fixed" : "utf8-tentative";
+      } else {
+        enc = requested;
+        mode = "fixed";
+      }
+      stats.encoding = enc;
+      // The WHATWG decoder strips a BOM that matches its own encoding; a foreign BOM would be data.
+      decoder = new TextDecoder(enc, { fatal: enc !== "windows-1252" });
+      return buf;
+    };
+
+    const fixedDecode = (buf: Buffer, final: boolean): string => {
+      try {
+        return decoder!.decode(buf, { stream: !final });
+      } catch {
+        throw new AppError(
+          "invalid_encoding",
+          `The file is not valid ${stats.encoding?.toUpperCase()} (around byte ${offset + buf.length}). Choose the file's encoding (for example Windows-1252) and run again.`,
+        );
+      }
+    };
+
+    const switchTo1252 = (bytes: Buffer): string => {
+      stats.encoding = "windows-1252";
+      mode = "fixed";
+      decoder = new TextDecoder("windows-1252");
+      return decoder.decode(bytes, { stream: true });
+    };
+
+    const tentative = (chunk: Buffer, final: boolean): string => {
+      const joined = carry.length ? Buffer.concat([carry, chunk]) : chunk;
+      const tail = final ? 0 : incompleteTail(joined);
+      const whole = tail ? joined.subarray(0, joined.length - tail) : joined;
+      if (isUtf8(whole)) {
+        carry = tail ? Buffer.from(joined.subarray(joined.length - tail)) : Buffer.alloc(0);
+        const out = decoder!.decode(chunk, { stream: !final });
+        if (!emittedNonAscii && NON_ASCII.test(out)) emittedNonAscii = true;
+        return out;
+      }
+      const bad = firstInvalidUtf8(whole);
+      if (!emittedNonAscii) {
+        // Everything emitted so far was ASCII, which reads the same in Windows-1252: switch seamlessly. The
+        // UTF-8 decoder may hold `carry` without having emitted it, so those bytes are re-decoded here.
+        const out = switchTo1252(joined);
+        return final ? out + decoder!.decode() : out;
+      }
+      throw new AppError(
+        "invalid_encoding",
+        `The file is not valid UTF-8 at byte ${offset - carry.length + Math.max(bad, 0)} although earlier lines are UTF-8. Choose the file's encoding explicitly (for example Windows-1252) and run again.`,
+      );
+    };
+
+    const feed = (chunk: Buffer, final: boolean): string =>
+      mode === "utf8-tentative" ? tentative(chunk, final) : fixedDecode(chunk, final);
+
+    for await (const piece of source) {
+      const chunk = typeof piece === "string" ? Buffer.from(piece) : Buffer.isBuffer(piece) ? piece : Buffer.from(piece);
+      if (chunk.length === 0) continue;
+      hash.update(chunk);
+      stats.bytes += chunk.length;
+      let buf = chunk;
+      if (head) {
+        // Wait for 3 bytes so a BOM split across chunks is still recognised.
+        head = Buffer.concat([head, chunk]);
+        if (head.length < 3) continue;
+        buf = start(head);
+        head = null;
+      }
+      const out = feed(buf, false);
+      offset += buf.length;
+      if (out) yield out;
+    }
+    if (head) {
+      if (head.length === 0) {
+        stats.encoding = requested === "auto" ? "utf-8" : requested;
+        return;
+      }
+      const out = feed(start(head), true);
+      if (out) yield out;
+      return;
+    }
+    const out = feed(Buffer.alloc(0), true);
+    if (out) yield out;
+  }
+
+  return { text: text(), stats };
+}

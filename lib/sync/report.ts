@@ -1,0 +1,108 @@
+import type postgres from "postgres";
+import type { Fingerprint, RunStatus } from "@/db/schema";
+import type { RowError } from "./validate";
+
+type Q = postgres.Sql | postgres.TransactionSql;
+
+/** Row errors kept per run; the total is in runs.error_count. */
+export const MAX_STORED_ERRORS = 10_000;
+
+/** What `runSync` returns: the CLI --json shape of SPEC §8. */
+export type RunSummary = {
+  runId: string;
+  status: RunStatus;
+  created: number;
+  updated: number;
+  deleted: number;
+  unchanged: number;
+  errors: { line: number | null; column: string | null; message: string }[];
+  message: string;
+  /** Content SHA-256 of the file read; for SFTP the server's host key fingerprint (to pin it). */
+  fingerprint: string | null;
+};
+
+export type RunOutcome = {
+  status: Exclude<RunStatus, "queued" | "running">;
+  counts: { created: number; updated: number; deleted: number; unchanged: number };
+  errors: RowError[];
+  errorTotal: number;
+  message: string;
+  fingerprint: Fingerprint | null;
+  sourceName: string | null;
+  rowsRead: number;
+  bytesRead: number;
+  summaryFingerprint: string | null;
+};
+
+export const zeroCounts = () => ({ created: 0, updated: 0, deleted: 0, unchanged: 0 });
+
+/** Errors are collected in line order; only the first MAX_STORED_ERRORS are kept, all are counted. */
+export class ErrorCollector {
+  readonly kept: RowError[] = [];
+  total = 0;
+  add(errors: RowError[]): void {
+    for (const e of errors) {
+      this.total++;
+      if (this.kept.length < MAX_STORED_ERRORS) this.kept.push(e);
+    }
+  }
+  /** Merge errors found later (e.g. duplicates, found in SQL) keeping line order and the cap. */
+  merge(errors: RowError[], total: number): void {
+    const all = [...this.kept, ...errors].sort((a, b) => a.line - b.line);
+    this.kept.length = 0;
+    this.kept.push(...all.slice(0, MAX_STORED_ERRORS));
+    this.total += total;
+  }
+}
+
+/** queued → running; false when the run was not queued (already taken, or finished). */
+export async function claimRun(sql: Q, runId: string): Promise<boolean> {
+  const res = await sql`
+    update runs set status = 'running', started_at = now(), heartbeat_at = now()
+    where id = ${runId} and status = 'queued' returning id`;
+  return res.length === 1;
+}
+
+export async function recordProgress(sql: Q, runId: string, p: { rowsRead: number; bytesRead: number; bytesTotal: number | null }): Promise<void> {
+  await sql`
+    update runs set rows_read = ${p.rowsRead}, bytes_read = ${p.bytesRead}, bytes_total = ${p.bytesTotal}, heartbeat_at = now()
+    where id = ${runId} and status = 'running'`;
+}
+
+/** Final state of a run, with its (capped) row errors. Called inside the apply transaction when it commits. */
+export async function finishRun(sql: Q, runId: string, o: RunOutcome): Promise<void> {
+  await sql`
+    update runs set status = ${o.status}, created = ${o.counts.created}, updated = ${o.counts.updated},
+      deleted = ${o.counts.deleted}, unchanged = ${o.counts.unchanged}, error_count = ${o.errorTotal},
+      message = ${o.message}, fingerprint = ${o.fingerprint ? sql.json(o.fingerprint as postgres.JSONValue) : null},
+      source_name = ${o.sourceName}, rows_read = ${o.rowsRead}, bytes_read = ${o.bytesRead},
+      finished_at = now(), heartbeat_at = now()
+    where id = ${runId}`;
+  const errors = o.errors.slice(0, MAX_STORED_ERRORS);
+  for (let i = 0; i < errors.length; i += 1000) {
+    const part = errors.slice(i, i + 1000);
+    await sql`
+      insert into run_errors (run_id, line, "column", message)
+      select ${runId}, * from unnest(${part.map((e) => e.line)}::int[], ${part.map((e) => e.column)}::text[], ${part.map((e) => e.message)}::text[])`;
+  }
+}
+
+export function toSummary(runId: string, o: RunOutcome): RunSummary {
+  return {
+    runId,
+    status: o.status,
+    ...o.counts,
+    errors: o.errors.map((e) => ({ line: e.line, column: e.column, message: e.message })),
+    message: o.message,
+    fingerprint: o.summaryFingerprint,
+  };
+}
+
+/** The human summary line stored as the run's message. */
+export function describe(o: { created: number; updated: number; deleted: number; unchanged: number; errorTotal: number; notUpdated?: number; dryRun?: boolean }): string {
+  const parts = [`${o.created} created`, `${o.updated} updated`, `${o.deleted} deleted`, `${o.unchanged} unchanged`];
+  let text = (o.dryRun ? "Dry run (nothing was changed): " : "") + parts.join(", ");
+  if (o.errorTotal > 0) text += `; ${o.errorTotal} row error${o.errorTotal === 1 ? "" : "s"} (rows skipped)`;
+  if (o.notUpdated) text += `; ${o.notUpdated} changed row${o.notUpdated === 1 ? " was" : "s were"} not updated because "update existing contacts" is off`;
+  return text + ".";
+}
