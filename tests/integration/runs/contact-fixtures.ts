@@ -8,7 +8,8 @@ const hash = (data: Record<string, string>, mac: string | null) => createHash("s
 
 /**
  * Writes what a finished run leaves in the database — contact changes plus the contact_versions rows that
- * record the previous state — the way the engine's apply step does, so revert can be tested on exact data.
+ * record the previous state — the way the engine's apply step (lib/sync/apply.ts) does, so revert can be
+ * tested on exact, hand-picked states (the engine-driven test covers the real thing).
  */
 export async function recordRun(
   db: Db,
@@ -34,8 +35,9 @@ export async function recordRun(
     for (const c of changes.create ?? []) {
       const [row] = await tx
         .insert(contacts)
-        .values({ managerId, key: c.key, keyNorm: c.key.trim().toLowerCase(), data: c.data, rowHash: hash(c.data, null), createdByRun: run.id, updatedByRun: run.id })
+        .values({ managerId, key: c.key, keyNorm: c.key.trim().toLowerCase(), data: c.data, rowHash: hash(c.data, null), createdByRun: run.id })
         .returning();
+      // Like the engine: a contact inserted from nothing gets a 'created' version without previous state.
       await tx.insert(contactVersions).values({ runId: run.id, contactId: row.id, change: "created" });
     }
     for (const u of changes.update ?? []) {

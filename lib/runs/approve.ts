@@ -1,0 +1,53 @@
+import { and, eq, gt, inArray, ne } from "drizzle-orm";
+import type { Db } from "@/db/client";
+import { runs, syncs } from "@/db/schema";
+import { audit } from "@/lib/audit";
+import { AppError } from "@/lib/errors";
+import { queueRun } from "@/lib/sync/run";
+import { executeInBackground, type Actor } from "./start";
+
+/**
+ * "Approve and run" for a run the safety rule blocked: queues an approval run of the same sync (the engine
+ * applies it without the safety check) and starts it. One approval per blocked run; only the sync's most
+ * recent blocked run can be approved (an older plan is stale).
+ */
+export async function approveBlockedRun(db: Db, input: { runId: string; user: Actor }): Promise<{ runId: string }> {
+  const [blocked] = await db.select().from(runs).where(eq(runs.id, input.runId));
+  if (!blocked) throw new AppError("not_found", "Run not found.", 404);
+  if (blocked.status !== "blocked") throw new AppError("not_blocked", "Only a run blocked by the safety rule can be approved.", 409);
+  const [sync] = await db.select().from(syncs).where(eq(syncs.id, blocked.syncId));
+  if (!sync || sync.state !== "active") throw new AppError("not_found", "This import no longer exists.", 404);
+
+  const [approval] = await db
+    .select({ id: runs.id, status: runs.status })
+    .from(runs)
+    .where(and(eq(runs.approvesRunId, blocked.id), inArray(runs.status, ["queued", "running", "succeeded", "completed_with_errors"])));
+  if (approval) throw new AppError("already_approved", "This run has already been approved.", 409, { runId: approval.id });
+  const [newer] = await db
+    .select({ id: runs.id })
+    .from(runs)
+    .where(
+      and(
+        eq(runs.syncId, blocked.syncId),
+        ne(runs.id, blocked.id),
+        eq(runs.dryRun, false),
+        inArray(runs.status, ["succeeded", "completed_with_errors", "blocked"]),
+        gt(runs.queuedAt, blocked.queuedAt),
+      ),
+    )
+    .limit(1);
+  if (newer) {
+    throw new AppError("stale_approval", "A later run of this import has finished since, so this plan is out of date. Approve the latest blocked run, or run the import again.", 409);
+  }
+
+  const runId = await queueRun({ syncId: sync.id, trigger: "approval", requestedBy: input.user.id, approvesRunId: blocked.id });
+  await audit(db, {
+    user: input.user,
+    action: "run.approve",
+    targetType: "run",
+    targetId: blocked.id,
+    details: { approvalRunId: runId, syncId: sync.id, syncName: sync.name, wouldUpdate: blocked.updated, wouldDelete: blocked.deleted },
+  });
+  executeInBackground(runId);
+  return { runId };
+}

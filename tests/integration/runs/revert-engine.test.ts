@@ -1,0 +1,77 @@
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { rm } from "node:fs/promises";
+import { useDb } from "@/tests/support/db";
+import { runSync } from "@/lib/sync/run";
+import { revertRun, checkRevert } from "@/lib/runs/revert";
+import { makeManager, makeSync } from "./fixtures";
+import { contactsByKey } from "./contact-fixtures";
+
+const { db } = useDb();
+const dirs: string[] = [];
+afterAll(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+
+/** Live contacts as key → first name, after whatever the engine and the revert did. */
+async function live(managerId: string, firstNameField: string) {
+  const all = await contactsByKey(db, managerId);
+  return Object.fromEntries([...all.values()].filter((c) => !c.deletedAt).map((c) => [c.key, c.data[firstNameField] ?? ""]).sort());
+}
+
+describe("revert runs made by the engine", () => {
+  it("undoes an update + create + delete run, then a revival, then the first import", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "revert-"));
+    dirs.push(dir);
+    const file = path.join(dir, "contacts.csv");
+    const manager = await makeManager(db);
+    const first = manager.fields.find((f) => f.role === "first_name")!.id;
+    const email = manager.fields.find((f) => f.role === "email")!.id;
+    const sync = await makeSync(db, manager.id, {
+      sourceKind: "file",
+      location: file,
+      updateExisting: true,
+      deleteMissing: true,
+      alwaysImport: true,
+      mapping: { keyColumn: "Email", autoKey: false, columns: [{ column: "Email", fieldId: email }, { column: "First Name", fieldId: first }] },
+    });
+    const go = async (csv: string) => {
+      await writeFile(file, csv);
+      return runSync({ syncId: sync.id, trigger: "manual" });
+    };
+
+    const r1 = await go("Email,First Name\na@x.test,Ann\nb@x.test,Bob\nc@x.test,Cy\n");
+    expect(r1).toMatchObject({ status: "succeeded", created: 3 });
+    const afterFirst = await live(manager.id, first);
+
+    const r2 = await go("Email,First Name\na@x.test,Anna\nb@x.test,Bob\nd@x.test,Dee\n");
+    expect(r2).toMatchObject({ status: "succeeded", created: 1, updated: 1, deleted: 1 });
+    expect(await live(manager.id, first)).toEqual({ "a@x.test": "Anna", "b@x.test": "Bob", "d@x.test": "Dee" });
+
+    // r1 cannot be undone while r2's work sits on top of it.
+    const blocked = await checkRevert(db, r1.runId);
+    expect(blocked).toMatchObject({ ok: false, code: "revert_conflict" });
+
+    expect(await checkRevert(db, r2.runId)).toEqual({ ok: true });
+    expect(await revertRun(db, { runId: r2.runId, user: null })).toEqual({ restored: 1, reverted: 1, removed: 1 });
+    expect(await live(manager.id, first)).toEqual(afterFirst);
+
+    // Same file again: d@x.test is revived (it was removed by the revert), c@x.test deleted again.
+    const r3 = await go("Email,First Name\na@x.test,Anna\nb@x.test,Bob\nd@x.test,Dee\n");
+    expect(r3).toMatchObject({ status: "succeeded", created: 1, updated: 1, deleted: 1 });
+    await revertRun(db, { runId: r3.runId, user: null });
+    expect(await live(manager.id, first)).toEqual(afterFirst);
+
+    // Every later run is reverted: the first import can go too.
+    expect(await checkRevert(db, r1.runId)).toEqual({ ok: true });
+    expect(await revertRun(db, { runId: r1.runId, user: null })).toMatchObject({ removed: 3 });
+    expect(await live(manager.id, first)).toEqual({});
+
+    // And the manager imports cleanly afterwards.
+    const r4 = await go("Email,First Name\na@x.test,Ann\n");
+    expect(r4.status).toBe("succeeded");
+    expect(await live(manager.id, first)).toEqual({ "a@x.test": "Ann" });
+  });
+});
