@@ -11,7 +11,7 @@ export const notices: Record<string, string> = {
   key_field_updated: "Unique key field updated.",
   user_created: "User added.",
   user_updated: "User updated.",
-  password_changed: "Password changed. Your other sessions have been signed out.",
+  password_changed: "Password changed. Sign in with your new password.",
 };
 
 export function Flash({ notice }: { notice?: string | string[] }) {

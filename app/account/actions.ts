@@ -1,12 +1,10 @@
 "use server";
 
-import { cookies } from "next/headers";
 import { redirect } from "next/navigation";
 import { z } from "zod";
 import { getDb } from "@/db/client";
 import { audit } from "@/lib/audit";
 import { authorizedAction } from "@/lib/auth/guard";
-import { encodeSession, SESSION_MAX_AGE_SECONDS, sessionCookieName, sessionCookieOptions } from "@/lib/auth/session";
 import { changeOwnPassword, MIN_PASSWORD_LENGTH } from "@/lib/auth/users";
 
 const changePasswordSchema = z
@@ -17,11 +15,13 @@ const changePasswordSchema = z
   })
   .refine((v) => v.newPassword === v.confirmPassword, { path: ["confirmPassword"], message: "The two new passwords differ." });
 
-/** Any signed-in user changes their own password; other sessions end, this one gets a fresh cookie. */
+/**
+ * Any signed-in user changes their own password. Every session of the user ends (the session token carries
+ * the password version), this one included: they sign in again with the new password.
+ */
 export const changePasswordAction = authorizedAction("viewer", changePasswordSchema, async (input, user) => {
   const db = getDb();
-  const updated = await changeOwnPassword(db, user.id, input.currentPassword, input.newPassword);
+  await changeOwnPassword(db, user.id, input.currentPassword, input.newPassword);
   await audit(db, { user, action: "user.change_password", targetType: "user", targetId: user.id });
-  (await cookies()).set(sessionCookieName(), await encodeSession(updated), { ...sessionCookieOptions(), maxAge: SESSION_MAX_AGE_SECONDS });
-  redirect("/account?notice=password_changed");
+  redirect("/signin?notice=password_changed");
 });

@@ -46,7 +46,8 @@ export async function listManagers(db: Db): Promise<(Manager & { contactCount: n
   const rows = await db
     .select({
       manager: managers,
-      contactCount: sql<number>`(select count(*)::int from ${contacts} c where c.manager_id = ${managers.id} and c.deleted_at is null)`,
+      // Qualified by hand: drizzle leaves single-table columns unqualified, and a bare "id" here is c.id.
+      contactCount: sql<number>`(select count(*)::int from ${contacts} c where c.manager_id = "managers"."id" and c.deleted_at is null)`,
     })
     .from(managers)
     .orderBy(asc(managers.name));
