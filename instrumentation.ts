@@ -1,3 +1,9 @@
+/**
+ * Next.js start-up hook. In the Node.js runtime (never Edge) it starts the scheduler heartbeat, once per
+ * process (lib/schedule/boot.ts keeps a globalThis flag); SCHEDULER_ENABLED=false turns it off.
+ */
 export async function register() {
-  // Server-side start-up work goes here (the scheduler). Node.js runtime only.
+  if (process.env.NEXT_RUNTIME !== "nodejs") return;
+  const { bootScheduler } = await import("./lib/schedule/boot");
+  bootScheduler();
 }

@@ -36,6 +36,8 @@ const schema = z.object({
   MAIL_FROM: z.string().default("Contact Sync <contact-sync@localhost>"),
   SCHEDULER_ENABLED: z.enum(["true", "false"]).default("true").transform((v) => v === "true"),
   SCHEDULER_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(15),
+  /** Scheduled runs one app instance executes at once; due syncs beyond that are left for other instances. */
+  SCHEDULER_MAX_CONCURRENT_RUNS: z.coerce.number().int().min(1).max(100).default(4),
   /** A running run whose heartbeat is older than this is considered dead and marked failed. */
   RUN_STALE_SECONDS: z.coerce.number().int().min(10).default(120),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),

@@ -169,16 +169,22 @@ function untilText(u: Until): string {
   return u.utc ? `${basic}Z` : basic;
 }
 
-/** The canonical text of a rule (parts in a fixed order). */
+/** The canonical text of a rule (parts in a fixed order, lists sorted; no part changes meaning by order). */
 export function formatRrule(rule: RecurrenceRule): string {
+  const num = (list: number[]) => [...list].sort((a, b) => a - b).join(",");
+  const days = (list: ByDay[]) =>
+    [...list]
+      .sort((a, b) => a.weekday - b.weekday || (a.n ?? 0) - (b.n ?? 0))
+      .map((b) => `${b.n ?? ""}${weekdayCodes[b.weekday]}`)
+      .join(",");
   const parts = [`FREQ=${rule.freq}`];
   if (rule.interval !== 1) parts.push(`INTERVAL=${rule.interval}`);
-  if (rule.byMonth) parts.push(`BYMONTH=${rule.byMonth.join(",")}`);
-  if (rule.byMonthDay) parts.push(`BYMONTHDAY=${rule.byMonthDay.join(",")}`);
-  if (rule.byDay) parts.push(`BYDAY=${rule.byDay.map((b) => `${b.n ?? ""}${weekdayCodes[b.weekday]}`).join(",")}`);
-  if (rule.byHour) parts.push(`BYHOUR=${rule.byHour.join(",")}`);
-  if (rule.byMinute) parts.push(`BYMINUTE=${rule.byMinute.join(",")}`);
-  if (rule.bySetPos) parts.push(`BYSETPOS=${rule.bySetPos.join(",")}`);
+  if (rule.byMonth) parts.push(`BYMONTH=${num(rule.byMonth)}`);
+  if (rule.byMonthDay) parts.push(`BYMONTHDAY=${num(rule.byMonthDay)}`);
+  if (rule.byDay) parts.push(`BYDAY=${days(rule.byDay)}`);
+  if (rule.byHour) parts.push(`BYHOUR=${num(rule.byHour)}`);
+  if (rule.byMinute) parts.push(`BYMINUTE=${num(rule.byMinute)}`);
+  if (rule.bySetPos) parts.push(`BYSETPOS=${num(rule.bySetPos)}`);
   if (rule.wkst !== 0) parts.push(`WKST=${weekdayCodes[rule.wkst]}`);
   if (rule.count !== undefined) parts.push(`COUNT=${rule.count}`);
   if (rule.until) parts.push(`UNTIL=${untilText(rule.until)}`);
