@@ -109,17 +109,22 @@ function refuse(host: string, address: string, reason: string): SourceError {
   const shown = host === address ? address : `${host} resolves to ${address}`;
   return new SourceError(
     "blocked_host",
-    `${shown}, an internal address (${reason}). Remote sources may only reach public servers; ` +
-      `an operator can allow internal servers with ALLOW_PRIVATE_HOSTS=true.`,
+    reason === "cloud metadata"
+      ? `${shown}, a cloud metadata address. Remote sources may never reach it.`
+      : `${shown}, an internal address (${reason}). Remote sources may only reach public servers; ` +
+          `an operator can allow internal servers with ALLOW_PRIVATE_HOSTS=true.`,
     { host, address, reason },
   );
 }
 
-/** Throws blocked_host unless the address is public or internal addresses are allowed. */
+/**
+ * Throws blocked_host unless the address is public or internal addresses are allowed. Cloud metadata endpoints
+ * stay refused even then: no CSV source lives there, and they hand out the machine's credentials.
+ */
 export function assertAllowedAddress(host: string, address: string, allowPrivate: boolean): void {
-  if (allowPrivate) return;
   const reason = classifyAddress(address);
-  if (reason) throw refuse(host, address, reason);
+  if (!reason || (allowPrivate && reason !== "cloud metadata")) return;
+  throw refuse(host, address, reason);
 }
 
 /**

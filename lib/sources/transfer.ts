@@ -52,7 +52,12 @@ export function guardTransfer(source: Readable, o: GuardOptions): Readable {
   };
 
   finished(source, (err) => {
-    if (err) fail(o.mapError(err));
+    if (!err) return;
+    const mapped = o.mapError(err);
+    // A connection that ends before the announced size is a truncated file, whatever the socket said.
+    if ((mapped.code === "connect_failed" || mapped.code === "protocol_error") && o.expectedSize !== undefined && bytes < o.expectedSize)
+      fail(new SourceError("truncated", `${o.what}: the connection ended after ${bytes} of ${o.expectedSize} bytes. Nothing from this partial file is imported.`, { received: bytes, expected: o.expectedSize }));
+    else fail(mapped);
   });
   source.pipe(out);
 

@@ -91,3 +91,9 @@ describe("assertAllowedPort", () => {
     expect(() => assertAllowedPort("ftp", 0)).toThrow(/not a valid port/);
   });
 });
+
+describe("cloud metadata", () => {
+  it.each(["169.254.169.254", "[fd00:ec2::254]", "[::ffff:169.254.169.254]"])("%s stays refused even when private hosts are allowed", async (host) => {
+    await expect(resolveAllowed(host, true)).rejects.toThrow(/cloud metadata address/);
+  });
+});

@@ -1,0 +1,74 @@
+import { createRequire } from "node:module";
+import type { AddressInfo } from "node:net";
+import type { Readable } from "node:stream";
+import { FileSystem, FtpSrv } from "ftp-srv";
+import { selfSignedCert } from "./certs";
+
+const require = createRequire(import.meta.url);
+// ftp-srv logs through bunyan; tests want it silent.
+const bunyan = require("bunyan") as { createLogger(o: object): unknown };
+
+export type FtpServerOptions = {
+  root: string;
+  user: string;
+  password: string;
+  /** false: plain FTP; "explicit": AUTH TLS on the normal port (ftpes); "implicit": TLS from the first byte (ftps). */
+  tls?: false | "explicit" | "implicit";
+  /** Lets a test replace what is sent for a file (truncate, stall, fail mid-way). */
+  transformRead?: (clientPath: string, data: Readable) => Readable;
+};
+
+export type TestFtpServer = {
+  /** Base URL, e.g. ftp://127.0.0.1:40123 (ftpes:// or ftps:// when TLS is on). */
+  url: string;
+  port: number;
+  fingerprint?: string;
+  /** Login attempts (user names) and file reads the server saw. */
+  logins: string[];
+  reads: string[];
+  close(): Promise<void>;
+};
+
+/** A real FTP server (ftp-srv) on 127.0.0.1 with passive mode, serving `root`. */
+export async function startFtpServer(opts: FtpServerOptions): Promise<TestFtpServer> {
+  const cert = opts.tls ? selfSignedCert() : undefined;
+  const scheme = opts.tls === "implicit" ? "ftps" : "ftp";
+  const server = new FtpSrv({
+    url: `${scheme}://127.0.0.1:0`,
+    pasv_url: "127.0.0.1",
+    pasv_min: 20000,
+    pasv_max: 60000,
+    tls: cert ? { cert: cert.cert, key: cert.key } : false,
+    anonymous: false,
+    log: bunyan.createLogger({ name: "ftp-test", streams: [] }),
+  });
+  const transform = opts.transformRead;
+  const logins: string[] = [];
+  const reads: string[] = [];
+  class TestFs extends FileSystem {
+    async read(fileName: string, o?: { start?: unknown }) {
+      const r = await super.read(fileName, o ?? {});
+      reads.push(r.clientPath);
+      return transform ? { ...r, stream: transform(r.clientPath, r.stream) } : r;
+    }
+  }
+  server.on("login", ({ connection, username, password }, resolve, reject) => {
+    logins.push(username);
+    if (username === opts.user && password === opts.password) resolve({ fs: new TestFs(connection, { root: opts.root, cwd: "/" }) });
+    else reject(new Error("Login incorrect"));
+  });
+  server.on("client-error", () => {});
+  await server.listen();
+  const port = ((server as unknown as { server: import("node:net").Server }).server.address() as AddressInfo).port;
+  const shown = opts.tls === "explicit" ? "ftpes" : scheme;
+  return {
+    url: `${shown}://127.0.0.1:${port}`,
+    port,
+    fingerprint: cert?.fingerprint256,
+    logins,
+    reads,
+    close: async () => {
+      await server.close();
+    },
+  };
+}
