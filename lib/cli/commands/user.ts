@@ -1,0 +1,15 @@
+import { getDb } from "@/db/client";
+import { roles, type Role } from "@/db/schema";
+import { createUser } from "@/lib/auth/users";
+import { output, parse, required, UsageError, type CommandContext } from "../io";
+
+/** `user create --email E --password P --role admin|editor|viewer` */
+export async function userCreate({ argv, json }: CommandContext): Promise<void> {
+  const { values } = parse(argv, { email: { type: "string" }, password: { type: "string" }, role: { type: "string" } });
+  const email = required(values.email, "--email");
+  const password = required(values.password, "--password");
+  const role = required(values.role, "--role") as Role;
+  if (!roles.includes(role)) throw new UsageError(`--role must be one of ${roles.join(", ")}`);
+  const user = await createUser(getDb(), { email, password, role });
+  output(json, { id: user.id, email: user.email, role: user.role }, `Created ${user.role} ${user.email} (${user.id}).`);
+}

@@ -1,0 +1,74 @@
+import { createHash } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { firstInvalidUtf8 } from "@/lib/sync/decode";
+import { decodeAll, fixture } from "./helpers";
+
+const text = "Email,Name\nann@x.com,Zoë 日本語 😀 €\n";
+
+describe("decode", () => {
+  it("keeps multi-byte characters whole when chunks split them anywhere", async () => {
+    const buf = Buffer.from(text);
+    for (const sizes of [[1], [2], [3], [5, 1, 2], [7]]) {
+      const { text: out, stats } = await decodeAll(buf, sizes);
+      expect(out).toBe(text);
+      expect(stats.encoding).toBe("utf-8");
+      expect(stats.bytes).toBe(buf.length);
+      expect(stats.sha256()).toBe(createHash("sha256").update(buf).digest("hex"));
+    }
+  });
+
+  it("uses and strips BOMs (UTF-8, UTF-16LE, UTF-16BE), even split across chunks", async () => {
+    for (const [name, enc] of [["utf8-bom.csv", "utf-8"], ["utf16le-bom.csv", "utf-16le"], ["utf16be-bom.csv", "utf-16be"]] as const) {
+      for (const sizes of [[1], [3], [1000]]) {
+        const { text: out, stats } = await decodeAll(fixture(name), sizes);
+        expect(stats.encoding).toBe(enc);
+        expect(out.charCodeAt(0)).not.toBe(0xfeff);
+        expect(out.startsWith("Email,First\n")).toBe(true);
+      }
+    }
+    expect((await decodeAll(fixture("utf16le-bom.csv"), [1])).text).toBe("Email,First\nann@x.com,Zoé 日本\n");
+  });
+
+  it("falls back to Windows-1252 when the bytes are not UTF-8 (ASCII before)", async () => {
+    for (const sizes of [[1], [4], [1000]]) {
+      const { text: out, stats } = await decodeAll(fixture("windows-1252.csv"), sizes);
+      expect(stats.encoding).toBe("windows-1252");
+      expect(out).toBe("Email,First\nann@x.com,Zoé €uro\n");
+    }
+  });
+
+  it("switches to Windows-1252 late in a long ASCII file", async () => {
+    const buf = Buffer.concat([Buffer.from("a,b\n" + "x,y\n".repeat(50_000)), Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x0a])]);
+    const { text: out } = await decodeAll(buf, [65536]);
+    expect(out.endsWith("café\n")).toBe(true);
+  });
+
+  it("refuses a file that mixes UTF-8 and other bytes, asking for an explicit encoding", async () => {
+    const buf = Buffer.concat([Buffer.from("a,b\nZoë,x\n"), Buffer.from([0x63, 0xe9, 0x0a])]);
+    await expect(decodeAll(buf, [4])).rejects.toThrow(/not valid UTF-8.*Windows-1252/);
+  });
+
+  it("honours a forced encoding", async () => {
+    const { text: out } = await decodeAll(Buffer.from("Zo\xeb", "latin1"), [1], "windows-1252");
+    expect(out).toBe("Zoë");
+    const utf8Bytes = Buffer.from("Zoë");
+    expect((await decodeAll(utf8Bytes, [1], "windows-1252")).text).toBe("ZoÃ«");
+    await expect(decodeAll(Buffer.from([0x41, 0xff, 0x42]), [1], "utf-8")).rejects.toThrow(/not valid UTF-8/);
+    const le = Buffer.from("Hi ü", "utf16le");
+    expect((await decodeAll(le, [1], "utf-16le")).text).toBe("Hi ü");
+  });
+
+  it("decodes an empty stream to nothing", async () => {
+    const { text: out, stats } = await decodeAll(Buffer.alloc(0));
+    expect(out).toBe("");
+    expect(stats.bytes).toBe(0);
+  });
+
+  it("finds the first invalid UTF-8 byte (overlongs, surrogates, truncation)", () => {
+    expect(firstInvalidUtf8(Buffer.from("abc"))).toBe(-1);
+    expect(firstInvalidUtf8(Buffer.from([0x61, 0xc0, 0x80]))).toBe(1);
+    expect(firstInvalidUtf8(Buffer.from([0x61, 0xed, 0xa0, 0x80]))).toBe(1);
+    expect(firstInvalidUtf8(Buffer.from([0xe2, 0x82]))).toBe(0);
+    expect(firstInvalidUtf8(Buffer.from("€😀"))).toBe(-1);
+  });
+});

@@ -1,0 +1,100 @@
+import { describe, expect, it } from "vitest";
+import { fixture, parseAll } from "./helpers";
+
+describe("parse", () => {
+  it("keeps line breaks inside quoted fields and numbers records by physical start line", async () => {
+    for (const sizes of [[1], [3], [1000]]) {
+      const { columns, records } = await parseAll(fixture("quoted-newlines.csv"), { sizes });
+      expect(columns).toEqual(["Email", "Note"]);
+      expect(records).toEqual([
+        { line: 2, fields: ["ann@x.com", "line one\r\nline two"] },
+        { line: 4, fields: ["bob@x.com", "a\nb\nc"] },
+        { line: 7, fields: ["cid@x.com", "plain"] },
+      ]);
+    }
+  });
+
+  it('unescapes "" inside quotes', async () => {
+    const { records } = await parseAll(fixture("escaped-quotes.csv"));
+    expect(records.map((r) => r.fields[1])).toEqual(['she said "hi"', '"', ""]);
+  });
+
+  it("reports ragged rows as they are (the validator flags them)", async () => {
+    const { records } = await parseAll(fixture("ragged.csv"));
+    expect(records.map((r) => [r.line, r.fields.length])).toEqual([[2, 3], [3, 2], [4, 4], [5, 3]]);
+  });
+
+  it("handles CRLF without a final newline, and LF", async () => {
+    const { records } = await parseAll(fixture("crlf-no-final-newline.csv"), { sizes: [2] });
+    expect(records).toEqual([
+      { line: 2, fields: ["ann@x.com", "Ann"] },
+      { line: 3, fields: ["bob@x.com", "Bob"] },
+    ]);
+  });
+
+  it("skips blank lines but counts them for line numbers", async () => {
+    const { records } = await parseAll(fixture("blank-lines.csv"));
+    expect(records).toEqual([
+      { line: 3, fields: ["ann@x.com", "Ann"] },
+      { line: 6, fields: ["bob@x.com", "Bob"] },
+    ]);
+  });
+
+  it("keeps formula-looking cells as plain text", async () => {
+    const { records } = await parseAll(fixture("formula.csv"));
+    expect(records.map((r) => r.fields[1])).toEqual(["=1+2", "+SUM(A1)", "-3", "@cmd"]);
+  });
+
+  it("any single-character delimiter; a quote cannot be one", async () => {
+    const { records } = await parseAll(fixture("semicolon.csv"), { delimiter: ";" });
+    expect(records[0].fields).toEqual(["ann@x.com", "Ann", "semi;colon"]);
+    const tabbed = await parseAll("a\tb\n1\t2\n", { delimiter: "\t" });
+    expect(tabbed.records[0].fields).toEqual(["1", "2"]);
+    const spaced = await parseAll("a b\n1 2\n", { delimiter: " " });
+    expect(spaced.records[0].fields).toEqual(["1", "2"]);
+    await expect(parseAll("a\n", { delimiter: '"' })).rejects.toThrow(/quote/);
+    await expect(parseAll("a\n", { delimiter: ";;" })).rejects.toThrow(/one character/);
+  });
+
+  it("without a header, columns are Column 1..n and line 1 is data", async () => {
+    const { columns, records } = await parseAll("a,b\nc,d\n", { hasHeader: false });
+    expect(columns).toEqual(["Column 1", "Column 2"]);
+    expect(records).toEqual([
+      { line: 1, fields: ["a", "b"] },
+      { line: 2, fields: ["c", "d"] },
+    ]);
+  });
+
+  it("empty file and header-only file", async () => {
+    expect(await parseAll(fixture("empty.csv"))).toEqual({ columns: null, records: [] });
+    expect(await parseAll(fixture("header-only.csv"))).toEqual({ columns: ["Email", "First"], records: [] });
+  });
+
+  it("refuses empty or duplicate header names with a clear message", async () => {
+    await expect(parseAll(fixture("duplicate-header.csv"))).rejects.toThrow(/"Email" twice/);
+    await expect(parseAll(fixture("empty-header.csv"))).rejects.toThrow(/Column 2 of the header line has no name/);
+  });
+
+  it("parses a 1 MB field", async () => {
+    const big = "x".repeat(1024 * 1024);
+    const { records } = await parseAll(`a,b\n1,"${big}"\n2,y\n`, { sizes: [65536] });
+    expect(records[0].fields[1].length).toBe(big.length);
+    expect(records[1]).toEqual({ line: 3, fields: ["2", "y"] });
+  });
+
+  it("refuses an unclosed quote instead of buffering the rest of the file", async () => {
+    const body = "Email,Note\nann@x.com,\"never closed\n" + "bob@x.com,x\n".repeat(500_000);
+    await expect(parseAll(body, { sizes: [65536], limits: { maxFieldBytes: 64 * 1024 } })).rejects.toThrow(/never closed|quote/);
+  });
+
+  it("enforces MAX_COLUMNS and MAX_ROWS as clear errors", async () => {
+    await expect(parseAll("a,b,c\n1,2,3\n", { limits: { maxColumns: 2 } })).rejects.toThrow(/at most 2/);
+    await expect(parseAll("a\n1\n2\n3\n", { limits: { maxRows: 2 } })).rejects.toThrow(/more than 2 rows/);
+  });
+
+  it("binary garbage neither crashes nor hangs", async () => {
+    const result = await parseAll(fixture("binary-garbage.bin"), { hasHeader: false }).catch((e: Error) => e);
+    if (result instanceof Error) expect(result.message).toMatch(/./);
+    else expect(Array.isArray(result.records)).toBe(true);
+  });
+});
