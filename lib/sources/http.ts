@@ -35,9 +35,10 @@ function openSession(spec: SourceSpec, loc: ParsedLocation): Session {
         if (err || !socket) return cb(err ?? new Error("connection failed"), null);
         if (opts.protocol === "https:") {
           const port = Number(opts.port) || 443;
-          const pin = opts.hostname === loc.host && port === loc.port ? spec.tlsFingerprint : null;
+          const host = opts.hostname.replace(/^\[|\]$/g, "");
+          const pin = host === loc.host && port === loc.port ? spec.tlsFingerprint : null;
           try {
-            session.seenTls = verifyTlsPeer(socket as TLSSocket, pin, opts.hostname);
+            session.seenTls = verifyTlsPeer(socket as TLSSocket, pin, host);
           } catch (e) {
             socket.destroy();
             return cb(e as Error, null);
