@@ -49,6 +49,7 @@ export function compileSchedule(schedule: Schedule): CompiledSchedule {
   const startLocal = parseLocalStart(schedule.start);
   assertTimeZone(schedule.tz);
   const rule = parseRrule(schedule.rrule);
+  expandDefaults(rule, startLocal); // refuses BYHOUR/BYMINUTE values the INTERVAL never reaches
   return { tz: schedule.tz, startLocal, rule };
 }
 
@@ -57,16 +58,25 @@ export function compileSchedule(schedule: Schedule): CompiledSchedule {
 function dayNumber(y: number, m: number, d: number): number {
   return Date.UTC(y, m - 1, d) / DAY_MS;
 }
+/** Civil date of a day number (H. Hinnant's days_from_civil inverse): plain arithmetic, no Date objects. */
 function ymd(dn: number): { y: number; m: number; d: number } {
-  const t = new Date(dn * DAY_MS);
-  return { y: t.getUTCFullYear(), m: t.getUTCMonth() + 1, d: t.getUTCDate() };
+  const z = dn + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  return { y: yoe + era * 400 + (m <= 2 ? 1 : 0), m, d };
 }
 /** 0 = Monday … 6 = Sunday. */
 function weekdayOf(dn: number): number {
   return (((dn + 3) % 7) + 7) % 7;
 }
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 function daysInMonth(y: number, m: number): number {
-  return new Date(Date.UTC(y, m, 0)).getUTCDate();
+  return m === 2 && y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : MONTH_DAYS[m - 1];
 }
 const mod = (a: number, b: number) => ((a % b) + b) % b;
 function gcd(a: number, b: number): number {
@@ -230,7 +240,7 @@ function modDistance(value: number, set: Set<number>, interval: number, base: nu
  * Every occurrence as local naive ms, in dateutil's generation order (ascending local time), after DTSTART,
  * honouring COUNT and UNTIL. A UTC UNTIL needs the instant, so conversion is done only when it could matter.
  */
-export function* localOccurrences(c: CompiledSchedule): Generator<number> {
+export function* localOccurrences(c: CompiledSchedule, opts: { skipBeforeLocal?: number } = {}): Generator<number> {
   const x = expandDefaults(c.rule, c.startLocal);
   const until = c.rule.until;
   let remaining = c.rule.count;
@@ -248,6 +258,10 @@ export function* localOccurrences(c: CompiledSchedule): Generator<number> {
   const startMinute = (c.startLocal - startDay * DAY_MS) / MIN_MS;
   let hour = Math.floor(startMinute / 60);
   let minute = startMinute % 60;
+
+  if (opts.skipBeforeLocal !== undefined && remaining === undefined) {
+    ({ year, month, day, hour, minute } = fastForward(x, { year, month, day, hour, minute }, opts.skipBeforeLocal));
+  }
 
   let times: number[];
   if (coarserThanHourly(x.freq)) times = timesFor(x, hour, minute);
@@ -336,6 +350,57 @@ export function* localOccurrences(c: CompiledSchedule): Generator<number> {
   }
 }
 
+type IterState = { year: number; month: number; day: number; hour: number; minute: number };
+
+/**
+ * Jump whole INTERVAL periods ahead to (a little before) `target`, for rules without COUNT (which must be
+ * counted from DTSTART). Every period dateutil visits lies on the lattice DTSTART + k·INTERVAL (its filtered-day
+ * jumps and BYHOUR/BYMINUTE searches step by INTERVAL too), so starting at a later lattice point yields exactly
+ * the same occurrences from there on.
+ */
+function fastForward(x: Expanded, s: IterState, target: number): IterState {
+  const targetDay = Math.floor(target / DAY_MS) - 2;
+  const startDay = s.day;
+  if (targetDay <= startDay + 7) return s;
+  const steps = (span: number, unit: number) => Math.max(0, Math.floor(span / (unit * x.interval)) - 1);
+  switch (x.freq) {
+    case "YEARLY": {
+      const k = steps(ymd(targetDay).y - s.year, 1);
+      return { ...s, year: s.year + k * x.interval };
+    }
+    case "MONTHLY": {
+      const t = ymd(targetDay);
+      const k = steps(t.y * 12 + t.m - (s.year * 12 + s.month), 1);
+      const m0 = s.month - 1 + k * x.interval;
+      return { ...s, year: s.year + Math.floor(m0 / 12), month: (m0 % 12) + 1 };
+    }
+    case "WEEKLY": {
+      // After the first (partial) week, periods start on WKST of week 0 + k·INTERVAL.
+      const week0 = startDay - mod(weekdayOf(startDay) - x.wkst, 7);
+      const k = steps(targetDay - week0, 7);
+      if (k < 1) return s;
+      const day = week0 + k * x.interval * 7;
+      const { y, m } = ymd(day);
+      return { ...s, year: y, month: m, day };
+    }
+    case "DAILY": {
+      const day = startDay + steps(targetDay - startDay, 1) * x.interval;
+      const { y, m } = ymd(day);
+      return { ...s, year: y, month: m, day };
+    }
+    case "HOURLY":
+    case "MINUTELY": {
+      const unit = x.freq === "HOURLY" ? 60 : 1;
+      const startMin = startDay * 1440 + s.hour * 60 + s.minute;
+      const k = steps(targetDay * 1440 - startMin, unit);
+      const at = startMin + k * x.interval * unit;
+      const day = Math.floor(at / 1440);
+      const { y, m } = ymd(day);
+      return { year: y, month: m, day, hour: Math.floor((at % 1440) / 60), minute: at % 60 };
+    }
+  }
+}
+
 /** Occurrences as UTC instants (ms) in generation order, at most `limit` — the raw RFC 5545 / dateutil list. */
 export function listOccurrences(schedule: Schedule, limit: number): number[] {
   const c = compileSchedule(schedule);
@@ -359,7 +424,7 @@ export function nextOccurrences(schedule: Schedule, after: Date, count: number):
   if (Number.isNaN(afterMs)) throw new AppError("invalid_date", "The reference time is not a valid date.");
   if (!Number.isInteger(count) || count < 1) return [];
   const best: number[] = [];
-  for (const local of localOccurrences(c)) {
+  for (const local of localOccurrences(c, { skipBeforeLocal: afterMs - OFFSET_BOUND_MS })) {
     // Local times only grow; an instant is within OFFSET_BOUND of its local reading, so once the best `count`
     // instants all lie before (local - bound), no later occurrence can improve on them.
     if (best.length === count && best[count - 1] < local - OFFSET_BOUND_MS) break;
