@@ -93,7 +93,7 @@ export async function buildPlan(tx: Tx, o: PlanOptions): Promise<Plan> {
       c.id is null or c.deleted_at is not null
       or not (
         (c.data = s.data or (c.data - ${mapped}::text[]) || s.data = c.data)
-        and (s.pw_mac is null or s.pw_mac = c.password_mac)
+        and (s.pw_mac is null or s.pw_mac is not distinct from c.password_mac)
       )
     )`;
   const [counts] = await tx<{ valid: number; inserts: number; revives: number; updates: number; existing: number }[]>`
