@@ -137,3 +137,19 @@ function receiveMultipart(db: Db, body: Readable, contentType: string, opts: { m
 export function returnToFromUrl(req: Request): string | null {
   return safeReturnTo(new URL(req.url).searchParams.get("returnTo"));
 }
+
+/** The wizard's wording of an upload failure code (from ?uploadError=). */
+export function uploadErrorMessage(code: string | undefined, maxBytes: number): string | undefined {
+  if (!code) return undefined;
+  switch (code) {
+    case "upload_too_large":
+      return tooLargeMessage(maxBytes);
+    case "upload_empty":
+      return "The file is empty, or no file was chosen. Choose a CSV file with at least one line.";
+    case "upload_interrupted":
+    case "upload_malformed":
+      return "The upload was interrupted. Try again.";
+    default:
+      return "The upload failed. Try again.";
+  }
+}

@@ -117,12 +117,12 @@ export const saveMappingAction = authorizedAction("editor", ids, async ({ manage
   if (!sync) throw new AppError("not_found", "This import no longer exists.", 404);
   const raw = formDataToObject(formData);
   const intent = String(formData.get("intent") ?? "apply");
-  const removeColumn = formData.get("remove");
+  const removeColumn = intent.startsWith("remove:") ? intent.slice("remove:".length) : null;
   const finishing = intent === "run" || intent === "next";
   const parsed = (finishing ? mappingStepSchema : mappingDraftSchema).safeParse(raw);
   if (!parsed.success) return invalid(fieldErrorsOf(parsed.error), formData);
   const values = { ...parsed.data };
-  if (typeof removeColumn === "string" && removeColumn) {
+  if (removeColumn) {
     values.columns = values.columns.map((c) => (c.column === removeColumn ? { ...c, fieldId: "" } : c));
   }
   let fields = manager.fields;

@@ -1,0 +1,250 @@
+"use client";
+
+import Link from "next/link";
+import { useId } from "react";
+import { addFieldSchema, AUTO_KEY, mappingDraftSchema, mappingStepSchema } from "@/lib/wizard/schemas";
+import { FieldError } from "./fields";
+import { useWizardForm, type WizardAction } from "./useWizardForm";
+
+type FieldOption = { id: string; label: string; type: string; role: string | null };
+
+const typeNames: Record<string, string> = { text: "text", email: "email", language: "language", password: "password", date: "date", number: "number" };
+
+export function MappingForm({
+  action,
+  managerId,
+  syncId,
+  columns,
+  samples,
+  fields,
+  defaults,
+  remote,
+  backHref,
+  notice,
+}: {
+  action: WizardAction;
+  managerId: string;
+  syncId: string;
+  columns: string[];
+  samples: string[];
+  fields: FieldOption[];
+  defaults: { columns: { column: string; fieldId: string }[]; key: string };
+  remote: boolean;
+  backHref: string;
+  notice?: string;
+}) {
+  const { form, state, pending, onSubmit, errorOf, jsReady, intent, formAction } = useWizardForm({
+    action,
+    defaults,
+    schemaFor: (i) => (i === "run" || i === "next" ? mappingStepSchema : i === "addField" ? null : mappingDraftSchema),
+  });
+  const keyId = useId();
+  const addId = useId();
+  const keyField = fields.find((f) => f.role === "key");
+  const mappable = fields.filter((f) => f.role !== "key");
+  const passwordField = fields.find((f) => f.type === "password");
+  const watched = (form.watch("columns") as { column: string; fieldId: string }[] | undefined) ?? defaults.columns;
+  const key = (form.watch("key") as string | undefined) ?? defaults.key;
+  const mapped = watched.filter((c) => c.fieldId);
+  const fieldLabel = (id: string) => fields.find((f) => f.id === id)?.label ?? "?";
+  const passwordMapped = !!passwordField && mapped.some((c) => c.fieldId === passwordField.id);
+  const addError = errorOf("newFieldLabel");
+
+  return (
+    <form className={`wizard-form${jsReady ? " js-ready" : ""}`} action={formAction} onSubmit={onSubmit} noValidate aria-label="Column mapping">
+      <input type="hidden" name="managerId" value={managerId} />
+      <input type="hidden" name="syncId" value={syncId} />
+      {notice && (
+        <div className="notice" role="status">
+          <p>{notice}</p>
+        </div>
+      )}
+      {state.message && (
+        <div className={state.ok ? "notice" : "error-box"} role={state.ok ? "status" : "alert"}>
+          <p>{state.message}</p>
+        </div>
+      )}
+
+      <section className="card" aria-labelledby="map-heading">
+        <h2 id="map-heading">Map the file&apos;s columns to Contact Manager fields</h2>
+        <p className="hint">Columns whose name matches a field are mapped already. Columns left “Not imported” are ignored.</p>
+        <div className="table-wrap">
+          <table className="table responsive mapping-table">
+            <thead>
+              <tr>
+                <th scope="col">Import file column</th>
+                <th scope="col">Example value</th>
+                <th scope="col">Contact Manager field</th>
+                <th scope="col">
+                  <span className="visually-hidden">Remove</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {columns.map((column, i) => {
+                const name = `columns.${i}.fieldId`;
+                const err = errorOf(name);
+                const current = watched[i]?.fieldId ?? "";
+                return (
+                  <tr key={column} className={key === column ? "is-key" : undefined}>
+                    <td data-label="File column">
+                      {column}
+                      {key === column && <span className="key-badge">unique key</span>}
+                      <input type="hidden" {...form.register(`columns.${i}.column`)} defaultValue={column} />
+                    </td>
+                    <td data-label="Example" className="sample">
+                      {samples[i] ? samples[i] : <span className="muted">(empty)</span>}
+                    </td>
+                    <td data-label="Field" className={err ? "field-invalid" : undefined}>
+                      <select
+                        {...form.register(name)}
+                        defaultValue={defaults.columns[i]?.fieldId ?? ""}
+                        aria-label={`Field for column ${column}`}
+                        aria-invalid={err ? true : undefined}
+                        aria-describedby={err ? `${keyId}-c${i}-error` : undefined}
+                      >
+                        <option value="">— Not imported —</option>
+                        {mappable.map((f) => (
+                          <option key={f.id} value={f.id}>
+                            {f.label} ({typeNames[f.type] ?? f.type})
+                          </option>
+                        ))}
+                      </select>
+                      <FieldError id={`${keyId}-c${i}`} error={err} />
+                    </td>
+                    <td data-label="">
+                      {current && (
+                        <button type="submit" name="intent" value={`remove:${column}`} className="btn btn-secondary btn-small" aria-label={`Remove the mapping of ${column}`}>
+                          Remove
+                        </button>
+                      )}
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+        <div className="actions">
+          <button type="submit" name="intent" value="apply" className="btn btn-secondary" disabled={pending}>
+            {pending && intent === "apply" ? "Saving…" : "Apply Mapping"}
+          </button>
+        </div>
+        {mapped.length > 0 && (
+          <>
+            <h3>Mapped columns</h3>
+            <ul className="mapped-list">
+              {mapped.map((c) => (
+                <li key={c.column}>
+                  {c.column} → {fieldLabel(c.fieldId)}
+                </li>
+              ))}
+            </ul>
+          </>
+        )}
+      </section>
+
+      <section className="card" aria-labelledby="key-heading">
+        <h2 id="key-heading">Unique identifier</h2>
+        <p className="hint">
+          The column whose value identifies a contact (it feeds the “{keyField?.label ?? "Unique Key"}” field). Rows with the same key update the same
+          contact; keys match ignoring case and surrounding spaces.
+        </p>
+        <div className={`field${errorOf("key") ? " field-invalid" : ""}`}>
+          <label htmlFor={keyId}>Unique identifier column</label>
+          <select
+            id={keyId}
+            {...form.register("key")}
+            defaultValue={defaults.key}
+            aria-invalid={errorOf("key") ? true : undefined}
+            aria-describedby={errorOf("key") ? `${keyId}-error` : undefined}
+          >
+            <option value="">— Choose a column —</option>
+            {columns.map((c) => (
+              <option key={c} value={c}>
+                {c}
+              </option>
+            ))}
+            <option value={AUTO_KEY}>Generate unique key automatically</option>
+          </select>
+          <FieldError id={keyId} error={errorOf("key")} />
+        </div>
+        {key === AUTO_KEY && (
+          <div className="warn-box" role="note">
+            <p>
+              <strong>Every row will create a new contact.</strong> Each contact gets a random 9-digit key, so no row can match an existing contact:
+              “Update the contacts” and “Delete contacts not found” are switched off for this import. Importing the same file twice creates the contacts twice.
+            </p>
+          </div>
+        )}
+        {passwordField && (
+          <p className="hint">
+            <strong>Passwords:</strong> {passwordMapped ? "the mapped column sets contacts' passwords (stored only as hashes). " : ""}
+            To keep the contacts&apos; existing passwords, leave the Password column unmapped, or its cells empty.
+          </p>
+        )}
+      </section>
+
+      <section className="card" aria-labelledby="add-heading">
+        <h2 id="add-heading">Add Field</h2>
+        <p className="hint">A column with no matching field? Create the field here; it is added to the Contact Manager and mapped at once.</p>
+        <div className="inline-fields">
+          <div className={`field${addError ? " field-invalid" : ""}`}>
+            <label htmlFor={`${addId}-label`}>New field label</label>
+            <input
+              id={`${addId}-label`}
+              type="text"
+              name="newFieldLabel"
+              maxLength={100}
+              defaultValue={state.values?.newFieldLabel ?? ""}
+              aria-invalid={addError ? true : undefined}
+              aria-describedby={addError ? `${addId}-error` : undefined}
+            />
+            <FieldError id={addId} error={addError} />
+          </div>
+          <div className="field narrow">
+            <label htmlFor={`${addId}-type`}>Type</label>
+            <select id={`${addId}-type`} name="newFieldType" defaultValue="text">
+              {addFieldSchema.shape.type.unwrap().options.map((t) => (
+                <option key={t} value={t}>
+                  {typeNames[t]}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="field">
+            <label htmlFor={`${addId}-col`}>Map it from column</label>
+            <select id={`${addId}-col`} name="newFieldColumn" defaultValue={columns.find((c, i) => !defaults.columns[i]?.fieldId && c !== defaults.key) ?? ""}>
+              <option value="">— Don&apos;t map yet —</option>
+              {columns.map((c) => (
+                <option key={c} value={c}>
+                  {c}
+                </option>
+              ))}
+            </select>
+          </div>
+        </div>
+        <button type="submit" name="intent" value="addField" className="btn btn-secondary" disabled={pending}>
+          {pending && intent === "addField" ? "Adding…" : "Add Field"}
+        </button>
+      </section>
+
+      <div className="wizard-nav">
+        <Link href={backHref} className="btn btn-secondary">
+          Back
+        </Link>
+        <div className="right">
+          {remote ? (
+            <button type="submit" name="intent" value="next" className="btn btn-primary" disabled={pending}>
+              {pending && intent === "next" ? "Saving…" : "Next: run or schedule"}
+            </button>
+          ) : (
+            <button type="submit" name="intent" value="run" className="btn btn-primary" disabled={pending}>
+              {pending && intent === "run" ? "Starting…" : "Run Import"}
+            </button>
+          )}
+        </div>
+      </div>
+    </form>
+  );
+}

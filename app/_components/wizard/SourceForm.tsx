@@ -1,0 +1,286 @@
+"use client";
+
+import Link from "next/link";
+import { isLocationProblem, parseLocation, protocolLabels, remoteKinds } from "@/lib/wizard/location";
+import { delimiterLabels, encodingLabels, encodings, sourceStepSchema, type SourceStepInput } from "@/lib/wizard/schemas";
+import { Checkbox, Radio, Select, TextArea, TextInput } from "./fields";
+import { UPLOAD_FORM_ID, UploadField } from "./UploadField";
+import { useWizardForm, type WizardAction } from "./useWizardForm";
+
+const checkboxes = ["hasHeader", "updateExisting", "deleteMissing", "alwaysImport", "trustFingerprint"];
+
+export function SourceForm({
+  action,
+  managerId,
+  syncId,
+  defaults,
+  maxBytes,
+  uploadReturnTo,
+  currentUpload,
+  uploadError,
+  autoKey,
+  pinned,
+  cancelHref,
+}: {
+  action: WizardAction;
+  managerId: string;
+  syncId: string | null;
+  defaults: SourceStepInput;
+  maxBytes: number;
+  uploadReturnTo: string;
+  currentUpload: { filename: string; size?: number } | null;
+  uploadError?: string;
+  autoKey: boolean;
+  pinned: { kind: "host_key" | "tls"; fingerprint: string } | null;
+  cancelHref: string;
+}) {
+  const { form, state, pending, onSubmit, errorOf, jsReady, intent, formAction } = useWizardForm({
+    action,
+    defaults,
+    checkboxes,
+    schemaFor: () => sourceStepSchema,
+  });
+  const location = (form.watch("location") as string) ?? "";
+  const protocol = (form.watch("protocol") as string) ?? "auto";
+  const parsed = location ? parseLocation(location, protocol as never) : null;
+  const kind = parsed && !isLocationProblem(parsed) ? parsed.kind : protocol !== "auto" ? protocol : null;
+  const wildcard = !!parsed && !isLocationProblem(parsed) && parsed.hasWildcard;
+  const secretSet = defaults.secretSet === "1";
+  const test = state.test;
+  const shownFingerprint = test?.fingerprint ?? null;
+
+  return (
+    <>
+      {/* The no-JavaScript upload: its own multipart form; the file input below belongs to it (form attribute). */}
+      <form id={UPLOAD_FORM_ID} method="post" encType="multipart/form-data" action={`/api/uploads?returnTo=${encodeURIComponent(uploadReturnTo)}`} hidden />
+      <form
+        className={`wizard-form${jsReady ? " js-ready" : ""}`}
+        action={formAction}
+        onSubmit={onSubmit}
+        noValidate
+        aria-label="Import source"
+      >
+        <input type="hidden" name="managerId" value={managerId} />
+        <input type="hidden" name="syncId" value={syncId ?? ""} />
+        <input type="hidden" {...form.register("secretSet")} defaultValue={String(defaults.secretSet ?? "")} />
+        {state.message && !state.test && (
+          <div className={state.ok ? "notice" : "error-box"} role={state.ok ? "status" : "alert"}>
+            <p>{state.message}</p>
+          </div>
+        )}
+
+        <section className="card" aria-labelledby="where-heading">
+          <h2 id="where-heading">Where is the file?</h2>
+          <fieldset>
+            <legend className="visually-hidden">Source</legend>
+            <div className="choice-cards">
+              <label className="choice-card">
+                <input type="radio" value="upload" {...form.register("sourceType")} defaultChecked={defaults.sourceType === "upload"} />
+                <div>
+                  <strong>From your computer</strong>
+                  <span>Upload a CSV file now and import it once.</span>
+                </div>
+              </label>
+              <label className="choice-card">
+                <input type="radio" value="remote" {...form.register("sourceType")} defaultChecked={defaults.sourceType === "remote"} />
+                <div>
+                  <strong>From network or internet</strong>
+                  <span>HTTP(S), FTP, FTPS or SFTP — can run on a schedule.</span>
+                </div>
+              </label>
+            </div>
+          </fieldset>
+
+          <div className="upload-only">
+            <input type="hidden" {...form.register("uploadId")} defaultValue={String(defaults.uploadId ?? "")} />
+            <input type="hidden" {...form.register("uploadName")} defaultValue={String(defaults.uploadName ?? "")} />
+            <UploadField
+              jsReady={jsReady}
+              maxBytes={maxBytes}
+              current={currentUpload}
+              error={errorOf("uploadId") ?? uploadError}
+              onStart={() => form.setValue("uploadId", "")}
+              onUploaded={(u) => {
+                form.setValue("uploadId", u.id, { shouldValidate: form.formState.isSubmitted });
+                form.setValue("uploadName", u.filename);
+              }}
+            />
+          </div>
+
+          <div className="remote-only">
+            <div className="inline-fields">
+              <TextInput
+                form={form}
+                name="location"
+                label="File location"
+                required
+                hint={
+                  <>
+                    For example <code>sftp://files.example.org/export/contacts.csv</code>, or a folder: <code>ftp://host/drop/*.csv</code>. Use <code>/</code> between folders.
+                  </>
+                }
+                placeholder="sftp://host/folder/file.csv"
+                inputMode="url"
+                autoComplete="off"
+                error={errorOf("location")}
+              />
+              <Select
+                form={form}
+                name="protocol"
+                label="Protocol"
+                className="narrow"
+                options={[{ value: "auto", label: "From the link" }, ...remoteKinds.map((k) => ({ value: k, label: protocolLabels[k] }))]}
+                error={errorOf("protocol")}
+              />
+            </div>
+
+            <fieldset className={`folder-mode${wildcard ? " has-wildcard" : ""}`}>
+              <legend>The link names a folder (wildcard): import</legend>
+              <div className="radio-row">
+                <Radio form={form} name="folderMode" value="newest" label="the newest matching file" hint="It holds all contacts (full list)." />
+                <Radio form={form} name="folderMode" value="every_new" label="every new file, oldest first" hint="Each file holds changes only." />
+              </div>
+            </fieldset>
+
+            <fieldset className={`login-box${kind === "http" || kind === "https" ? " is-http" : ""}`}>
+              <legend>Sign-in {kind === "http" || kind === "https" ? "(optional for HTTP)" : ""}</legend>
+              <div className={`sftp-only${kind === "sftp" ? " is-sftp" : ""}`}>
+                <div className="radio-row">
+                  <Radio form={form} name="authMethod" value="password" label="Password" />
+                  <Radio form={form} name="authMethod" value="key" label="Private key" />
+                </div>
+              </div>
+              <div className="inline-fields">
+                <TextInput form={form} name="login" label="Login" autoComplete="off" error={errorOf("login")} />
+                <TextInput
+                  form={form}
+                  name="password"
+                  type="password"
+                  label="Password"
+                  className="auth-password"
+                  autoComplete="new-password"
+                  placeholder={secretSet ? "•••••• set — leave blank to keep" : undefined}
+                  hint={secretSet ? "A password is saved. Leave blank to keep it." : undefined}
+                  error={errorOf("password")}
+                />
+              </div>
+              <div className="auth-key">
+                <TextArea
+                  form={form}
+                  name="privateKey"
+                  label="SFTP private key"
+                  rows={5}
+                  placeholder={secretSet ? "A key is saved. Leave blank to keep it." : "-----BEGIN OPENSSH PRIVATE KEY-----"}
+                  hint="OpenSSH or PEM format. Stored encrypted; never shown again."
+                  error={errorOf("privateKey")}
+                />
+                <TextInput form={form} name="passphrase" type="password" label="Key passphrase (if any)" autoComplete="new-password" error={errorOf("passphrase")} />
+              </div>
+            </fieldset>
+
+            {pinned && !shownFingerprint && (
+              <p>
+                Trusted {pinned.kind === "host_key" ? "SFTP host key" : "TLS certificate"}: <span className="fingerprint">{pinned.fingerprint}</span>
+              </p>
+            )}
+            <input type="hidden" {...form.register("fingerprint")} defaultValue={shownFingerprint ?? String(defaults.fingerprint ?? "")} key={shownFingerprint ?? "stored"} />
+            <div className="actions">
+              <button type="submit" name="intent" value="test" className="btn btn-secondary" disabled={pending}>
+                {pending && intent === "test" ? "Testing…" : "Test connection"}
+              </button>
+            </div>
+            {test && (
+              <div className={`test-result ${test.ok ? "notice" : "error-box"}`} role="status" aria-live="polite">
+                <p>
+                  <strong>{test.ok ? "Connection works." : "Connection failed."}</strong> {test.message}
+                </p>
+                {test.files && test.files.length > 0 && (
+                  <ul className="mapped-list">
+                    {test.files.map((f) => (
+                      <li key={f.name}>
+                        {f.name} <span className="muted">({f.size.toLocaleString("en")} bytes)</span>
+                      </li>
+                    ))}
+                  </ul>
+                )}
+                {test.fingerprint && (
+                  <div style={{ marginTop: ".5rem" }}>
+                    <p>
+                      {test.fingerprintKind === "host_key" ? "The server's SSH host key" : "The server's TLS certificate"}:{" "}
+                      <span className="fingerprint">{test.fingerprint}</span>
+                    </p>
+                    <p className="hint">Compare it with the one your server administrator gives you before trusting it.</p>
+                    <Checkbox form={form} name="trustFingerprint" label="Trust this fingerprint" hint="Saved with the import: a server showing another one is refused." />
+                  </div>
+                )}
+              </div>
+            )}
+          </div>
+        </section>
+
+        <section className="card" aria-labelledby="read-heading">
+          <h2 id="read-heading">How to read the file</h2>
+          <Checkbox form={form} name="hasHeader" label="Consider first line as header" hint="Off: columns are named Column 1, Column 2, …" />
+          <div className="inline-fields">
+            <Select
+              form={form}
+              name="delimiter"
+              label="Delimiter"
+              options={Object.entries(delimiterLabels).map(([value, label]) => ({ value, label }))}
+              error={errorOf("delimiter")}
+            />
+            <TextInput form={form} name="delimiterOther" label="Other delimiter" className="narrow delimiter-other" maxLength={4} error={errorOf("delimiterOther")} />
+            <Select
+              form={form}
+              name="encoding"
+              label="Encoding"
+              options={encodings.map((e) => ({ value: e, label: encodingLabels[e] }))}
+              error={errorOf("encoding")}
+            />
+          </div>
+        </section>
+
+        <section className="card" aria-labelledby="options-heading">
+          <h2 id="options-heading">Import settings</h2>
+          <TextInput form={form} name="name" label="Import name" hint="Shown in the list of imports. Blank: the file name." maxLength={200} error={errorOf("name")} />
+          {autoKey && (
+            <p className="warn-box">
+              Unique keys are generated for this import, so no row can match an existing contact: updating and deleting are off.
+            </p>
+          )}
+          <Checkbox form={form} name="updateExisting" label="Update the contacts with changes from the import file" disabled={autoKey} error={errorOf("updateExisting")} />
+          <Checkbox
+            form={form}
+            name="deleteMissing"
+            className="not-every-new"
+            label="Delete contacts not found in the import file"
+            hint="Deleted contacts can be restored by reverting the run. Not available when every new file is imported on its own."
+            disabled={autoKey}
+            error={errorOf("deleteMissing")}
+          />
+          <Checkbox form={form} name="alwaysImport" label="Import the file every time, even if it has not changed since the last import" />
+          <TextInput
+            form={form}
+            name="errorEmail"
+            type="email"
+            label="Email for errors"
+            hint="Gets a message when an import has errors or is blocked."
+            autoComplete="email"
+            error={errorOf("errorEmail")}
+          />
+        </section>
+
+        <div className="wizard-nav">
+          <Link href={cancelHref} className="btn btn-secondary">
+            Cancel
+          </Link>
+          <div className="right">
+            <button type="submit" name="intent" value="next" className="btn btn-primary" disabled={pending}>
+              {pending && intent === "next" ? "Saving…" : "Next: preview"}
+            </button>
+          </div>
+        </div>
+      </form>
+    </>
+  );
+}

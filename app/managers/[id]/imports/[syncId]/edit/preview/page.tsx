@@ -1,0 +1,111 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { ActionForm } from "@/app/_components/ActionForm";
+import { SubmitButton } from "@/app/_components/SubmitButton";
+import { PreviewErrors, PreviewTable } from "@/app/_components/wizard/PreviewTable";
+import { WizardShell } from "@/app/_components/wizard/WizardShell";
+import { isRemote } from "@/lib/sync/draft";
+import { delimiterName } from "@/lib/wizard/detect";
+import { wizardPath } from "@/lib/wizard/paths";
+import { buildPreview } from "@/lib/wizard/preview";
+import { encodingLabels, delimiterChoiceOf, delimiterLabels } from "@/lib/wizard/schemas";
+import { applySuggestionAction, previewNextAction } from "../actions";
+import { loadWizardPage, type WizardParams } from "../load";
+
+export const metadata: Metadata = { title: "Import preview — Contact Sync" };
+
+export default async function PreviewStepPage({ params }: { params: WizardParams }) {
+  const { db, manager, sync } = await loadWizardPage(params);
+  const preview = await buildPreview(db, sync, manager.fields);
+  const choice = delimiterChoiceOf(sync.delimiter);
+  const delimiterText = choice.choice === "other" ? `“${sync.delimiter}”` : delimiterLabels[choice.choice];
+  const suggestion = preview.suggestedDelimiter;
+  const suggestionLabel = suggestion ? delimiterName(suggestion) : null;
+  return (
+    <WizardShell managerId={manager.id} managerName={manager.name} sync={sync} current="preview" remote={isRemote(sync)}>
+      <section className="card" aria-labelledby="preview-heading">
+        <h2 id="preview-heading">Import file preview</h2>
+        <p className="parse-facts">
+          {preview.sourceName && (
+            <span>
+              File: <strong>{preview.sourceName}</strong>
+            </span>
+          )}
+          <span>
+            Delimiter: <strong>{delimiterText}</strong>
+          </span>
+          <span>
+            Encoding:{" "}
+            <strong>
+              {sync.encoding === "auto" ? `detected ${preview.encodingUsed ? encodingLabels[preview.encodingUsed as keyof typeof encodingLabels] ?? preview.encodingUsed : "—"}` : encodingLabels[sync.encoding]}
+            </strong>
+          </span>
+          <span>
+            First line is header: <strong>{sync.hasHeader ? "yes" : "no"}</strong>
+          </span>
+          {preview.columns.length > 0 && (
+            <span>
+              Columns: <strong>{preview.columns.length}</strong>
+            </span>
+          )}
+        </p>
+
+        {suggestion && suggestionLabel && (
+          <div className="warn-box">
+            <ActionForm action={applySuggestionAction} className="inline-form" ariaLabel="Use the detected delimiter">
+              <input type="hidden" name="managerId" value={manager.id} />
+              <input type="hidden" name="syncId" value={sync.id} />
+              <input type="hidden" name="delimiter" value={suggestion} />
+              <input type="hidden" name="encoding" value={sync.encoding} />
+              <p>
+                This file looks {suggestionLabel}-separated — use {suggestionLabel[0].toUpperCase() + suggestionLabel.slice(1)}?
+              </p>
+              <SubmitButton variant="secondary" pendingLabel="Switching…">
+                Use {suggestionLabel}
+              </SubmitButton>
+            </ActionForm>
+          </div>
+        )}
+
+        {preview.fatal ? (
+          <div className="error-box" role="alert">
+            <p>
+              <strong>The file cannot be read with these settings.</strong> {preview.fatal.message}
+            </p>
+            <p>
+              <Link href={wizardPath(manager.id, sync.id, "source")}>Change the source or the settings</Link>
+            </p>
+          </div>
+        ) : (
+          <>
+            <PreviewErrors preview={preview} />
+            {preview.rows.length === 0 ? (
+              <p className="empty">The file has a header but no data rows.</p>
+            ) : (
+              <PreviewTable preview={preview} />
+            )}
+            <p className="hint" style={{ marginTop: ".5rem" }}>
+              {preview.more ? `The first ${preview.rows.length} rows are shown; the import reads the whole file.` : `All ${preview.rows.length} rows of the file are shown.`} Checks of
+              values (emails, languages) use the mapping guessed from the column names until you choose it on the next step.
+            </p>
+          </>
+        )}
+
+        <div className="wizard-nav">
+          <Link href={wizardPath(manager.id, sync.id, "source")} className="btn btn-secondary">
+            Back
+          </Link>
+          {!preview.fatal && (
+            <div className="right">
+              <ActionForm action={previewNextAction} ariaLabel="Continue to the mapping">
+                <input type="hidden" name="managerId" value={manager.id} />
+                <input type="hidden" name="syncId" value={sync.id} />
+                <SubmitButton pendingLabel="Opening…">Next: mapping</SubmitButton>
+              </ActionForm>
+            </div>
+          )}
+        </div>
+      </section>
+    </WizardShell>
+  );
+}
