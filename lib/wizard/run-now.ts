@@ -8,12 +8,18 @@ import { executeRun, queueRun } from "@/lib/sync/run";
  */
 export async function startRun(syncId: string, userId: string, trigger: "upload" | "manual"): Promise<string> {
   const runId = await queueRun({ syncId, trigger, requestedBy: userId });
-  after(async () => {
+  const execute = async () => {
     try {
       await executeRun(runId);
     } catch (e) {
       logger.error("run after wizard failed to start", { runId, error: e instanceof Error ? e.message : String(e) });
     }
-  });
+  };
+  try {
+    after(execute);
+  } catch {
+    // Outside a Next request (tests, scripts): run in the background of this process.
+    void execute();
+  }
   return runId;
 }

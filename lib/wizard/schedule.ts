@@ -25,14 +25,14 @@ export function patternOf(v: ScheduleStepValues): SchedulePattern {
     case "monthly":
       recurrence =
         v.monthlyMode === "day"
-          ? { kind: "monthly_day", everyMonths: n, day: v.monthDay }
+          ? { kind: "monthly_day", everyMonths: n, day: v.monthDay ?? 1 }
           : { kind: "monthly_weekday", everyMonths: n, ordinal: ordinals[v.nth], weekday: v.nthWeekday };
       break;
     case "yearly":
       recurrence =
         v.monthlyMode === "day"
-          ? { kind: "yearly_date", everyYears: n, month: v.month, day: v.monthDay }
-          : { kind: "yearly_weekday", everyYears: n, ordinal: ordinals[v.nth], weekday: v.nthWeekday, month: v.month };
+          ? { kind: "yearly_date", everyYears: n, month: v.month ?? 1, day: v.monthDay ?? 1 }
+          : { kind: "yearly_weekday", everyYears: n, ordinal: ordinals[v.nth], weekday: v.nthWeekday, month: v.month ?? 1 };
       break;
   }
   const range: SchedulePattern["range"] =

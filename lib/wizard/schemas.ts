@@ -167,6 +167,10 @@ const int = (min: number, max: number, what: string) =>
     z.number({ error: `Enter ${what}.` }).int(`Enter a whole number for ${what}.`).min(min, `${what} must be at least ${min}.`).max(max, `${what} must be at most ${max}.`),
   );
 
+/** Only needed by some patterns (checked in superRefine when they are). */
+const optionalInt = (min: number, max: number, what: string) =>
+  z.preprocess((v) => (v === "" || v == null ? undefined : v), z.union([z.undefined(), int(min, max, what)]));
+
 /** Step 4 (remote sources): the schedule. Compiled to an RRULE on the server through lib/schedule/pattern. */
 export const scheduleStepSchema = z
   .object({
@@ -178,12 +182,12 @@ export const scheduleStepSchema = z
     dailyMode: z.enum(["every", "weekdays"]).default("every"),
     byDay: z.preprocess((v) => (v == null || v === "" ? [] : Array.isArray(v) ? v : [v]), z.array(z.enum(weekdays))),
     monthlyMode: z.enum(["day", "weekday"]).default("day"),
-    monthDay: int(1, 31, "the day of the month"),
+    monthDay: optionalInt(1, 31, "the day of the month"),
     nth: z.enum(["1", "2", "3", "4", "-1"]).default("1"),
     nthWeekday: z.enum([...weekdays, "weekday", "weekend_day"]).default("MO"),
-    month: int(1, 12, "the month"),
+    month: optionalInt(1, 12, "the month"),
     rangeKind: z.enum(["none", "count", "until"]).default("none"),
-    count: z.preprocess((v) => (v === "" || v == null ? undefined : v), z.union([z.undefined(), int(1, 10_000, "the number of occurrences")])),
+    count: optionalInt(1, 10_000, "the number of runs"),
     untilDate: z.preprocess((v) => (v == null ? "" : v), z.string()),
     errorEmail: text(320).pipe(z.union([z.literal(""), z.email("Enter a valid email address, or leave it empty.")])),
     safetyThresholdPct: z.preprocess(
@@ -192,6 +196,9 @@ export const scheduleStepSchema = z
     ),
   })
   .superRefine((v, ctx) => {
+    const dayMode = v.freq === "monthly" || v.freq === "yearly" ? v.monthlyMode : null;
+    if (dayMode === "day" && v.monthDay === undefined) ctx.addIssue({ code: "custom", path: ["monthDay"], message: "Enter the day of the month (1–31)." });
+    if (v.freq === "yearly" && v.month === undefined) ctx.addIssue({ code: "custom", path: ["month"], message: "Choose the month." });
     if (v.freq === "weekly" && v.byDay.length === 0) ctx.addIssue({ code: "custom", path: ["byDay"], message: "Choose at least one day of the week." });
     if (v.rangeKind === "count" && v.count === undefined) ctx.addIssue({ code: "custom", path: ["count"], message: "Enter after how many runs the schedule ends." });
     if (v.rangeKind === "until") {

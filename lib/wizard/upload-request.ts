@@ -3,7 +3,7 @@ import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import busboy from "busboy";
 import type { Db } from "@/db/client";
 import { AppError } from "@/lib/errors";
-import { storeUpload } from "@/lib/sources/upload";
+import { deleteUpload, storeUpload } from "@/lib/sources/upload";
 
 /**
  * POST /api/uploads, the part that is not HTTP plumbing: stream the request body into the uploads table,
@@ -70,7 +70,10 @@ export async function receiveUpload(db: Db, req: Request, opts: { maxBytes: numb
 
 async function store(db: Db, stream: Readable, filename: string, opts: { maxBytes: number; userId: string }): Promise<StoredUpload> {
   const stored = await storeUpload(db, stream, { filename, maxBytes: opts.maxBytes, createdBy: opts.userId });
-  if (stored.size === 0) throw new AppError("upload_empty", "The file is empty. Choose a CSV file with at least one line.", 400);
+  if (stored.size === 0) {
+    await deleteUpload(db, stored.id);
+    throw new AppError("upload_empty", "The file is empty. Choose a CSV file with at least one line.", 400);
+  }
   return { id: stored.id, filename: stored.filename ?? filename, size: stored.size };
 }
 
