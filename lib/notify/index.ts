@@ -5,8 +5,8 @@ import { logger } from "@/lib/log";
 import { drainOutbox, enqueueNotification } from "./outbox";
 import { buildRunMessage, maxListedErrors, notifiedStatuses } from "./run-message";
 
-export { drainOutbox, enqueueNotification, listNotifications, countNotifications, retryDelayMs, MAX_ATTEMPTS } from "./outbox";
-export type { Notification, DrainResult } from "./outbox";
+export { drainOutbox, enqueueNotification, listOutbox, retryDelayMs, MAX_ATTEMPTS } from "./outbox";
+export type { Notification, DrainResult, OutboxEntry } from "./outbox";
 export { runPageUrl } from "./run-message";
 
 /** Queue (once per run) the error email for a failed, blocked or completed-with-errors run. */

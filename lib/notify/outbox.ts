@@ -1,6 +1,6 @@
 import { desc, eq, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { notifications } from "@/db/schema";
+import { notifications, runs, syncs } from "@/db/schema";
 import { logger } from "@/lib/log";
 import { sendEmail } from "./send";
 
@@ -79,24 +79,25 @@ export async function drainOutbox(db: Db, opts: { limit?: number; now?: Date } =
   return result;
 }
 
-/** The outbox, newest first, for the admin page. */
-export async function listNotifications(
-  db: Db,
-  opts: { status?: Notification["status"]; limit?: number; offset?: number } = {},
-): Promise<Notification[]> {
-  return db
-    .select()
-    .from(notifications)
-    .where(opts.status ? eq(notifications.status, opts.status) : undefined)
-    .orderBy(desc(notifications.createdAt))
-    .limit(opts.limit ?? 50)
-    .offset(opts.offset ?? 0);
-}
+export type OutboxEntry = Notification & { syncId: string | null; syncName: string | null; managerId: string | null };
 
-export async function countNotifications(db: Db, status?: Notification["status"]): Promise<number> {
-  const [row] = await db
-    .select({ n: sql<number>`count(*)::int` })
+/** The outbox, newest first, a page at a time, with the import each message is about (admin page). */
+export async function listOutbox(
+  db: Db,
+  opts: { status?: Notification["status"]; page?: number; pageSize?: number } = {},
+): Promise<{ entries: OutboxEntry[]; total: number }> {
+  const pageSize = opts.pageSize ?? 50;
+  const page = Math.max(1, opts.page ?? 1);
+  const where = opts.status ? eq(notifications.status, opts.status) : undefined;
+  const rows = await db
+    .select({ n: notifications, syncId: syncs.id, syncName: syncs.name, managerId: syncs.managerId })
     .from(notifications)
-    .where(status ? eq(notifications.status, status) : undefined);
-  return row.n;
+    .leftJoin(runs, eq(runs.id, notifications.runId))
+    .leftJoin(syncs, eq(syncs.id, runs.syncId))
+    .where(where)
+    .orderBy(desc(notifications.createdAt))
+    .limit(pageSize)
+    .offset((page - 1) * pageSize);
+  const [{ total }] = await db.select({ total: sql<number>`count(*)::int` }).from(notifications).where(where);
+  return { entries: rows.map((r) => ({ ...r.n, syncId: r.syncId, syncName: r.syncName, managerId: r.managerId })), total };
 }

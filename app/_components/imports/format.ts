@@ -1,0 +1,60 @@
+/**
+ * Date formatting shared by server and client renders. Built from numeric parts (not a locale's pattern),
+ * so Node and the browser produce the same text and hydration matches.
+ */
+export function formatInZone(iso: string, timeZone: string): string {
+  const parts = new Intl.DateTimeFormat("en-GB", {
+    timeZone,
+    weekday: "short",
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    hourCycle: "h23",
+  }).formatToParts(new Date(iso));
+  const p = Object.fromEntries(parts.map((x) => [x.type, x.value]));
+  return `${p.weekday} ${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}`;
+}
+
+/** A zone name that is valid for Intl, or UTC. */
+export function safeZone(tz: string | null | undefined): string {
+  if (!tz) return "UTC";
+  try {
+    new Intl.DateTimeFormat("en-GB", { timeZone: tz });
+    return tz;
+  } catch {
+    return "UTC";
+  }
+}
+
+export function formatDuration(seconds: number): string {
+  if (seconds < 1) return "under 1 s";
+  if (seconds < 60) return `${Math.round(seconds)} s`;
+  const m = Math.floor(seconds / 60);
+  const s = Math.round(seconds % 60);
+  if (m < 60) return s ? `${m} min ${s} s` : `${m} min`;
+  return `${Math.floor(m / 60)} h ${m % 60} min`;
+}
+
+export const statusLabels: Record<string, string> = {
+  queued: "Queued",
+  running: "Running",
+  succeeded: "Succeeded",
+  completed_with_errors: "Completed with errors",
+  failed: "Failed",
+  skipped_unchanged: "Unchanged, skipped",
+  blocked: "Blocked (needs approval)",
+};
+
+export const triggerLabels: Record<string, string> = {
+  upload: "Upload",
+  manual: "Go (manual)",
+  schedule: "Schedule",
+  cli: "Command line",
+  approval: "Approval",
+};
+
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n.toLocaleString("en-US")} ${n === 1 ? one : many}`;
+}

@@ -1,0 +1,46 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { getDb } from "@/db/client";
+import { requireUser } from "@/lib/auth/guard";
+import { hasRole } from "@/lib/auth/roles";
+import { listManagers } from "@/lib/managers/queries";
+import { listImports } from "@/lib/runs/queries";
+import { ImportsNotice } from "@/app/_components/imports/ImportsNotice";
+import { ImportsTable } from "@/app/_components/imports/ImportsTable";
+import { deleteImportAction, goAction } from "./actions";
+
+export const metadata: Metadata = { title: "All imports — Contact Sync" };
+
+/** Every import of every Contact Manager. */
+export default async function AllImportsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const user = await requireUser("viewer");
+  const sp = await searchParams;
+  const db = getDb();
+  const canEdit = hasRole(user.role, "editor");
+  const [rows, managers] = await Promise.all([listImports(db), canEdit ? listManagers(db) : Promise.resolve([])]);
+
+  return (
+    <main>
+      <div className="page-title">
+        <h1>Imports</h1>
+        {canEdit && managers.length > 0 && (
+          <form method="get" action="/imports/new" className="title-actions inline-form">
+            <label htmlFor="new-import-manager">New import into</label>
+            <select id="new-import-manager" name="managerId" required defaultValue="">
+              <option value="" disabled>Choose a Contact Manager…</option>
+              {managers.map((m) => (
+                <option key={m.id} value={m.id}>{m.name}</option>
+              ))}
+            </select>
+            <button type="submit" className="btn btn-primary">Setup New Import</button>
+          </form>
+        )}
+      </div>
+      <ImportsNotice notice={sp.notice} />
+      <p className="muted">
+        All imports of all Contact Managers. {canEdit && managers.length === 0 && <>Create a <Link href="/managers">Contact Manager</Link> first.</>}
+      </p>
+      <ImportsTable initialRows={rows} canEdit={canEdit} showManager returnTo="/imports" goAction={goAction} deleteAction={deleteImportAction} />
+    </main>
+  );
+}
