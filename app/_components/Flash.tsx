@@ -11,7 +11,6 @@ export const notices: Record<string, string> = {
   key_field_updated: "Unique key field updated.",
   user_created: "User added.",
   user_updated: "User updated.",
-  import_scheduled: "Import scheduled. It runs at the times shown in Next Import.",
   password_changed: "Password changed. Sign in with your new password.",
 };
 
