@@ -39,9 +39,11 @@ export default async function ManagersPage({ searchParams }: { searchParams: Pro
                 <tr key={m.id}>
                   <td data-label="Name"><Link href={`/managers/${m.id}`}>{m.name}</Link></td>
                   <td data-label="Contacts" className="num">{m.contactCount.toLocaleString("en-US")}</td>
-                  <td data-label="Actions" className="row-actions">
-                    <Link href={`/managers/${m.id}`}>Open</Link>
-                    <Link href={`/managers/${m.id}/imports`}>Import</Link>
+                  <td data-label="Actions">
+                    <span className="row-actions">
+                      <Link href={`/managers/${m.id}`}>Open</Link>
+                      <Link href={`/managers/${m.id}/imports`}>Imports</Link>
+                    </span>
                   </td>
                 </tr>
               ))}

@@ -13,7 +13,7 @@ export function ManagerSettings({ manager, canEdit, keyLocked }: { manager: Mana
       <section aria-labelledby="fields-heading" id="fields">
         <h2 id="fields-heading">Fields</h2>
         <div className="table-wrap">
-          <table className="table responsive">
+          <table className="table">
             <thead>
               <tr>
                 <th scope="col">Label</th>

@@ -1,0 +1,98 @@
+import { expect, test } from "@playwright/test";
+import { credentials, SignInPage, uniqueName } from "./fixtures";
+
+test.describe("sign-in", () => {
+  test("an admin signs in through the page and creates a Contact Manager", async ({ page, context }) => {
+    await page.goto("/managers");
+    await expect(page).toHaveURL(/\/signin$/); // anonymous → sign-in page
+    await new SignInPage(page).signInAs("admin");
+
+    const cookie = (await context.cookies()).find((c) => c.name.endsWith("next-auth.session-token"));
+    expect(cookie?.httpOnly).toBe(true);
+    expect(cookie?.sameSite).toBe("Lax");
+
+    const name = uniqueName("Members");
+    await page.getByRole("textbox", { name: "Name", exact: true }).fill(name);
+    await page.getByRole("textbox", { name: "Label", exact: true }).fill("Member ID");
+    await page.getByLabel("Field 1 label").fill("Team");
+    await page.getByRole("button", { name: "Create Contact Manager" }).click();
+
+    await expect(page.getByRole("heading", { level: 1, name })).toBeVisible();
+    await expect(page.getByRole("main").getByRole("status")).toHaveText("Contact Manager created.");
+    const fields = page.locator("#fields table");
+    await expect(fields).toContainText("Member ID");
+    await expect(fields).toContainText("Team");
+    await expect(page.getByRole("link", { name: "Import", exact: true })).toHaveAttribute("href", /\/imports$/);
+
+    // Add a field, then see it listed.
+    await page.getByRole("form", { name: "Add a field" }).getByLabel("Label").fill("Department");
+    await page.getByRole("button", { name: "Add field" }).click();
+    await expect(page.getByRole("main").getByRole("status")).toHaveText("Field added.");
+    await expect(fields).toContainText("Department");
+
+    // Sign out.
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await expect(page).toHaveURL(/\/signin\?notice=signed_out$/);
+    await page.goto("/managers");
+    await expect(page).toHaveURL(/\/signin$/);
+  });
+
+  test("a wrong password gets a clear message and keeps the email", async ({ page }) => {
+    const signIn = new SignInPage(page);
+    await signIn.goto();
+    await signIn.signIn(credentials("editor").email, "not-the-password");
+    await expect(page.getByRole("main").getByRole("alert")).toHaveText("Wrong email or password.");
+    await expect(page.getByLabel("Email")).toHaveValue(credentials("editor").email);
+    await expect(page.getByLabel("Password")).toHaveValue("");
+  });
+
+  test("repeated failures lock the account with a clear message", async ({ page }) => {
+    const { email, password } = credentials("locked");
+    const signIn = new SignInPage(page);
+    await signIn.goto();
+    for (let i = 0; i < 5; i++) {
+      await signIn.signIn(email, `wrong-${i}`);
+      await expect(page.getByRole("main").getByRole("alert")).toHaveText("Wrong email or password.");
+    }
+    await signIn.signIn(email, password); // even the right password now waits
+    await expect(page.getByRole("main").getByRole("alert")).toContainText("Too many failed sign-in attempts");
+    await expect(page.getByRole("main").getByRole("alert")).toContainText("15 minutes");
+  });
+});
+
+test.describe("without JavaScript", () => {
+  test.use({ javaScriptEnabled: false });
+
+  test("sign-in, a validation error and creating a manager all work with plain HTML forms", async ({ page }) => {
+    const { email, password } = credentials("editor");
+    await page.goto("/signin");
+    await page.getByLabel("Email").fill(email);
+    await page.getByLabel("Password").fill("wrong-password");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page.getByRole("main").getByRole("alert")).toHaveText("Wrong email or password.");
+
+    await page.getByLabel("Password").fill(password);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page).toHaveURL(/\/managers$/);
+    await expect(page.getByRole("heading", { level: 1, name: "Contact Managers" })).toBeVisible();
+
+    // Empty name: the server answers with the form and its error.
+    await page.getByRole("button", { name: "Create Contact Manager" }).click();
+    await expect(page.getByRole("form", { name: "Create a Contact Manager" }).getByRole("alert")).toContainText("Enter a name.");
+
+    const name = uniqueName("NoJS");
+    await page.getByRole("textbox", { name: "Name", exact: true }).fill(name);
+    await page.getByRole("button", { name: "Create Contact Manager" }).click();
+    await expect(page.getByRole("heading", { level: 1, name })).toBeVisible();
+
+    // Delete through the confirmation page (typed name), still without JavaScript.
+    await page.getByRole("link", { name: "Delete…" }).click();
+    await page.getByLabel(/Type the Contact Manager's name/).fill("not the name");
+    await page.getByRole("button", { name: "Delete Contact Manager" }).click();
+    await expect(page.getByRole("main").getByRole("alert")).toContainText("does not match");
+    await page.getByLabel(/Type the Contact Manager's name/).fill(name);
+    await page.getByRole("button", { name: "Delete Contact Manager" }).click();
+    await expect(page).toHaveURL(/\/managers\?notice=manager_deleted$/);
+    await expect(page.getByRole("link", { name })).toHaveCount(0);
+  });
+});
