@@ -7,6 +7,10 @@ import * as managerActions from "@/app/managers/actions";
 import * as userActions from "@/app/admin/users/actions";
 import * as accountActions from "@/app/account/actions";
 import * as managersRoute from "@/app/api/managers/route";
+import { Readable } from "node:stream";
+import { storeUpload } from "@/lib/sources/upload";
+import * as wizardActions from "@/app/managers/[id]/imports/[syncId]/edit/actions";
+import * as uploadsRoute from "@/app/api/uploads/route";
 
 /**
  * Every server action and route handler, with the least role it needs. The matrix test calls each one as
@@ -90,5 +94,20 @@ export const endpoints: Endpoint[] = [
     name: "GET /api/managers",
     minRole: "viewer",
     call: async () => callRoute(managersRoute.GET, new Request(`${base}/api/managers`)),
+  },
+  // Import wizard (app/managers/[id]/imports/[syncId]/edit/actions.ts, app/api/uploads)
+  {
+    name: "action wizard saveSource",
+    minRole: "editor",
+    call: async ({ db, actor }) => {
+      const file = await storeUpload(db, Readable.from([Buffer.from("Email\na@example.org\n")]), { filename: "m.csv", maxBytes: 1 << 20, createdBy: actor.id || null });
+      return callAction(wizardActions.saveSourceAction, { managerId: (await manager(db)).id, syncId: "", sourceType: "upload", uploadId: file.id, hasHeader: "on", delimiter: "comma", encoding: "auto" });
+    },
+  },
+  {
+    name: "POST /api/uploads",
+    minRole: "editor",
+    call: async () =>
+      callRoute(uploadsRoute.POST, new Request(`${base}/api/uploads`, { method: "POST", body: "Email\na@example.org\n", headers: { "content-type": "application/octet-stream", "x-filename": "m.csv" } })),
   },
 ];
