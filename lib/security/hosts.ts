@@ -195,3 +195,20 @@ export function guardedLookup(allowPrivate: boolean) {
     );
   };
 }
+
+/**
+ * Tries the checked addresses of a name in order (e.g. ::1 then 127.0.0.1 for localhost) until one accepts the
+ * connection. Only "could not connect" moves on; a login or TLS failure is the answer.
+ */
+export async function tryAddresses<T>(addresses: CheckedAddress[], attempt: (address: string) => Promise<T>): Promise<T> {
+  let last: unknown;
+  for (const { address } of addresses) {
+    try {
+      return await attempt(address);
+    } catch (e) {
+      last = e;
+      if (!(e instanceof SourceError) || e.code !== "connect_failed") throw e;
+    }
+  }
+  throw last;
+}

@@ -2,7 +2,7 @@ import { PassThrough, Writable } from "node:stream";
 import type { TLSSocket } from "node:tls";
 import { Client, FTPError, FileType } from "basic-ftp";
 import { env } from "@/lib/env";
-import { assertAllowedPort, resolveAllowed } from "@/lib/security/hosts";
+import { assertAllowedPort, resolveAllowed, tryAddresses } from "@/lib/security/hosts";
 import type { RemoteFile, SourceSpec } from "./types";
 import { SourceError, networkError, redact } from "./errors";
 import { joinPath, type ParsedLocation } from "./location";
@@ -37,11 +37,16 @@ function verifyDataChannel(client: Client, spec: SourceSpec, host: string) {
 
 /** Connects to the checked address, secures the channel (verifying the certificate first), then logs in. */
 export async function connectFtp(spec: SourceSpec, loc: ParsedLocation, signal?: AbortSignal): Promise<RemoteSession> {
+  if (CONTROL.test(spec.login ?? "") || CONTROL.test(spec.password ?? ""))
+    throw new SourceError("auth_failed", "The login or password contains a line break, which FTP cannot send.");
+  assertAllowedPort(loc.kind, loc.port);
+  const addresses = await resolveAllowed(loc.host, spec.allowPrivateHosts);
+  return tryAddresses(addresses, (address) => connectFtpAt(spec, loc, address, signal));
+}
+
+async function connectFtpAt(spec: SourceSpec, loc: ParsedLocation, address: string, signal?: AbortSignal): Promise<RemoteSession> {
   const login = spec.login || "anonymous";
   const password = spec.password ?? (spec.login ? "" : "anonymous@");
-  if (CONTROL.test(login) || CONTROL.test(password)) throw new SourceError("auth_failed", "The login or password contains a line break, which FTP cannot send.");
-  assertAllowedPort(loc.kind, loc.port);
-  const [{ address }] = await resolveAllowed(loc.host, spec.allowPrivateHosts);
   const label = `the ${loc.kind.toUpperCase()} server ${loc.host}`;
   const client = new Client(env.SOURCE_IDLE_TIMEOUT_MS);
   let seenTls: string | undefined;

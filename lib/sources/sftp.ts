@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { PassThrough } from "node:stream";
 import SftpClient from "ssh2-sftp-client";
 import { env } from "@/lib/env";
-import { assertAllowedPort, resolveAllowed } from "@/lib/security/hosts";
+import { assertAllowedPort, resolveAllowed, tryAddresses } from "@/lib/security/hosts";
 import type { RemoteFile, SourceSpec } from "./types";
 import { SourceError, networkError, redact } from "./errors";
 import { joinPath, type ParsedLocation } from "./location";
@@ -44,7 +44,11 @@ export async function connectSftp(spec: SourceSpec, loc: ParsedLocation, signal?
   if (!spec.login) throw new SourceError("auth_failed", "SFTP needs a login.");
   if (!spec.password && !spec.privateKey) throw new SourceError("auth_failed", "SFTP needs a password or a private key.");
   assertAllowedPort(loc.kind, loc.port);
-  const [{ address }] = await resolveAllowed(loc.host, spec.allowPrivateHosts);
+  const addresses = await resolveAllowed(loc.host, spec.allowPrivateHosts);
+  return tryAddresses(addresses, (address) => connectSftpAt(spec, loc, address, signal));
+}
+
+async function connectSftpAt(spec: SourceSpec, loc: ParsedLocation, address: string, signal?: AbortSignal): Promise<RemoteSession> {
   const label = `the SFTP server ${loc.host}`;
   const pinned = spec.hostKeyFingerprint ? normalizeHostKeyFingerprint(spec.hostKeyFingerprint) : null;
   let seen: string | undefined;

@@ -28,3 +28,27 @@ export function selfSignedCert(): TestCert {
   cached = { cert, key, fingerprint256: new X509Certificate(cert).fingerprint256 };
   return cached;
 }
+
+export type CaSignedCert = TestCert & { caCert: string; caFile: string };
+
+/**
+ * A throw-away CA and a server certificate it signed for the given names (e.g. DNS:localhost). Give `caFile` to
+ * a child process as NODE_EXTRA_CA_CERTS to test the "trusted by a CA" path (Node reads it only at start-up).
+ */
+export function caSignedCert(subjectAltName = "DNS:localhost"): CaSignedCert {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cs-ca-"));
+  const f = (n: string) => path.join(dir, n);
+  const run = (args: string[]) => execFileSync("openssl", args, { stdio: "ignore", cwd: dir });
+  run(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", f("ca.key"), "-out", f("ca.pem"), "-days", "2", "-subj", "/CN=Contact Sync Test CA"]);
+  run(["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", f("srv.key"), "-out", f("srv.csr"), "-subj", "/CN=test server"]);
+  fs.writeFileSync(f("ext.cnf"), `subjectAltName=${subjectAltName}\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n`);
+  run(["x509", "-req", "-in", f("srv.csr"), "-CA", f("ca.pem"), "-CAkey", f("ca.key"), "-CAcreateserial", "-out", f("srv.pem"), "-days", "2", "-extfile", f("ext.cnf")]);
+  const cert = fs.readFileSync(f("srv.pem"), "utf8");
+  return {
+    cert,
+    key: fs.readFileSync(f("srv.key"), "utf8"),
+    caCert: fs.readFileSync(f("ca.pem"), "utf8"),
+    caFile: f("ca.pem"),
+    fingerprint256: new X509Certificate(cert).fingerprint256,
+  };
+}

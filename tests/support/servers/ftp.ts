@@ -1,3 +1,4 @@
+import { X509Certificate } from "node:crypto";
 import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import type { Readable } from "node:stream";
@@ -8,6 +9,31 @@ const require = createRequire(import.meta.url);
 // ftp-srv logs through bunyan; tests want it silent.
 const bunyan = require("bunyan") as { createLogger(o: object): unknown };
 
+/**
+ * ftp-srv answers AUTH TLS with 234 and only then wraps the socket, and its plain-text "data" listener stays on
+ * the raw socket: the client's TLS ClientHello can then also be parsed as an FTP command and answered, which
+ * desynchronises the replies (flaky "wrong version number" / wrong reply errors). Patch the command (test server
+ * only): stop reading before the 234 goes out, so the ClientHello waits for the TLS layer, and let the plain-text
+ * listener ignore TLS handshake records (first byte 0x16; no FTP command starts with it).
+ */
+function patchAuthTls() {
+  type AuthThis = { server: { options: { tls: object | false } }; secure: boolean; commandSocket: import("node:net").Socket };
+  type Handler = (this: AuthThis, a: { command: { arg: string } }) => unknown;
+  const auth = require("ftp-srv/src/commands/registration/auth.js") as { handler: Handler; patched?: boolean };
+  if (auth.patched) return;
+  const original = auth.handler;
+  auth.handler = function (this: AuthThis, args) {
+    if (String(args.command.arg).toUpperCase() !== "TLS" || !this.server.options.tls || this.secure) return original.call(this, args);
+    const raw = this.commandSocket;
+    const listeners = raw.listeners("data") as ((chunk: Buffer) => void)[];
+    raw.removeAllListeners("data");
+    for (const l of listeners) raw.on("data", (chunk: Buffer) => (Buffer.isBuffer(chunk) && chunk[0] === 0x16 ? undefined : l(chunk)));
+    raw.pause();
+    return original.call(this, args);
+  };
+  auth.patched = true;
+}
+
 export type FtpServerOptions = {
   root: string;
   user: string;
@@ -16,6 +42,8 @@ export type FtpServerOptions = {
   tls?: false | "explicit" | "implicit";
   /** Lets a test replace what is sent for a file (truncate, stall, fail mid-way). */
   transformRead?: (clientPath: string, data: Readable) => Readable;
+  /** Certificate for TLS; a self-signed one when omitted. */
+  cert?: { cert: string; key: string };
 };
 
 export type TestFtpServer = {
@@ -31,7 +59,8 @@ export type TestFtpServer = {
 
 /** A real FTP server (ftp-srv) on 127.0.0.1 with passive mode, serving `root`. */
 export async function startFtpServer(opts: FtpServerOptions): Promise<TestFtpServer> {
-  const cert = opts.tls ? selfSignedCert() : undefined;
+  patchAuthTls();
+  const cert = !opts.tls ? undefined : opts.cert ? { ...opts.cert, fingerprint256: new X509Certificate(opts.cert.cert).fingerprint256 } : selfSignedCert();
   const scheme = opts.tls === "implicit" ? "ftps" : "ftp";
   const server = new FtpSrv({
     url: `${scheme}://127.0.0.1:0`,

@@ -1,3 +1,4 @@
+import { X509Certificate } from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
 import https from "node:https";
@@ -10,8 +11,8 @@ export type HttpRoute = (req: http.IncomingMessage, res: http.ServerResponse) =>
 export type HttpServerOptions = {
   /** Folder served at "/" (GET and HEAD, with ETag / Last-Modified and conditional requests). */
   root: string;
-  /** Serve HTTPS with a self-signed certificate (see `fingerprint`). */
-  tls?: boolean;
+  /** Serve HTTPS with a self-signed certificate (see `fingerprint`), or with the given one. */
+  tls?: boolean | { cert: string; key: string };
   /** Require Basic auth. */
   auth?: { user: string; password: string };
   /** Extra handlers by exact path, for redirects, stalls, drops... */
@@ -69,7 +70,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<TestHttp
     if (route) route(req, res);
     else serveFile(opts.root, req, res);
   };
-  const cert = opts.tls ? selfSignedCert() : undefined;
+  const cert = opts.tls === true ? selfSignedCert() : opts.tls ? { ...opts.tls, fingerprint256: new X509Certificate(opts.tls.cert).fingerprint256 } : undefined;
   const server = cert ? https.createServer({ cert: cert.cert, key: cert.key }, handler) : http.createServer(handler);
   const sockets = new Set<import("node:net").Socket>();
   server.on(cert ? "secureConnection" : "connection", (s) => {
