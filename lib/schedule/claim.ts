@@ -7,7 +7,7 @@
  */
 import type postgres from "postgres";
 import type { Schedule } from "@/db/schema";
-import { isAppError } from "@/lib/errors";
+import { AppError, isAppError } from "@/lib/errors";
 import { logger } from "@/lib/log";
 import { computeNextRunAt } from "./next-run";
 
@@ -25,7 +25,7 @@ export type ClaimedOccurrence = {
 
 export type ClaimResult = {
   claimed: ClaimedOccurrence[];
-  /** Syncs whose stored schedule no longer parses: next_run_at cleared, nothing run. */
+  /** Syncs whose stored schedule no longer parses (or that cannot be scheduled): next_run_at cleared, nothing run. */
   invalid: { syncId: string; message: string }[];
 };
 
@@ -39,8 +39,8 @@ export async function claimDueSyncs(sql: Sql, opts: { limit: number }): Promise<
   if (opts.limit < 1) return { claimed: [], invalid: [] };
   return sql.begin(async (tx) => {
     const [{ now }] = await tx<{ now: Date }[]>`select now() as now`;
-    const due = await tx<{ id: string; schedule: Schedule | null; next_run_at: Date }[]>`
-      select s.id, s.schedule, s.next_run_at
+    const due = await tx<{ id: string; schedule: Schedule | null; next_run_at: Date; source_kind: string | null }[]>`
+      select s.id, s.schedule, s.next_run_at, s.source_kind
       from syncs s
       where s.state = 'active' and s.next_run_at is not null and s.next_run_at <= ${now}
         and not exists (select 1 from runs r where r.sync_id = s.id and r.status in ('queued', 'running'))
@@ -53,6 +53,8 @@ export async function claimDueSyncs(sql: Sql, opts: { limit: number }): Promise<
     const plans: { syncId: string; scheduledFor: Date; next: Date | null; run: boolean }[] = [];
     for (const row of due) {
       try {
+        // SPEC §6: only sources that can be fetched again can be scheduled; an upload is read once.
+        if (row.source_kind === "upload") throw new AppError("not_schedulable", "An import from an uploaded file cannot run on a schedule.");
         plans.push({ syncId: row.id, scheduledFor: row.next_run_at, next: computeNextRunAt(row.schedule, now), run: true });
       } catch (e) {
         const message = isAppError(e) ? e.message : String(e);

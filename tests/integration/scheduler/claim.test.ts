@@ -117,13 +117,20 @@ describe("claiming due syncs (FOR UPDATE SKIP LOCKED)", () => {
     for (const id of [draft, deleted, none, future]) expect(claimed).not.toContain(id);
   });
 
-  it("an invalid stored schedule clears next_run_at and runs nothing", async () => {
+  it("an invalid stored schedule, or an upload sync, clears next_run_at and runs nothing", async () => {
     const id = await makeScheduledSync(own, { file, schedule: { start: "2026-01-01T09:00", tz: "Mars/Base", rrule: "FREQ=DAILY" }, nextRunAt: new Date(Date.now() - MIN) });
     const result = await claimDueSyncs(own.sql, { limit: 50 });
     expect(result.claimed.map((c) => c.syncId)).not.toContain(id);
     expect(result.invalid.find((i) => i.syncId === id)?.message).toMatch(/Unknown time zone/);
     expect((await syncRow(id)).next_run_at).toBeNull();
     expect(await scheduleRuns(id)).toEqual([]);
+
+    const upload = await makeScheduledSync(own, { file, schedule: { start: "2026-01-01T09:00", tz: "UTC", rrule: "FREQ=DAILY" }, nextRunAt: new Date(Date.now() - MIN) });
+    await own.sql`update syncs set source_kind = 'upload', location = null where id = ${upload}`;
+    const again = await claimDueSyncs(own.sql, { limit: 50 });
+    expect(again.claimed.map((c) => c.syncId)).not.toContain(upload);
+    expect(again.invalid.find((i) => i.syncId === upload)?.message).toMatch(/uploaded file cannot run on a schedule/);
+    expect((await syncRow(upload)).next_run_at).toBeNull();
   });
 });
 
