@@ -8,7 +8,7 @@ import { assertAllowedPort, guardedLookup, resolveAllowed } from "@/lib/security
 import type { ConnectionCheck, OpenOptions, OpenResult, SourceSpec } from "./types";
 import { SourceError, networkError, redact } from "./errors";
 import type { ParsedLocation } from "./location";
-import { tlsOptionsFor, verifyTlsPeer } from "./tls";
+import { verifyTlsPeer } from "./tls";
 import { guardTransfer } from "./transfer";
 
 const MAX_REDIRECTS = 5;
@@ -22,9 +22,10 @@ type Session = { agent: Agent; seenTls?: string };
  */
 function openSession(spec: SourceSpec, loc: ParsedLocation): Session {
   const session: Session = {} as Session;
+  // servername is left to undici (per host, so redirect targets get their own); verification happens below.
   const connector = buildConnector({
-    ...tlsOptionsFor(loc.host),
-    servername: undefined,
+    rejectUnauthorized: false,
+    minVersion: "TLSv1.2",
     timeout: env.SOURCE_CONNECT_TIMEOUT_MS,
     maxCachedSessions: 0,
     lookup: guardedLookup(spec.allowPrivateHosts),

@@ -5,8 +5,12 @@ import type { Readable } from "node:stream";
 import { reloadEnv } from "@/lib/env";
 import type { OpenResult, SourceSpec } from "@/lib/sources/types";
 
-/** Short timeouts so stall tests finish quickly. Call in beforeAll. */
+/**
+ * Short timeouts so stall tests finish quickly, and ALLOW_PRIVATE_HOSTS off whatever the caller's environment
+ * says (specs opt in with allowPrivateHosts, so the guard tests stay meaningful). Call in beforeAll.
+ */
 export function useFastTimeouts(idleMs = 1500, connectMs = 5000) {
+  process.env.ALLOW_PRIVATE_HOSTS = "false";
   process.env.SOURCE_IDLE_TIMEOUT_MS = String(idleMs);
   process.env.SOURCE_CONNECT_TIMEOUT_MS = String(connectMs);
   reloadEnv();

@@ -1,3 +1,4 @@
+import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openSource, testConnection } from "@/lib/sources";
 import { startHttpServer, type TestHttpServer } from "@/tests/support/servers/http";
@@ -7,7 +8,8 @@ let root: string;
 let plain: TestHttpServer;
 let secured: TestHttpServer;
 let other: TestHttpServer;
-let big = { written: 0 };
+const big = { written: 0 };
+const BIG = 32 * 1024 * 1024;
 
 beforeAll(async () => {
   useFastTimeouts();
@@ -37,12 +39,16 @@ beforeAll(async () => {
         res.write("Email\n" + "x@example.com\n".repeat(100));
         setTimeout(() => res.socket?.destroy(), 50);
       },
+      "/gzipped": (_req, res) => {
+        const body = gzipSync(CSV);
+        res.writeHead(200, { "content-encoding": "gzip", "content-length": String(body.length) }).end(body);
+      },
       "/big": (_req, res) => {
-        // 64 MiB, written only as fast as the client takes it.
-        res.writeHead(200, { "content-length": String(64 * 1024 * 1024) });
+        // 32 MiB, written only as fast as the client takes it.
+        res.writeHead(200, { "content-length": String(BIG) });
         const chunk = Buffer.alloc(64 * 1024, 97);
         const pump = () => {
-          while (big.written < 64 * 1024 * 1024) {
+          while (big.written < BIG) {
             big.written += chunk.length;
             if (!res.write(chunk)) return void res.once("drain", pump);
           }
@@ -127,6 +133,12 @@ describe("HTTP source", () => {
     await expect(readAll(r.source.stream)).rejects.toMatchObject({ code: "connect_failed" });
   });
 
+  it("decodes a gzip-encoded body the server sent anyway", async () => {
+    const { bytes, opened } = await download(openSource(spec("http", `${plain.url}/gzipped`)));
+    expect(bytes.toString()).toBe(CSV);
+    expect(opened.size).toBeUndefined();
+  });
+
   it("reports 404 as not_found", async () => {
     await expect(openSource(spec("http", `${plain.url}/nope.csv`))).rejects.toMatchObject({ code: "not_found" });
   });
@@ -139,7 +151,7 @@ describe("HTTP source", () => {
     expect(big.written).toBeLessThan(16 * 1024 * 1024);
     let total = 0;
     for await (const c of r.source.stream) total += (c as Buffer).length;
-    expect(total).toBe(64 * 1024 * 1024);
+    expect(total).toBe(BIG);
     await r.source.close();
   });
 

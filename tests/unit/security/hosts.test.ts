@@ -1,5 +1,13 @@
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
+import { reloadEnv } from "@/lib/env";
 import { assertAllowedPort, classifyAddress, normalizeHost, resolveAllowed } from "@/lib/security/hosts";
+
+beforeAll(() => {
+  // The guard must refuse on its own; an operator setting in the caller's environment would hide that.
+  process.env.ALLOW_PRIVATE_HOSTS = "false";
+  process.env.ALLOWED_PORTS = "";
+  reloadEnv();
+});
 
 describe("classifyAddress", () => {
   it.each([
