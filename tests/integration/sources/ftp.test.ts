@@ -31,6 +31,16 @@ const stall = (n: number) => (data: Readable) => {
   return out;
 };
 
+/** Sends the first `n` bytes, then fails the read (the server aborts the data connection). */
+const explode = (n: number) => (data: Readable) => {
+  const out = new Readable({ read() {} });
+  data.once("data", (c: Buffer) => {
+    out.push(c.subarray(0, n));
+    setTimeout(() => out.destroy(new Error("disk on fire")), 50);
+  });
+  return out;
+};
+
 beforeAll(async () => {
   useFastTimeouts();
   root = tempRoot({
@@ -41,12 +51,13 @@ beforeAll(async () => {
     "drop/readme.txt": "not a csv",
     "bad/short.csv": CSV,
     "bad/stall.csv": CSV,
+    "bad/drop.csv": CSV,
   });
   touch(root, "drop/c-2023.csv", 1_700_000_000);
   touch(root, "drop/a-2024.csv", 1_710_000_000);
   touch(root, "drop/b-2025.csv", 1_720_000_000);
   touch(root, "drop/readme.txt", 1_730_000_000);
-  const transformRead = (p: string, data: Readable) => (p.endsWith("short.csv") ? cut(20)(data) : p.endsWith("stall.csv") ? stall(20)(data) : data);
+  const transformRead = (p: string, data: Readable) => (p.endsWith("short.csv") ? cut(20)(data) : p.endsWith("stall.csv") ? stall(20)(data) : p.endsWith("drop.csv") ? explode(20)(data) : data);
   [plain, explicit, implicit] = await Promise.all([
     startFtpServer({ root, user, password, transformRead }),
     startFtpServer({ root, user, password, tls: "explicit" }),
@@ -108,6 +119,15 @@ describe("FTP source", () => {
     const r = await openSource(spec("ftp", `${plain.url}/bad/short.csv`, creds));
     if (r.unchanged) throw new Error("unexpected");
     await expect(readAll(r.source.stream)).rejects.toMatchObject({ code: "truncated" });
+  });
+
+  it("errors a transfer the server aborts mid-way", async () => {
+    const r = await openSource(spec("ftp", `${plain.url}/bad/drop.csv`, creds));
+    if (r.unchanged) throw new Error("unexpected");
+    const err = await readAll(r.source.stream).catch((e) => e);
+    expect(err.code).toBe("truncated");
+    expect(err.message).toMatch(/connection ended after \d+ of \d+ bytes/);
+    expect(err.message).toMatch(/bad\/drop\.csv/);
   });
 
   it("errors a stalled transfer", async () => {
