@@ -151,6 +151,17 @@ function expandDefaults(rule: RecurrenceRule, startLocal: number): Expanded {
   };
 }
 
+/**
+ * True when BYMONTHDAY can never match in the allowed months (30 February, BYMONTHDAY=31 with BYMONTH=4,6).
+ * Such a rule has no occurrence (dateutil just finds none); answering at once spares walking to year 9999.
+ */
+function dayOfMonthNeverMatches(x: Expanded): boolean {
+  if (!x.byMonthDay && !x.byNegMonthDay) return false;
+  const longest = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+  const months = x.byMonth ? [...x.byMonth] : [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
+  return !months.some((m) => [...(x.byMonthDay ?? []), ...[...(x.byNegMonthDay ?? [])].map((n) => -n)].some((d) => d <= longest[m - 1]));
+}
+
 /** Days (day numbers) of the period that contains the iteration state, before filtering. */
 function periodDays(x: Expanded, year: number, month: number, day: number): number[] {
   switch (x.freq) {
@@ -242,6 +253,7 @@ function modDistance(value: number, set: Set<number>, interval: number, base: nu
  */
 export function* localOccurrences(c: CompiledSchedule, opts: { skipBeforeLocal?: number } = {}): Generator<number> {
   const x = expandDefaults(c.rule, c.startLocal);
+  if (dayOfMonthNeverMatches(x)) return;
   const until = c.rule.until;
   let remaining = c.rule.count;
   const pastUntil = (local: number): boolean => {
