@@ -84,12 +84,16 @@ export async function openUploadSource(spec: SourceSpec, opts: OpenOptions = {})
 
   const uploadId = spec.uploadId;
   async function* chunks(): AsyncGenerator<Buffer> {
-    for (let seq = 0; ; seq++) {
+    let read = 0;
+    for (let seq = 0; read < size; seq++) {
       if (opts.signal?.aborted) throw new SourceError("aborted", "The import was cancelled.");
       const [chunk] = await sql<{ data: Buffer }[]>`select data from upload_chunks where upload_id = ${uploadId} and seq = ${seq}`;
-      if (!chunk) return;
+      if (!chunk) break;
+      read += chunk.data.length;
       yield chunk.data;
     }
+    if (read !== size)
+      throw new SourceError("truncated", `The uploaded file is incomplete (${read} of ${size} bytes stored). Upload it again.`);
   }
   const stream = Readable.from(chunks(), { objectMode: false });
   return {

@@ -1,7 +1,7 @@
 import type postgres from "postgres";
 import { hashPassword } from "@/lib/auth/passwords";
 
-type Tx = postgres.TransactionSql;
+type Tx = postgres.Sql;
 
 /** Contact passwords: scrypt like staff passwords, at a lower cost (imports may carry many). */
 export const CONTACT_PASSWORD_COST = { N: 1 << 12, r: 8, p: 1 } as const;
@@ -101,13 +101,12 @@ export async function applyPlan(
 
   if (o.deleteMissing) {
     await tx`
-      with gone as (
+      with deleted_rows as (
         update contacts c set deleted_at = now(), deleted_by_run = ${runId}
-        where c.manager_id = ${managerId} and c.deleted_at is null
-          and not exists (select 1 from stage s where s.key_norm = c.key_norm)
+        from gone g where c.id = g.id
         returning c.id, c.data, c.password_hash, c.password_mac, c.row_hash
       )
       insert into contact_versions (run_id, contact_id, change, data, password_hash, password_mac, row_hash, deleted_at)
-      select ${runId}, id, 'deleted', data, password_hash, password_mac, row_hash, null from gone`;
+      select ${runId}, id, 'deleted', data, password_hash, password_mac, row_hash, null from deleted_rows`;
   }
 }

@@ -1,6 +1,5 @@
-import { Readable, pipeline } from "node:stream";
-import Papa from "papaparse";
 import { AppError } from "@/lib/errors";
+import { CsvTokenizer, type RawRecord } from "./csv-tokenizer";
 
 export type ParseOptions = {
   delimiter: string;
@@ -11,7 +10,7 @@ export type ParseOptions = {
 };
 
 /** One CSV record: its fields and the 1-based physical line where it starts. */
-export type CsvRecord = { line: number; fields: string[] };
+export type CsvRecord = RawRecord;
 
 export type ParsedCsv = {
   /** Resolves with the column names once the first record was read (null for an empty file). */
@@ -19,17 +18,6 @@ export type ParsedCsv = {
   /** Data records, in file order (the header record is not included). */
   records: AsyncIterable<CsvRecord>;
 };
-
-const LINE_BREAK = /\r\n|\n|\r/g;
-
-function countLineBreaks(fields: string[]): number {
-  let n = 0;
-  for (const f of fields) {
-    if (f.length === 0 || (f.indexOf("\n") < 0 && f.indexOf("\r") < 0)) continue;
-    n += f.match(LINE_BREAK)?.length ?? 0;
-  }
-  return n;
-}
 
 export function checkDelimiter(delimiter: string): string {
   if ([...delimiter].length !== 1) throw new AppError("invalid_delimiter", "The delimiter must be exactly one character.");
@@ -52,36 +40,15 @@ export function headerColumns(fields: string[], hasHeader: boolean): string[] {
   });
 }
 
-/** Coalesce the first text chunks so Papa guesses the line ending from a real sample, not a 3-byte chunk. */
-async function* withLargeFirstChunk(text: AsyncIterable<string>, min = 64 * 1024): AsyncGenerator<string> {
-  let first = "";
-  let started = false;
-  for await (const t of text) {
-    if (started) {
-      yield t;
-      continue;
-    }
-    first += t;
-    if (first.length >= min) {
-      started = true;
-      yield first;
-    }
-  }
-  if (!started && first) yield first;
-}
-
 /**
- * Parse decoded CSV text, streaming, with papaparse's Node stream input (it honours back-pressure).
- * Papa runs header-less; header names, field counts, limits and physical line numbers are handled here.
- * Blank lines are skipped. Line numbers: a record starts on the line after the previous record, which
- * spanned 1 + (line breaks inside its quoted fields) lines.
+ * Parse decoded CSV text, streaming: records come out as the text arrives, one chunk's worth at a time,
+ * so memory stays bounded by the chunk size and the longest record. Limits (columns, rows, record size)
+ * are clear errors. Field counts are checked by the validator (a ragged row is a row error).
  */
 export function parseCsv(text: AsyncIterable<string>, options: ParseOptions): ParsedCsv {
   const delimiter = checkDelimiter(options.delimiter);
-  // A record longer than this without Papa emitting it is an unclosed quote (or a hostile file): refuse it
-  // instead of buffering the rest of the file.
+  // A record this long is an unclosed quote (or a hostile file): refuse it instead of buffering the file.
   const maxRecordChars = Math.max(4 * options.maxFieldBytes, 4 * 1024 * 1024);
-  let charsSinceRecord = 0;
 
   let resolveColumns!: (c: string[] | null) => void;
   let rejectColumns!: (e: unknown) => void;
@@ -91,60 +58,37 @@ export function parseCsv(text: AsyncIterable<string>, options: ParseOptions): Pa
   });
   columns.catch(() => {});
 
-  async function* guarded(): AsyncGenerator<string> {
-    for await (const t of withLargeFirstChunk(text)) {
-      charsSinceRecord += t.length;
-      if (charsSinceRecord > maxRecordChars)
-        throw new AppError(
-          "record_too_large",
-          `A record is longer than ${Math.round(maxRecordChars / 1024 / 1024)} MiB — probably a quote that is never closed. Check the quoting of the file.`,
-        );
-      yield t;
-    }
-  }
-
   async function* records(): AsyncGenerator<CsvRecord> {
-    const papa = Papa.parse(Papa.NODE_STREAM_INPUT, {
-      delimiter,
-      header: false,
-      skipEmptyLines: false,
-      quoteChar: '"',
-      escapeChar: '"',
-    }) as unknown as NodeJS.ReadWriteStream;
-    const input = Readable.from(guarded(), { objectMode: false, encoding: "utf8" });
-    let pipeError: unknown = null;
-    pipeline(input, papa, (err) => {
-      if (err) pipeError = err;
-    });
-
-    let line = 1;
+    const tokenizer = new CsvTokenizer(delimiter, maxRecordChars);
     let header: string[] | null = null;
     let rows = 0;
-    try {
-      for await (const fields of papa as AsyncIterable<string[]>) {
-        charsSinceRecord = 0;
-        const start = line;
-        line += 1 + countLineBreaks(fields);
-        if (fields.length === 1 && fields[0] === "") continue; // blank line
-        if (fields.length > options.maxColumns)
-          throw new AppError("too_many_columns", `Line ${start} has ${fields.length} columns; at most ${options.maxColumns} are allowed.`);
+    const batch: RawRecord[] = [];
+    function* drain(): Generator<CsvRecord> {
+      for (const r of batch) {
+        if (r.fields.length > options.maxColumns)
+          throw new AppError("too_many_columns", `Line ${r.line} has ${r.fields.length} columns; at most ${options.maxColumns} are allowed.`);
         if (!header) {
-          header = headerColumns(fields, options.hasHeader);
+          header = headerColumns(r.fields, options.hasHeader);
           resolveColumns(header);
           if (options.hasHeader) continue;
         }
         if (++rows > options.maxRows)
           throw new AppError("too_many_rows", `The file has more than ${options.maxRows.toLocaleString("en")} rows, the most one import may hold.`);
-        yield { line: start, fields };
+        yield r;
       }
-      if (pipeError) throw pipeError;
+      batch.length = 0;
+    }
+    try {
+      for await (const t of text) {
+        tokenizer.push(t, batch);
+        yield* drain();
+      }
+      tokenizer.end(batch);
+      yield* drain();
       if (!header) resolveColumns(null);
     } catch (e) {
       rejectColumns(e);
-      throw pipeError ?? e;
-    } finally {
-      input.destroy();
-      (papa as unknown as Readable).destroy();
+      throw e;
     }
   }
 

@@ -1,7 +1,7 @@
 import type postgres from "postgres";
 import type { RowError } from "./validate";
 
-type Tx = postgres.TransactionSql;
+type Tx = postgres.Sql;
 
 export type PlanOptions = {
   managerId: string;
@@ -81,6 +81,10 @@ export async function generateKeys(tx: Tx, managerId: string): Promise<void> {
  */
 export async function buildPlan(tx: Tx, o: PlanOptions): Promise<Plan> {
   await tx`analyze stage`;
+  // The file is compared with the whole manager: hash joins. Right after a big import the statistics of
+  // `contacts` are stale (a manager looks empty), and a nested-loop anti-join would scan the stage once
+  // per contact (quadratic). Re-enabled below for the apply, where the plan tables are small and analysed.
+  await tx`set local enable_nestloop = off`;
   const mapped = o.mappedFieldIds;
   await tx`
     create temp table plan on commit drop as
@@ -106,12 +110,17 @@ export async function buildPlan(tx: Tx, o: PlanOptions): Promise<Plan> {
   let deleted = 0;
   if (o.deleteMissing) {
     // Every staged key counts as present, also those of invalid rows: a typo never deletes a contact.
-    const [d] = await tx<{ n: number }[]>`
-      select count(*)::int as n from contacts c
+    // Materialised once (hash anti-join); apply soft-deletes exactly these ids.
+    const res = await tx`
+      create temp table gone on commit drop as
+      select c.id from contacts c
       where c.manager_id = ${o.managerId} and c.deleted_at is null
         and not exists (select 1 from stage s where s.key_norm = c.key_norm)`;
-    deleted = d.n;
+    deleted = res.count;
   }
+  await tx`set local enable_nestloop = on`;
+  await tx`analyze plan`;
+  if (o.deleteMissing) await tx`analyze gone`;
   const created = counts.inserts + counts.revives;
   const updated = o.updateExisting ? counts.updates : 0;
   const notUpdated = o.updateExisting ? 0 : counts.updates;

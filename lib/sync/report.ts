@@ -2,7 +2,7 @@ import type postgres from "postgres";
 import type { Fingerprint, RunStatus } from "@/db/schema";
 import type { RowError } from "./validate";
 
-type Q = postgres.Sql | postgres.TransactionSql;
+type Q = postgres.Sql;
 
 /** Row errors kept per run; the total is in runs.error_count. */
 export const MAX_STORED_ERRORS = 10_000;

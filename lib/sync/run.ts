@@ -30,6 +30,7 @@ import {
 } from "./report";
 import { buildSourceSpec, listSyncFiles, openSyncSource } from "./source";
 import { copyIntoStage, createStage } from "./stage";
+import { isConnectionLost, withRunTransaction } from "./transaction";
 import { createRowValidator, resolveRowPlan, type RowError, type StagedRow } from "./validate";
 
 export type { RunSummary } from "./report";
@@ -43,7 +44,7 @@ export type RunRequest = {
   approvesRunId?: string;
 };
 
-type Tx = postgres.TransactionSql;
+type Tx = postgres.Sql;
 
 /** Queue then execute a run, and wait for it. */
 export async function runSync(opts: RunRequest): Promise<RunSummary> {
@@ -156,9 +157,8 @@ export async function executeRun(runId: string): Promise<RunSummary> {
 
 function failedOutcome(ctx: Context, e: unknown): RunOutcome {
   let message: string;
-  const code = (e as { code?: string })?.code;
   if (isAppError(e)) message = e.message;
-  else if (code === "57P01" || code === "57P02" || code === "57P03" || code === "CONNECTION_CLOSED" || code === "CONNECTION_ENDED" || code === "CONNECTION_DESTROYED")
+  else if (isConnectionLost(e))
     message = "The database connection was lost during the import. Nothing was changed; run it again.";
   else message = "The import failed because of an internal error (it has been logged). Nothing was changed.";
   if (!isAppError(e)) logger.error("run failed", { runId: ctx.run.id, syncId: ctx.sync.id, error: e instanceof Error ? e.stack ?? e.message : String(e) });
@@ -319,7 +319,7 @@ async function readAndApply(
   });
 
   try {
-    return await getSql().begin(async (tx) => {
+    return await withRunTransaction(async (tx) => {
       await createStage(tx);
       const iterator = parsed.records[Symbol.asyncIterator]();
       const first = await iterator.next();

@@ -1,8 +1,7 @@
 import type { Sync } from "@/db/schema";
 import { AppError } from "@/lib/errors";
 import { decryptSecret } from "@/lib/security/crypto";
-import { openFileSource } from "@/lib/sources/file";
-import { openUploadSource } from "@/lib/sources/upload";
+import { listFiles, openSource } from "@/lib/sources";
 import type { OpenOptions, OpenResult, RemoteFile, SourceSpec } from "@/lib/sources/types";
 
 type StoredSecret = { password?: string; privateKey?: string; passphrase?: string };
@@ -26,14 +25,12 @@ export function buildSourceSpec(sync: Sync): SourceSpec {
   };
 }
 
-/** Open the source of a run (local file and upload here; remote kinds through the shared dispatcher). */
-export async function openSyncSource(spec: SourceSpec, opts: OpenOptions): Promise<OpenResult> {
-  if (spec.kind === "file") return openFileSource(spec, opts);
-  if (spec.kind === "upload") return openUploadSource(spec, opts);
-  throw new AppError("source_unavailable", `Sources of kind ${spec.kind} are not available in this build.`, 500);
+/** Open the source of a run, through the shared dispatcher of lib/sources. */
+export function openSyncSource(spec: SourceSpec, opts: OpenOptions): Promise<OpenResult> {
+  return openSource(spec, opts);
 }
 
 /** Files matching a folder location (every-new-file mode). */
-export async function listSyncFiles(spec: SourceSpec): Promise<RemoteFile[]> {
-  throw new AppError("source_unavailable", `Listing files of kind ${spec.kind} is not available in this build.`, 500);
+export function listSyncFiles(spec: SourceSpec): Promise<RemoteFile[]> {
+  return listFiles(spec);
 }

@@ -3,7 +3,7 @@ import type postgres from "postgres";
 import { AppError } from "@/lib/errors";
 import type { StagedRow } from "./validate";
 
-type Tx = postgres.TransactionSql;
+type Tx = postgres.Sql;
 
 const COPY_ESCAPES = /[\\\n\r\t]/;
 const COPY_ESCAPES_G = /[\\\n\r\t]/g;

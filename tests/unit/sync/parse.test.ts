@@ -92,6 +92,23 @@ describe("parse", () => {
     await expect(parseAll("a\n1\n2\n3\n", { limits: { maxRows: 2 } })).rejects.toThrow(/more than 2 rows/);
   });
 
+  it("gives the same records whatever the chunk boundaries (quotes, CRLF, \"\" split anywhere)", async () => {
+    const tricky = 'a,b,c\r\n"x\r\ny","say ""hi""",z\r\n\r\n1,"",3\n"q""",r,"s\r"\rlast,row,"end"';
+    const whole = await parseAll(tricky, { sizes: [10_000] });
+    expect(whole.records.map((r) => r.line)).toEqual([2, 5, 6, 8]);
+    expect(whole.records[0].fields).toEqual(["x\r\ny", 'say "hi"', "z"]);
+    for (const sizes of [[1], [2], [3], [5, 1], [7, 2, 1]]) expect(await parseAll(tricky, { sizes })).toEqual(whole);
+    for (const name of ["quoted-newlines.csv", "escaped-quotes.csv", "ragged.csv", "blank-lines.csv", "semicolon.csv"]) {
+      const delimiter = name === "semicolon.csv" ? ";" : ",";
+      const ref = await parseAll(fixture(name), { delimiter });
+      for (const sizes of [[1], [2], [3]]) expect(await parseAll(fixture(name), { sizes, delimiter })).toEqual(ref);
+    }
+  });
+
+  it("a quote never closed before the end of the file is a clear error", async () => {
+    await expect(parseAll(fixture("unclosed-quote.csv"))).rejects.toThrow(/line 2 is never closed/);
+  });
+
   it("binary garbage neither crashes nor hangs", async () => {
     const result = await parseAll(fixture("binary-garbage.bin"), { hasHeader: false }).catch((e: Error) => e);
     if (result instanceof Error) expect(result.message).toMatch(/./);
