@@ -27,7 +27,7 @@ afterAll(async () => {
 async function probe(specs: object[]) {
   const { stdout } = await run("node_modules/.bin/tsx", ["tests/support/servers/probe-source.ts", JSON.stringify(specs)], {
     env: { ...process.env, NODE_EXTRA_CA_CERTS: ca.caFile },
-    timeout: 60_000,
+    timeout: 110_000,
   });
   return JSON.parse(stdout.trim().split("\n").pop()!) as { ok: boolean; code?: string; message?: string; sha256?: string }[];
 }
@@ -46,7 +46,7 @@ describe("TLS verified against CAs", () => {
     expect(byIp.message).toMatch(/ALTNAME|not trusted/i);
     expect(ftpByName).toMatchObject({ ok: true, sha256: sha });
     expect(pinnedWrong).toMatchObject({ ok: false, code: "tls_fingerprint_mismatch" });
-  });
+  }, 120_000);
 
   it("without the CA (this process) the same certificate is untrusted", async () => {
     await expect(openSource(spec("https", `https://localhost:${web.port}/data/contacts.csv`))).rejects.toMatchObject({ code: "tls_untrusted" });
