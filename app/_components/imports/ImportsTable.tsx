@@ -191,57 +191,65 @@ function ImportTableRow({
         </span>
       </td>
       <td data-label="Latest Import">
-        {latest ? (
-          <>
-            <Link href={`${base}/runs/${latest.id}`} aria-label={`Latest run of ${row.name}`}>
-              <LocalTime iso={latest.finishedAt ?? latest.startedAt ?? latest.queuedAt} />
-            </Link>
-            <span className={styles.sub}>{runSummary(latest)}</span>
-          </>
-        ) : (
-          <span className="muted">Never</span>
-        )}
+        <div>
+          {latest ? (
+            <>
+              <Link href={`${base}/runs/${latest.id}`} aria-label={`Latest run of ${row.name}`}>
+                <LocalTime iso={latest.finishedAt ?? latest.startedAt ?? latest.queuedAt} />
+              </Link>
+              <span className={styles.sub}>{runSummary(latest)}</span>
+            </>
+          ) : (
+            <span className="muted">Never</span>
+          )}
+        </div>
       </td>
       <td data-label="Next Import">
-        {row.nextRunAt && zone ? (
-          <>
-            <time dateTime={row.nextRunAt}>{formatInZone(row.nextRunAt, zone)}</time> <span className={styles.zone}>{zone.replaceAll("_", " ")}</span>
-            <span className={styles.sub}>
-              <LocalTime iso={row.nextRunAt} prefix="Your time: " hideInZone={zone} />
-            </span>
-          </>
-        ) : (
-          <span className="muted">{row.remote ? (row.state === "draft" ? "—" : "Not scheduled") : "—"}</span>
-        )}
+        <div>
+          {row.nextRunAt && zone ? (
+            <>
+              <time dateTime={row.nextRunAt}>{formatInZone(row.nextRunAt, zone)}</time> <span className={styles.zone}>{zone.replaceAll("_", " ")}</span>
+              <span className={styles.sub}>
+                <LocalTime iso={row.nextRunAt} prefix="Your time: " hideInZone={zone} />
+              </span>
+            </>
+          ) : (
+            <span className="muted">{row.remote ? (row.state === "draft" ? "—" : "Not scheduled") : "—"}</span>
+          )}
+        </div>
       </td>
       {canEdit && (
         <td data-label="Import Now">
-          {row.remote && row.state === "active" && !cli ? (
-            <form action={goFormAction} onSubmit={onGo}>
-              <input type="hidden" name="syncId" value={row.id} />
-              <input type="hidden" name="returnTo" value={returnTo} />
-              <button
-                type="submit"
-                className="btn btn-primary btn-small"
-                disabled={Boolean(active) || starting}
-                aria-label={`Go: import “${row.name}” now`}
-                title={active ? "This import is running" : undefined}
-              >
-                {starting ? "Starting…" : "Go"}
-              </button>
-            </form>
-          ) : (
-            <span className="muted" title={row.sourceKind === "upload" ? "Uploaded files run once; edit the import to upload a new file." : undefined}>
-              {row.sourceKind === "upload" ? "Upload" : "—"}
-            </span>
-          )}
+          <div>
+            {row.remote && row.state === "active" && !cli ? (
+              <form action={goFormAction} onSubmit={onGo}>
+                <input type="hidden" name="syncId" value={row.id} />
+                <input type="hidden" name="returnTo" value={returnTo} />
+                <button
+                  type="submit"
+                  className="btn btn-primary btn-small"
+                  disabled={Boolean(active) || starting}
+                  aria-label={`Go: import “${row.name}” now`}
+                  title={active ? "This import is running" : undefined}
+                >
+                  {starting ? "Starting…" : "Go"}
+                </button>
+              </form>
+            ) : (
+              <span className="muted" title={row.sourceKind === "upload" ? "Uploaded files run once; edit the import to upload a new file." : undefined}>
+                {row.sourceKind === "upload" ? "Upload" : "—"}
+              </span>
+            )}
+          </div>
         </td>
       )}
       <td data-label="Status" className={styles.statusCell}>
-        <StatusCell row={row} />
+        <div>
+          <StatusCell row={row} />
+        </div>
       </td>
       {canEdit && (
-        <td data-label="Edit">
+        <td data-label="Edit" className={styles.actionCell}>
           {!cli && (
             <Link href={`${base}/edit`} aria-label={`${row.state === "draft" ? "Continue setting up" : "Edit"} “${row.name}”`}>
               {row.state === "draft" ? "Continue setup" : "Edit"}
@@ -250,7 +258,7 @@ function ImportTableRow({
         </td>
       )}
       {canEdit && (
-        <td data-label="Delete">
+        <td data-label="Delete" className={styles.actionCell}>
           <details className={styles.confirm}>
             <summary aria-label={`Delete “${row.name}”…`}>Delete</summary>
             <form action={deleteFormAction} className={styles.confirmBox}>
@@ -309,7 +317,8 @@ function sourceText(row: ImportRow): string {
 function runSummary(run: NonNullable<ImportRow["latestRun"]>): string {
   const label = statusLabels[run.status] ?? run.status;
   if (run.status === "failed" || run.status === "skipped_unchanged") return label;
-  const counts = `${run.created} created · ${run.updated} updated · ${run.deleted} deleted`;
+  const n = (v: number) => v.toLocaleString("en-US");
+  const counts = `${n(run.created)} created · ${n(run.updated)} updated · ${n(run.deleted)} deleted`;
   if (run.status === "blocked") return `${label}: would be ${counts}`;
   return `${label}${run.revertedAt ? " (reverted)" : ""}: ${counts}`;
 }

@@ -44,7 +44,7 @@ export default async function OutboxPage({ searchParams }: { searchParams: Promi
           <p>Delivered due messages: {drained[1]} sent, {drained[2]} logged, {drained[3]} to retry later, {drained[4]} failed.</p>
         </div>
       )}
-      <div className="toolbar">
+      <div className={styles.toolbar}>
         <form method="get" action="/admin/outbox" className="inline-form">
           <label htmlFor="outbox-status">Show</label>
           <select id="outbox-status" name="status" defaultValue={status ?? ""}>
