@@ -101,8 +101,14 @@ async function connectSftpAt(spec: SourceSpec, loc: ParsedLocation, address: str
     seenHostKey: seen,
     async list(dir) {
       try {
-        const entries = await client.list(dir);
-        return entries.filter((e) => e.type === "-").map((e) => toFile(dir, e.name, e.size, e.modifyTime));
+        // Straight from ssh2 so the type comes from the mode bits; the wrapper's list() guesses it from `ls -l` text.
+        const sftp = (client as unknown as { sftp: import("ssh2").SFTPWrapper }).sftp;
+        const entries = await new Promise<import("ssh2").FileEntryWithStats[]>((res, rej) =>
+          sftp.readdir(dir, (err, list) => (err ? rej(err) : res(list))),
+        );
+        const isFile = (e: import("ssh2").FileEntryWithStats) =>
+          e.attrs.mode ? (e.attrs.mode & 0o170000) === 0o100000 : e.longname.startsWith("-");
+        return entries.filter(isFile).map((e) => toFile(dir, e.filename, e.attrs.size, e.attrs.mtime * 1000));
       } catch (e) {
         throw sftpError(e, `Listing ${dir} on ${label}`, spec);
       }
