@@ -28,9 +28,11 @@ export default defineConfig({
   },
   webServer: {
     // DATABASE_URL comes from `npm test` (db/with-database.ts --test); the E2E admin is created by global setup.
-    command: `npx next build && npx next start -p ${port} -H 127.0.0.1`,
+    // E2E_SKIP_BUILD=1 reuses an existing build in NEXT_DIST_DIR (quicker local iterations).
+    command: `${process.env.E2E_SKIP_BUILD ? "" : "npx next build && "}npx next start -p ${port} -H 127.0.0.1`,
     url: `${baseURL}/api/health`,
-    timeout: 300_000,
+    // A cold build on a busy 2-core machine can take several minutes.
+    timeout: 900_000,
     reuseExistingServer: false,
     env: { APP_URL: baseURL, SCHEDULER_INTERVAL_SECONDS: "2", ALLOW_PRIVATE_HOSTS: "true" },
   },

@@ -1,4 +1,6 @@
-import { forbidden, redirect, unstable_rethrow } from "next/navigation";
+import { getRedirectError } from "next/dist/client/components/redirect";
+import { RedirectStatusCode } from "next/dist/client/components/redirect-status-code";
+import { forbidden, unstable_rethrow } from "next/navigation";
 import { z } from "zod";
 import { AppError, errorResponse, isAppError } from "@/lib/errors";
 import { logger } from "@/lib/log";
@@ -15,7 +17,9 @@ export { getCurrentUser, type SessionUser } from "./current-user";
 /** Pages and layouts: the signed-in user, or a redirect to /signin; the 403 page when the role is too low. */
 export async function requireUser(minRole: Role = "viewer"): Promise<SessionUser> {
   const user = await getCurrentUser();
-  if (!user) redirect("/signin");
+  // 303, not redirect()'s 307: after a no-JavaScript form post by a signed-out user, a 307 would make the
+  // browser re-POST the form to /signin.
+  if (!user) throw getRedirectError("/signin", "replace", RedirectStatusCode.SeeOther);
   if (!hasRole(user.role, minRole)) forbidden();
   return user;
 }

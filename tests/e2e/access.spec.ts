@@ -1,4 +1,4 @@
-import { expect, test, type Browser } from "@playwright/test";
+import { expect, test, type APIRequestContext, type Browser } from "@playwright/test";
 import { SignInPage, uniqueName, withSql, type Who } from "./fixtures";
 
 async function signedInPage(browser: Browser, who: Who) {
@@ -38,15 +38,21 @@ test.describe("roles", () => {
     await expect(page.getByRole("main").locator('form:not([role="search"])')).toHaveCount(0); // only the GET search form
     await expect(page.getByRole("link", { name: "Delete…" })).toHaveCount(0);
 
-    // The viewer replays the admin's form post: the action itself refuses it.
-    const forged = new FormData();
-    for (const [k, v] of formFields) forged.append(k, v);
-    const res = await page.request.post("/managers", { multipart: forged, headers: { Origin: baseURL! } });
-    expect(await res.text()).toContain("Your role does not allow this change.");
-    // Anonymous replay: refused too.
+    // The viewer replays the admin's form post: the action itself refuses it (and the page says so).
+    const replay = async (ctx: { request: APIRequestContext }) => {
+      const forged = new FormData();
+      for (const [k, v] of formFields) forged.append(k, v);
+      return ctx.request.post(`${baseURL}/managers`, { multipart: forged, headers: { Origin: baseURL! }, maxRedirects: 0 });
+    };
+    const viewerAnswer = await replay(page);
+    expect(viewerAnswer.status()).toBe(200);
+    expect(await viewerAnswer.text()).toContain("Your role does not allow this change.");
+    // Anonymous replay: the action refuses it, then the page sends the browser to sign in (303: a GET, no re-post).
     const anon = await browser.newContext();
-    const res2 = await anon.request.post(`${baseURL}/managers`, { multipart: forged, headers: { Origin: baseURL! } });
-    expect(await res2.text()).toContain("Your session has ended");
+    const anonAnswer = await replay(anon);
+    expect(anonAnswer.status()).toBe(303);
+    expect(anonAnswer.headers()["location"]).toBe("/signin");
+    expect(await anonAnswer.text()).toContain("Your session has ended");
     const created = await withSql((sql) => sql`select 1 from managers where name = ${forgedName}`);
     expect(created.length).toBe(0);
 

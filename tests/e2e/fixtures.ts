@@ -21,7 +21,11 @@ export class SignInPage {
   async signIn(email: string, password: string): Promise<void> {
     await this.page.getByLabel("Email").fill(email);
     await this.page.getByLabel("Password").fill(password);
-    await this.page.getByRole("button", { name: "Sign in" }).click();
+    // Wait for the server's answer, so a quick next attempt cannot overtake this one.
+    await Promise.all([
+      this.page.waitForResponse((r) => r.request().method() === "POST" && new URL(r.url()).pathname === "/signin"),
+      this.page.getByRole("button", { name: "Sign in" }).click(),
+    ]);
   }
 
   async signInAs(who: Who): Promise<void> {
