@@ -110,7 +110,17 @@ async function connectFtpAt(spec: SourceSpec, loc: ParsedLocation, address: stri
     async stat(path) {
       const name = path.split("/").pop()!;
       try {
-        const size = await client.size(path);
+        let size: number;
+        try {
+          size = await client.size(path);
+        } catch (e) {
+          // Servers without SIZE (500-504): find the file in its folder's listing instead.
+          if (!(e instanceof FTPError) || e.code < 500 || e.code > 504) throw e;
+          const dir = path.slice(0, path.length - name.length - 1) || "/";
+          const found = (await session.list(dir)).find((f) => f.name === name);
+          if (!found) throw new SourceError("not_found", `There is no file ${path} on ${label}.`);
+          return found;
+        }
         return { name, path, size, mtime: await mtimeOf(path) };
       } catch (e) {
         const err = ftpError(e, `Reading ${path} on ${label}`, spec);

@@ -143,6 +143,23 @@ describe("FTP source", () => {
   });
 });
 
+describe("a minimal FTP server (no SIZE, no MDTM, no MLSD)", () => {
+  it("still downloads a named file, taking its size from the listing", async () => {
+    const bare = await startFtpServer({ root, user, password, blacklist: ["SIZE", "MDTM"] });
+    try {
+      const { bytes, opened } = await download(openSource(spec("ftp", `${bare.url}/data/contacts.csv`, creds)));
+      expect(bytes.toString()).toBe(CSV);
+      expect(opened.fingerprint).toEqual({ name: "contacts.csv", size: Buffer.byteLength(CSV) });
+      await expect(openSource(spec("ftp", `${bare.url}/drop/*.csv`, creds))).rejects.toMatchObject({
+        code: "protocol_error",
+        message: expect.stringMatching(/does not report modification times/),
+      });
+    } finally {
+      await bare.close();
+    }
+  });
+});
+
 describe("FTPS (explicit AUTH TLS) and FTPS (implicit)", () => {
   it.each([
     ["explicit", () => explicit],

@@ -42,6 +42,8 @@ export type FtpServerOptions = {
   tls?: false | "explicit" | "implicit";
   /** Lets a test replace what is sent for a file (truncate, stall, fail mid-way). */
   transformRead?: (clientPath: string, data: Readable) => Readable;
+  /** FTP commands the server refuses (502), e.g. ["SIZE", "MDTM"] to imitate a minimal server. */
+  blacklist?: string[];
   /** Certificate for TLS; a self-signed one when omitted. */
   cert?: { cert: string; key: string };
 };
@@ -69,6 +71,7 @@ export async function startFtpServer(opts: FtpServerOptions): Promise<TestFtpSer
     pasv_max: 60000,
     tls: cert ? { cert: cert.cert, key: cert.key } : false,
     anonymous: false,
+    blacklist: opts.blacklist ?? [],
     log: bunyan.createLogger({ name: "ftp-test", streams: [] }),
   });
   const transform = opts.transformRead;
