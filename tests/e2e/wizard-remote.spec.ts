@@ -65,8 +65,8 @@ test.describe("import wizard: remote SFTP source", () => {
     await page.getByLabel("Start time").fill("07:15");
     await page.getByLabel("Time zone").selectOption("America/New_York");
     await page.getByLabel("Repeat").selectOption("weekly");
-    await page.getByLabel("Monday").check();
-    await page.getByLabel("Wednesday").check();
+    await page.getByLabel("Monday", { exact: true }).check();
+    await page.getByLabel("Wednesday", { exact: true }).check();
     await page.getByLabel("Notification email").fill("feeds@example.org");
     // The next run times follow the controls (live, from the server's own expansion).
     const times = page.locator(".run-times li");
@@ -93,7 +93,7 @@ test.describe("import wizard: remote SFTP source", () => {
     await expect(page.getByLabel("Password", { exact: true })).toHaveValue("");
     await expect(page.getByText("A password is saved. Leave blank to keep it.")).toBeVisible();
     expect(await page.content()).not.toContain("feed-pass-42");
-    await expect(page.getByLabel("Delimiter")).toHaveValue("semicolon");
+    await expect(page.getByLabel("Delimiter", { exact: true })).toHaveValue("semicolon");
     await shoot(page, "1-source-edit");
     await page.getByLabel("Email for errors").fill("new-ops@example.org");
     await page.getByRole("button", { name: "Next: preview" }).click();
@@ -107,8 +107,8 @@ test.describe("import wizard: remote SFTP source", () => {
     await page.getByRole("button", { name: "Next: run or schedule" }).click();
     // The stored schedule comes back into the controls.
     await expect(page.getByLabel("Time zone")).toHaveValue("America/New_York");
-    await expect(page.getByLabel("Monday")).toBeChecked();
-    await expect(page.getByLabel("Wednesday")).toBeChecked();
+    await expect(page.getByLabel("Monday", { exact: true })).toBeChecked();
+    await expect(page.getByLabel("Wednesday", { exact: true })).toBeChecked();
     await page.getByRole("button", { name: "Finish" }).click();
     await expect(page).toHaveURL(/\/imports\?notice=import_scheduled$/);
   });
@@ -120,7 +120,7 @@ test.describe("import wizard: remote SFTP source", () => {
     await page.getByLabel("File location").fill(`${sftp.url}/members.csv`);
     await page.getByLabel("Login").fill("feed");
     await page.getByLabel("Password", { exact: true }).fill("feed-pass-42");
-    await page.getByLabel("Delimiter").selectOption("semicolon");
+    await page.getByLabel("Delimiter", { exact: true }).selectOption("semicolon");
     await page.getByRole("button", { name: "Next: preview" }).click();
     await expect(page).toHaveURL(/\/edit\/preview$/);
     const syncId = syncIdFromUrl(page.url());
@@ -129,19 +129,26 @@ test.describe("import wizard: remote SFTP source", () => {
     await page.reload();
     await page.getByRole("link", { name: "Back" }).click();
     await expect(page.getByLabel("File location")).toHaveValue(`${sftp.url}/members.csv`);
-    await expect(page.getByLabel("Delimiter")).toHaveValue("semicolon");
+    await expect(page.getByLabel("Delimiter", { exact: true })).toHaveValue("semicolon");
     await page.getByRole("button", { name: "Next: preview" }).click();
     await page.getByRole("button", { name: "Next: mapping" }).click();
     await page.getByLabel("Unique identifier column").selectOption("Email");
     await page.getByRole("button", { name: "Next: run or schedule" }).click();
 
     await page.getByText("Schedule import").click();
+    // Typed but not saved yet: a reload keeps it (sessionStorage, no secrets).
+    await page.getByLabel("Start time").fill("05:45");
+    await page.getByLabel("Notification email").fill("later@example.org");
+    await page.reload();
+    await expect(page.getByLabel("Start time")).toHaveValue("05:45");
+    await expect(page.getByLabel("Notification email")).toHaveValue("later@example.org");
     await page.getByLabel("Repeat").selectOption("weekly");
-    for (const day of ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]) await page.getByLabel(day).uncheck();
+    for (const day of ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]) await page.getByLabel(day, { exact: true }).uncheck();
     await page.getByLabel("Start date").fill("");
     await page.getByRole("button", { name: "Finish" }).click();
-    await expect(page.getByText("Choose at least one day of the week.")).toBeVisible();
-    await expect(page.getByText("Choose a start date.")).toBeVisible();
+    await expect(page.getByText("Choose at least one day of the week.", { exact: true })).toBeVisible();
+    await expect(page.getByText("Choose a start date.", { exact: true })).toBeVisible();
+    await expect(page.getByText(/Not a complete schedule yet/)).toBeVisible();
     await shoot(page, "4-schedule-errors");
     expect((await syncRow(syncId)).state).toBe("draft");
 

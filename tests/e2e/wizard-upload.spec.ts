@@ -86,19 +86,22 @@ test.describe("import wizard: upload from the computer", () => {
 
     await page.getByText("From network or internet").click();
     await page.getByLabel("File location").fill("ftp://files.example.org\\drop\\contacts.csv");
-    await page.getByLabel("Delimiter").selectOption("other");
+    await page.getByLabel("Delimiter", { exact: true }).selectOption("other");
     await page.getByLabel("Email for errors").fill("nobody");
     await page.getByRole("button", { name: "Next: preview" }).click();
     await expect(page.getByText("Use / to separate folders in the link: a \\ is not allowed.")).toBeVisible();
     await expect(page.getByText("Type exactly one delimiter character.")).toBeVisible();
     await expect(page.getByText("Enter a valid email address, or leave it empty.")).toBeVisible();
     await page.getByLabel("File location").fill("ftp://files.example.org/drop/contacts.csv");
+    await expect(page.getByText("Use / to separate folders in the link: a \\ is not allowed.")).toBeHidden();
+    await page.getByRole("button", { name: "Next: preview" }).click();
     await expect(page.getByText("This server needs a login.")).toBeVisible();
+    await expect(page.getByText("This server needs a password.")).toBeVisible();
     await shoot(page, "1-source-errors");
 
     // Step 3: Run Import without a unique identifier.
     await page.getByText("From your computer").click();
-    await page.getByLabel("Delimiter").selectOption("comma");
+    await page.getByLabel("Delimiter", { exact: true }).selectOption("comma");
     await page.getByLabel("Email for errors").fill("");
     await page.getByLabel("File to import").setInputFiles({ name: "x.csv", mimeType: "text/csv", buffer: Buffer.from("Code,Email\n1,a@example.org\n") });
     await expect(page.getByText("✓ x.csv")).toBeVisible();

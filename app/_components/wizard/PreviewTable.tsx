@@ -5,7 +5,7 @@ export function PreviewTable({ preview }: { preview: Preview }) {
   const width = Math.max(preview.columns.length, ...preview.rows.map((r) => r.cells.length));
   const headers = Array.from({ length: width }, (_, i) => preview.columns[i] ?? `(extra ${i + 1})`);
   return (
-    <div className="table-wrap">
+    <div className="preview-wrap" role="region" aria-label="File preview (scrolls sideways)" tabIndex={0}>
       <table className="table preview-table">
         <caption className="visually-hidden">First rows of the file</caption>
         <thead>

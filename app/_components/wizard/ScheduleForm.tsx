@@ -29,6 +29,7 @@ export function ScheduleForm({
   timeZones,
   deleteMissing,
   backHref,
+  version,
 }: {
   action: WizardAction;
   timesAction: WizardAction;
@@ -41,12 +42,15 @@ export function ScheduleForm({
   timeZones: string[];
   deleteMissing: boolean;
   backHref: string;
+  /** The saved version (updatedAt), so unsaved values kept across a reload never override a newer save. */
+  version: number;
 }) {
   const { form, state, pending, onSubmit, errorOf, jsReady, intent, formAction } = useWizardForm({
     action,
     defaults,
     checkboxes: [],
     schemaFor: (i) => (i === "now" ? null : scheduleStepSchema),
+    persistKey: `wizard:${managerId}:${syncId}:schedule:${version}`,
   });
   const formRef = useRef<HTMLFormElement>(null);
   const [live, setLive] = useState<{ times: string[] | null; problem: string | null }>({ times: null, problem: null });
@@ -54,10 +58,10 @@ export function ScheduleForm({
 
   // Without a stored schedule, start in the browser's own time zone.
   useEffect(() => {
-    if (hasStoredSchedule) return;
+    if (hasStoredSchedule || form.getValues("tz") !== defaults.tz) return; // saved, or kept from before a reload
     const tz = Intl.DateTimeFormat().resolvedOptions().timeZone;
     if (tz && timeZones.includes(tz)) form.setValue("tz", tz);
-  }, [hasStoredSchedule, timeZones, form]);
+  }, [hasStoredSchedule, timeZones, form, defaults.tz]);
 
   // Live "next 5 run times": ask the server (the scheduler's own expansion) whenever the controls change.
   useEffect(() => {
@@ -86,7 +90,8 @@ export function ScheduleForm({
     };
   }, [form, timesAction]);
 
-  const runTimes = live.times ?? state.runTimes ?? initialRunTimes;
+  // While the controls do not make a valid schedule, earlier run times would mislead: show why instead.
+  const runTimes = live.problem ? null : (live.times ?? state.runTimes ?? initialRunTimes);
   const unit = units[freq] ?? "periods";
 
   return (
@@ -101,6 +106,8 @@ export function ScheduleForm({
 
       <section className="card" aria-labelledby="when-heading">
         <h2 id="when-heading">When should the import run?</h2>
+        <fieldset className="choice-fieldset">
+        <legend className="visually-hidden">Run now or on a schedule</legend>
         <div className="choice-cards">
           <label className="choice-card">
             <input type="radio" name="mode" value="now" defaultChecked={initialMode === "now"} />
@@ -117,6 +124,7 @@ export function ScheduleForm({
             </div>
           </label>
         </div>
+        </fieldset>
       </section>
 
       <div className="schedule-only">
@@ -245,9 +253,8 @@ export function ScheduleForm({
           ) : runTimes ? (
             <p className="muted">This schedule has no run after now.</p>
           ) : (
-            <p className="muted">{live.problem ?? "Complete the schedule to see its run times."}</p>
+            <p className="muted">{live.problem ? `Not a complete schedule yet — ${live.problem}` : "Complete the schedule to see its run times."}</p>
           )}
-          {live.problem && runTimes && <p className="hint">{live.problem}</p>}
           {!jsReady && (
             <button type="submit" name="intent" value="preview" className="btn btn-secondary btn-small">
               Show the next run times

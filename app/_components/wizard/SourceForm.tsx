@@ -1,6 +1,7 @@
 "use client";
 
 import Link from "next/link";
+import { useEffect, useState } from "react";
 import { isLocationProblem, parseLocation, protocolLabels, remoteKinds } from "@/lib/wizard/location";
 import { delimiterLabels, encodingLabels, encodings, sourceStepSchema, type SourceStepInput } from "@/lib/wizard/schemas";
 import { Checkbox, Radio, Select, TextArea, TextInput } from "./fields";
@@ -21,6 +22,7 @@ export function SourceForm({
   autoKey,
   pinned,
   cancelHref,
+  persistKey,
 }: {
   action: WizardAction;
   managerId: string;
@@ -33,13 +35,22 @@ export function SourceForm({
   autoKey: boolean;
   pinned: { kind: "host_key" | "tls"; fingerprint: string } | null;
   cancelHref: string;
+  /** sessionStorage key for unsaved values (includes the saved version). */
+  persistKey: string;
 }) {
   const { form, state, pending, onSubmit, errorOf, jsReady, intent, formAction } = useWizardForm({
     action,
     defaults,
     checkboxes,
     schemaFor: () => sourceStepSchema,
+    persistKey,
   });
+  const [upload, setUpload] = useState({ id: String(defaults.uploadId ?? ""), name: String(defaults.uploadName ?? "") });
+  useEffect(() => {
+    // Fields without an element of their own: registered so react-hook-form validates them.
+    form.register("uploadId");
+    form.register("uploadName");
+  }, [form]);
   const location = (form.watch("location") as string) ?? "";
   const protocol = (form.watch("protocol") as string) ?? "auto";
   const parsed = location ? parseLocation(location, protocol as never) : null;
@@ -71,7 +82,7 @@ export function SourceForm({
 
         <section className="card" aria-labelledby="where-heading">
           <h2 id="where-heading">Where is the file?</h2>
-          <fieldset>
+          <fieldset className="choice-fieldset">
             <legend className="visually-hidden">Source</legend>
             <div className="choice-cards">
               <label className="choice-card">
@@ -92,15 +103,20 @@ export function SourceForm({
           </fieldset>
 
           <div className="upload-only">
-            <input type="hidden" {...form.register("uploadId")} defaultValue={String(defaults.uploadId ?? "")} />
-            <input type="hidden" {...form.register("uploadName")} defaultValue={String(defaults.uploadName ?? "")} />
+            {/* React owns these two values (the form posts them); react-hook-form only validates them. */}
+            <input type="hidden" name="uploadId" value={upload.id} />
+            <input type="hidden" name="uploadName" value={upload.name} />
             <UploadField
               jsReady={jsReady}
               maxBytes={maxBytes}
               current={currentUpload}
               error={errorOf("uploadId") ?? uploadError}
-              onStart={() => form.setValue("uploadId", "")}
+              onStart={() => {
+                setUpload({ id: "", name: "" });
+                form.setValue("uploadId", "");
+              }}
               onUploaded={(u) => {
+                setUpload({ id: u.id, name: u.filename });
                 form.setValue("uploadId", u.id, { shouldValidate: form.formState.isSubmitted });
                 form.setValue("uploadName", u.filename);
               }}
@@ -108,7 +124,6 @@ export function SourceForm({
           </div>
 
           <div className="remote-only">
-            <div className="inline-fields">
               <TextInput
                 form={form}
                 name="location"
@@ -128,11 +143,11 @@ export function SourceForm({
                 form={form}
                 name="protocol"
                 label="Protocol"
-                className="narrow"
+                className="protocol-field"
+                hint="Taken from the link (https://, ftp://, ftpes://, ftps://, sftp://) unless you choose one."
                 options={[{ value: "auto", label: "From the link" }, ...remoteKinds.map((k) => ({ value: k, label: protocolLabels[k] }))]}
                 error={errorOf("protocol")}
               />
-            </div>
 
             <fieldset className={`folder-mode${wildcard ? " has-wildcard" : ""}`}>
               <legend>The link names a folder (wildcard): import</legend>
@@ -146,8 +161,8 @@ export function SourceForm({
               <legend>Sign-in {kind === "http" || kind === "https" ? "(optional for HTTP)" : ""}</legend>
               <div className={`sftp-only${kind === "sftp" ? " is-sftp" : ""}`}>
                 <div className="radio-row">
-                  <Radio form={form} name="authMethod" value="password" label="Password" />
-                  <Radio form={form} name="authMethod" value="key" label="Private key" />
+                  <Radio form={form} name="authMethod" value="password" label="Sign in with a password" />
+                  <Radio form={form} name="authMethod" value="key" label="Sign in with a private key" />
                 </div>
               </div>
               <div className="inline-fields">
@@ -229,7 +244,7 @@ export function SourceForm({
               options={Object.entries(delimiterLabels).map(([value, label]) => ({ value, label }))}
               error={errorOf("delimiter")}
             />
-            <TextInput form={form} name="delimiterOther" label="Other delimiter" className="narrow delimiter-other" maxLength={4} error={errorOf("delimiterOther")} />
+            <TextInput form={form} name="delimiterOther" label="Other delimiter character" className="narrow delimiter-other" maxLength={4} error={errorOf("delimiterOther")} />
             <Select
               form={form}
               name="encoding"

@@ -44,6 +44,7 @@ export async function SourceStep({ db, managerId, sync, userId, search }: { db: 
       autoKey={!!sync?.mapping?.autoKey}
       pinned={pinnedFp ? { kind: sync?.hostKeyFingerprint ? "host_key" : "tls", fingerprint: pinnedFp } : null}
       cancelHref={importsPath(managerId)}
+      persistKey={`wizard:${managerId}:${sync?.id ?? "new"}:source:${sync?.updatedAt.getTime() ?? 0}`}
     />
   );
 }

@@ -24,6 +24,11 @@ export function useWizardForm<S extends z.ZodType<FieldValues, FieldValues>>(opt
   defaults: z.input<S>;
   /** Names of checkbox fields: absent from echoed values means unticked. */
   checkboxes?: string[];
+  /**
+   * Keep what is typed (not yet saved) in sessionStorage under this key, so a reload keeps it. Include the
+   * saved version in the key: a newer save elsewhere wins. Secrets are never stored.
+   */
+  persistKey?: string;
 }) {
   const [state, formAction, pending] = useActionState<WizardState, FormData>(opts.action, {});
   const [intent, setIntent] = useState("");
@@ -43,6 +48,26 @@ export function useWizardForm<S extends z.ZodType<FieldValues, FieldValues>>(opt
     reValidateMode: "onChange",
   });
 
+  useEffect(() => {
+    const key = opts.persistKey;
+    if (!key || state.values) return;
+    try {
+      const raw = sessionStorage.getItem(key);
+      if (raw) form.reset({ ...form.getValues(), ...(JSON.parse(raw) as FieldValues) }, { keepDefaultValues: true });
+    } catch {
+      // storage unavailable or corrupt: start from the saved values
+    }
+    const sub = form.watch((values) => {
+      try {
+        sessionStorage.setItem(key, JSON.stringify(withoutSecrets(values as FieldValues)));
+      } catch {
+        // storage full or disabled: nothing to keep
+      }
+    });
+    return () => sub.unsubscribe();
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- once per mounted form
+  }, []);
+
   const onSubmit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     const el = e.currentTarget;
@@ -52,6 +77,13 @@ export function useWizardForm<S extends z.ZodType<FieldValues, FieldValues>>(opt
     setIntent(chosen);
     const send = () => {
       const fd = new FormData(el, submitter ?? undefined);
+      if (opts.persistKey) {
+        try {
+          sessionStorage.removeItem(opts.persistKey);
+        } catch {
+          // ignore
+        }
+      }
       startTransition(() => formAction(fd));
     };
     void form.handleSubmit(send, () => {
@@ -68,6 +100,12 @@ export function useWizardForm<S extends z.ZodType<FieldValues, FieldValues>>(opt
   };
 
   return { form, state, pending, onSubmit, errorOf, jsReady, intent, formAction };
+}
+
+const SECRET = /pass(word|phrase)?|privateKey|secret/i;
+
+function withoutSecrets(values: FieldValues): FieldValues {
+  return Object.fromEntries(Object.entries(values).filter(([k]) => !SECRET.test(k) && k !== "uploadId" && k !== "uploadName"));
 }
 
 function useIntentRef(initial: string) {

@@ -45,6 +45,7 @@ export default async function ScheduleStepPage({ params }: { params: WizardParam
         timeZones={timeZones()}
         deleteMissing={sync.deleteMissing}
         backHref={wizardPath(manager.id, sync.id, "mapping")}
+        version={sync.updatedAt.getTime()}
       />
     </WizardShell>
   );
