@@ -90,7 +90,7 @@ export async function claimDueSyncs(sql: Sql, opts: { limit: number }): Promise<
   });
 }
 
-export const STALE_RUN_MESSAGE = "The process running this import stopped before it finished; nothing was applied. It will run again at its next scheduled time.";
+export const STALE_RUN_MESSAGE = "The process running this import stopped before it finished; nothing was applied. Run it again with Go, or wait for its next scheduled time.";
 
 /**
  * Mark runs orphaned by a dead process as failed: queued or running, with no heartbeat (or start, or queueing)

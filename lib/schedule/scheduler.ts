@@ -1,15 +1,18 @@
 /**
  * The scheduler heartbeat that runs in every app instance (started by instrumentation.ts, once per process).
- * Each beat: keep the heartbeat of this process's runs fresh, mark runs orphaned by dead processes failed,
- * claim due syncs (lib/schedule/claim.ts) and execute their queued runs through the engine, in the background.
+ * Each beat: keep the heartbeat of this process's runs fresh, mark runs orphaned by dead processes failed
+ * (and send their error email), claim due syncs (lib/schedule/claim.ts) and execute their queued runs through the engine, in the background.
  * croner only provides the beat; the RRULE logic decides when syncs are due. Each instance claims at most as
  * many syncs as it has free run slots, so the others pick up the rest.
  */
 import { Cron } from "croner";
-import { getSql } from "@/db/client";
+import { inArray } from "drizzle-orm";
+import { getDb, getSql } from "@/db/client";
+import { runs } from "@/db/schema";
 import { env } from "@/lib/env";
 import { isAppError } from "@/lib/errors";
 import { logger } from "@/lib/log";
+import { notifyRunFinished } from "@/lib/notify";
 import { executeRun } from "@/lib/sync/run";
 import { claimDueSyncs, failStaleRuns, touchRuns, type ClaimedOccurrence } from "./claim";
 
@@ -78,6 +81,11 @@ export class Scheduler {
     const sql = getSql();
     await touchRuns(sql, this.activeRuns);
     const stale = await failStaleRuns(sql, this.opts.staleSeconds);
+    // The instance that marked a run failed (UPDATE … RETURNING) sends its error email, so it goes out once.
+    if (stale.length) {
+      const failed = await getDb().select().from(runs).where(inArray(runs.id, stale.map((r) => r.runId)));
+      for (const run of failed) await notifyRunFinished(run);
+    }
     const free = this.opts.maxConcurrentRuns - this.inflight.size;
     const { claimed, invalid } = await claimDueSyncs(sql, { limit: free });
     for (const occurrence of claimed) this.launch(occurrence);

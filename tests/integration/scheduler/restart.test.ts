@@ -32,6 +32,7 @@ describe("instances stopping and starting (separate Node processes, ~1-2 min)", 
     // Y: one occurrence and a big file, so its run is still going when the instance running it is killed.
     const yStart = new Date(Math.floor((Date.now() - MIN) / MIN) * MIN);
     const y = await makeScheduledSync(own, { file: writeCsv(200_000), schedule: { start: utcStart(yStart), tz: "UTC", rrule: "FREQ=MINUTELY;COUNT=1" }, nextRunAt: yStart });
+    await own.sql`update syncs set error_email = 'ops@example.test' where id = ${y}`;
     const yRun = await waitFor("Y's run to be running", async () => (await runsOf(y)).find((r) => r.status === "running"), 60_000, 100);
     await stopInstance(a, "SIGKILL");
 
@@ -50,6 +51,12 @@ describe("instances stopping and starting (separate Node processes, ~1-2 min)", 
     instances.push(b);
     const failed = await waitFor("the orphaned run to be marked failed", async () => (await runsOf(y)).find((r) => r.id === yRun.id && r.status === "failed"), 60_000);
     expect(failed.message).toBe(STALE_RUN_MESSAGE);
+    // Its error email is queued once, by the instance that found it.
+    const mails = await waitFor("the error email", async () => {
+      const rows = await own.sql<{ to: string }[]>`select "to" from notifications where run_id = ${yRun.id}`;
+      return rows.length ? rows : undefined;
+    }, 15_000);
+    expect(mails).toEqual([{ to: "ops@example.test" }]);
     // Nothing of the killed run was applied, and its only occurrence is not run again.
     const [{ count }] = await own.sql<{ count: number }[]>`
       select count(*)::int as count from contacts c join syncs s on s.manager_id = c.manager_id where s.id = ${y}`;
