@@ -23,6 +23,12 @@ function connectRemote(spec: SourceSpec, loc: ParsedLocation, signal?: AbortSign
   return loc.kind === "sftp" ? connectSftp(spec, loc, signal) : connectFtp(spec, loc, signal);
 }
 
+/**
+ * Opens one version of the source. FTP/SFTP folder links: opts.file opens that listed file (every-new mode);
+ * otherwise the newest match is opened (newest mode, and every-new mode when no file is given).
+ * With opts.previous an unchanged source returns {unchanged:true} without reading it (HTTP: 304 or same
+ * ETag/Last-Modified; FTP/SFTP: same name, size and mtime). Pass previous only when unchanged sources are skipped.
+ */
 export async function openSource(spec: SourceSpec, opts: OpenOptions = {}): Promise<OpenResult> {
   if (spec.kind === "file") return openFileSource(spec, opts);
   if (spec.kind === "upload") return openUploadSource(spec, opts);
