@@ -9,6 +9,7 @@ import { PagePagination, pageNumber } from "@/app/_components/Pagination";
 import { SubmitButton } from "@/app/_components/SubmitButton";
 import { LocalTime } from "@/app/_components/imports/LocalTime";
 import styles from "@/app/_components/imports/imports.module.css";
+import { AdminNav } from "../AdminNav";
 import { drainOutboxAction } from "./actions";
 
 export const metadata: Metadata = { title: "Email outbox — Contact Sync" };
@@ -33,8 +34,8 @@ export default async function OutboxPage({ searchParams }: { searchParams: Promi
 
   return (
     <main>
-      <p className="breadcrumb"><Link href="/admin">Admin</Link> ›</p>
       <h1>Email outbox</h1>
+      <AdminNav current="outbox" />
       <p className="muted">
         Error emails of imports (failed, blocked and completed-with-errors runs), newest first.{" "}
         {env.RESEND_API_KEY ? "They are sent through Resend; failed deliveries are retried with increasing delays." : "RESEND_API_KEY is not set: messages are written to the log and kept here, not sent."}
