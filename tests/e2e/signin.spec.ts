@@ -96,3 +96,27 @@ test.describe("without JavaScript", () => {
     await expect(page.getByRole("link", { name })).toHaveCount(0);
   });
 });
+
+test.describe("next-auth endpoints", () => {
+  test("a program signs in through /api/auth/callback/credentials and uses the JSON API", async ({ playwright, baseURL }) => {
+    const api = await playwright.request.newContext({ baseURL });
+    const { csrfToken } = await (await api.get("/api/auth/csrf")).json();
+    expect(typeof csrfToken).toBe("string");
+
+    const wrong = await api.post("/api/auth/callback/credentials", {
+      form: { csrfToken, email: credentials("viewer").email, password: "wrong", json: "true" },
+    });
+    expect((await wrong.json()).url).toContain("error=invalid");
+    expect((await api.get("/api/managers")).status()).toBe(401);
+
+    const ok = await api.post("/api/auth/callback/credentials", { form: { csrfToken, ...credentials("viewer"), json: "true" } });
+    expect(ok.status()).toBe(200);
+    const res = await api.get("/api/managers");
+    expect(res.status()).toBe(200);
+    expect(Array.isArray((await res.json()).managers)).toBe(true);
+    const session = await (await api.get("/api/auth/session")).json();
+    expect(session.user.email).toBe(credentials("viewer").email);
+    expect(JSON.stringify(session)).not.toMatch(/pv|password/i);
+    await api.dispose();
+  });
+});

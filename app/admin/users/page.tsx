@@ -38,7 +38,7 @@ export default async function UsersPage({ searchParams }: { searchParams: Promis
           <tbody>
             {staff.map((u) => (
               <tr key={u.id}>
-                <td data-label="Email">{u.email}{u.id === me.id && <span className="muted"> (you)</span>}</td>
+                <td data-label="Email"><span>{u.email}{u.id === me.id && <span className="muted"> (you)</span>}</span></td>
                 <td data-label="Name">{u.name}</td>
                 <td data-label="Role">
                   <ActionForm action={setRoleAction} className="inline-form" ariaLabel={`Role of ${u.email}`}>
