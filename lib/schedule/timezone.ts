@@ -32,21 +32,27 @@ function formatter(tz: string): Intl.DateTimeFormat {
   return f;
 }
 
-/** True for an IANA zone name Intl knows ("Europe/Berlin", "UTC"); offsets like "+05:00" are not zones. */
-export function isValidTimeZone(tz: string): boolean {
-  if (typeof tz !== "string" || !/^[A-Za-z][A-Za-z0-9_+\-]*(\/[A-Za-z0-9_+\-]+)*$/.test(tz)) return false;
+/** Intl's spelling of a zone it knows, or null. Intl ignores case; IANA names (and other tools) do not. */
+function resolvedZone(tz: string): string | null {
+  if (typeof tz !== "string" || !/^[A-Za-z][A-Za-z0-9_+\-]*(\/[A-Za-z0-9_+\-]+)*$/.test(tz)) return null;
   try {
-    formatter(tz);
-    return true;
+    return formatter(tz).resolvedOptions().timeZone;
   } catch {
-    return false;
+    return null;
   }
 }
 
+/** True for an IANA zone name, spelled as IANA does ("Europe/Berlin", "UTC"); offsets like "+05:00" are not zones. */
+export function isValidTimeZone(tz: string): boolean {
+  const resolved = resolvedZone(tz);
+  return resolved !== null && !(resolved !== tz && resolved.toLowerCase() === tz.toLowerCase());
+}
+
 export function assertTimeZone(tz: string): void {
-  if (!isValidTimeZone(tz)) {
-    throw new AppError("invalid_time_zone", `Unknown time zone "${tz}". Use an IANA zone name such as Europe/Berlin or America/New_York.`);
-  }
+  if (isValidTimeZone(tz)) return;
+  const resolved = resolvedZone(tz);
+  const hint = resolved ? ` Did you mean ${resolved}?` : " Use an IANA zone name such as Europe/Berlin or America/New_York.";
+  throw new AppError("invalid_time_zone", `Unknown time zone "${tz}".${hint}`);
 }
 
 /** The zone's UTC offset (ms, east positive) at an instant. */
