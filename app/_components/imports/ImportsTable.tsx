@@ -62,6 +62,10 @@ export function ImportsTable({
         if (res.ok) {
           const body = (await res.json()) as { syncs: ImportRow[] };
           if (!stopped) setRows(body.syncs);
+        } else if (res.status === 401 || res.status === 403) {
+          // Signed out meanwhile: polling cannot succeed any more.
+          setApiError("Your session has ended, so progress is no longer updated. Sign in again and reload this page.");
+          return;
         } else delay = POLL_BACKOFF_MS;
       } catch {
         delay = POLL_BACKOFF_MS;
