@@ -1,5 +1,6 @@
 import type postgres from "postgres";
 import { hashPassword } from "@/lib/auth/passwords";
+import { NEW_ROWS } from "./plan";
 
 type Tx = postgres.Sql;
 
@@ -12,18 +13,22 @@ export async function lockManager(tx: Tx, managerId: string): Promise<void> {
 }
 
 /**
- * Hash the passwords that are new or changed (their MAC differs from the stored one). Identical
- * re-imported passwords are never re-hashed. Runs in batches, a few hashes in parallel (libuv pool).
+ * Hash the passwords that are new or changed (their MAC differs from the stored one): rows of the plan
+ * that need it, and new contacts. Identical re-imported passwords are never re-hashed. Hashes land in the
+ * `hashes` table (line → hash), in batches, a few in parallel (libuv pool).
  */
-export async function hashNewPasswords(tx: Tx, onProgress?: (done: number) => void): Promise<number> {
-  const [{ n }] = await tx<{ n: number }[]>`select count(*)::int as n from plan where need_hash`;
-  if (n === 0) return 0;
-  await tx`create index on plan (line) where need_hash`;
+export async function hashNewPasswords(tx: Tx, managerId: string, onProgress?: (done: number) => void): Promise<number> {
+  await tx.unsafe(
+    `create temp table hashes on commit drop as
+     select line, pw, null::text as hash from plan where need_hash
+     union all
+     select s.line, s.pw, null::text from stage s where s.pw is not null and ${NEW_ROWS(managerId)}`,
+  );
+  await tx`create unique index on hashes (line)`;
   let last = 0;
   let done = 0;
   for (;;) {
-    const batch = await tx<{ line: number; pw: string }[]>`
-      select line, pw from plan where need_hash and line > ${last} order by line limit 256`;
+    const batch = await tx<{ line: number; pw: string }[]>`select line, pw from hashes where line > ${last} order by line limit 256`;
     if (batch.length === 0) break;
     const hashes: string[] = [];
     for (let i = 0; i < batch.length; i += 4) {
@@ -31,29 +36,31 @@ export async function hashNewPasswords(tx: Tx, onProgress?: (done: number) => vo
       hashes.push(...part);
     }
     await tx`
-      update plan p set pw_hash = h.hash
+      update hashes t set hash = h.hash, pw = null
       from unnest(${batch.map((r) => r.line)}::int[], ${hashes}::text[]) as h(line, hash)
-      where p.line = h.line`;
+      where t.line = h.line`;
     last = batch[batch.length - 1].line;
     done += batch.length;
     onProgress?.(done);
   }
+  await tx`update plan p set pw_hash = h.hash from hashes h where p.line = h.line and p.need_hash`;
   return done;
 }
 
 /**
  * Write the plan (SPEC §5.5), inside the run's transaction. Every change keeps the previous state in
- * contact_versions (updated and revived contacts, soft-deleted ones) so the run can be reverted; contacts
- * created from nothing are found by created_by_run. Deletes are soft (deleted_at, deleted_by_run).
+ * contact_versions (updated and revived contacts, soft-deleted ones; created ones without a previous
+ * state) so the run can be reverted. Deletes are soft (deleted_at, deleted_by_run).
  */
 export async function applyPlan(
   tx: Tx,
-  o: { managerId: string; runId: string; mappedFieldIds: string[]; updateExisting: boolean; deleteMissing: boolean },
+  o: { managerId: string; runId: string; mappedFieldIds: string[]; updateExisting: boolean; deleteMissing: boolean; hashed: boolean },
 ): Promise<void> {
   const { managerId, runId } = o;
   const mapped = o.mappedFieldIds;
   const rowHash = (data: string, mac: string) => `md5(${data}::text || '|' || coalesce(${mac}, ''))`;
 
+  await tx`set local enable_nestloop = on`;
   if (o.updateExisting) {
     await tx`
       insert into contact_versions (run_id, contact_id, change, data, password_hash, password_mac, row_hash, deleted_at)
@@ -87,12 +94,15 @@ export async function applyPlan(
     [runId],
   );
 
-  // Created contacts are listed in contact_versions too (no previous state), so a revert can remove them.
+  // New keys straight from the stage (anti-join, hash join as planned). Created contacts are listed in
+  // contact_versions too (no previous state), so a revert can remove them.
+  const pwHash = o.hashed ? "(select h.hash from hashes h where h.line = s.line)" : "null::text";
+  await tx`set local enable_nestloop = off`;
   await tx.unsafe(
     `with created as (
        insert into contacts (manager_id, key, key_norm, data, password_hash, password_mac, row_hash, created_by_run)
-       select $1, p.key, p.key_norm, p.data, p.pw_hash, p.pw_mac, ${rowHash("p.data", "p.pw_mac")}, $2
-       from plan p where p.action = 'insert'
+       select $1, s.key, s.key_norm, s.data, ${pwHash}, s.pw_mac, ${rowHash("s.data", "s.pw_mac")}, $2
+       from stage s where ${NEW_ROWS(managerId)}
        returning id
      )
      insert into contact_versions (run_id, contact_id, change) select $2, id, 'created' from created`,
@@ -100,6 +110,7 @@ export async function applyPlan(
   );
 
   if (o.deleteMissing) {
+    await tx`set local enable_nestloop = on`;
     await tx`
       with deleted_rows as (
         update contacts c set deleted_at = now(), deleted_by_run = ${runId}

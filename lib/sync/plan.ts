@@ -73,54 +73,59 @@ export async function generateKeys(tx: Tx, managerId: string): Promise<void> {
   throw new Error("could not generate unique keys");
 }
 
+/** Staged rows whose key matches no contact of the manager (live or deleted): they become new contacts. */
+export const NEW_ROWS = (managerId: string) =>
+  `s.valid and not exists (select 1 from contacts c where c.manager_id = '${managerId.replace(/'/g, "")}' and c.key_norm = s.key_norm)`;
+
 /**
- * Compare the staged file with the manager (set-based, one join). The `plan` table keeps only rows that
- * change something: insert (new key), revive (key of a contact deleted earlier: counts as created) and
- * update. A row is unchanged when the mapped fields and the password (by its MAC) are equal; fields the
- * file does not feed keep their values and never make a row "changed".
+ * Compare the staged file with the manager (set-based, hash joins). The `plan` table holds only rows that
+ * change an existing contact: update (live contact, mapped fields or password differ) and revive (key of a
+ * contact deleted earlier: counts as created). New keys are inserted straight from the stage, so a first
+ * import does not copy every row a second time. A row is unchanged when the mapped fields and the password
+ * (by its MAC) are equal; fields the file does not feed keep their values and never make a row "changed".
  */
 export async function buildPlan(tx: Tx, o: PlanOptions): Promise<Plan> {
   await tx`analyze stage`;
-  // The file is compared with the whole manager: hash joins. Right after a big import the statistics of
-  // `contacts` are stale (a manager looks empty), and a nested-loop anti-join would scan the stage once
-  // per contact (quadratic). Re-enabled below for the apply, where the plan tables are small and analysed.
+  // Right after a big import the statistics of `contacts` are stale (a manager looks empty), and a
+  // nested-loop anti-join would scan the stage once per contact (quadratic): comparisons use hash joins.
   await tx`set local enable_nestloop = off`;
   const mapped = o.mappedFieldIds;
   await tx`
     create temp table plan on commit drop as
-    select s.line, s.key, s.key_norm, s.data, s.pw, s.pw_mac, null::text as pw_hash, c.id as contact_id,
-      case when c.id is null then 'insert' when c.deleted_at is not null then 'revive' else 'update' end as action,
-      s.pw is not null and (c.id is null or c.deleted_at is not null or c.password_mac is distinct from s.pw_mac) as need_hash
+    select s.line, s.key, s.data, s.pw, s.pw_mac, null::text as pw_hash, c.id as contact_id,
+      case when c.deleted_at is not null then 'revive' else 'update' end as action,
+      s.pw is not null and (c.deleted_at is not null or c.password_mac is distinct from s.pw_mac) as need_hash
     from stage s
-    left join contacts c on c.manager_id = ${o.managerId} and c.key_norm = s.key_norm
+    join contacts c on c.manager_id = ${o.managerId} and c.key_norm = s.key_norm
     where s.valid and (
-      c.id is null or c.deleted_at is not null
+      c.deleted_at is not null
       or not (
         (c.data = s.data or (c.data - ${mapped}::text[]) || s.data = c.data)
         and (s.pw_mac is null or s.pw_mac is not distinct from c.password_mac)
       )
     )`;
-  const [counts] = await tx<{ valid: number; inserts: number; revives: number; updates: number; existing: number }[]>`
-    select
+  const [counts] = await tx.unsafe<{ valid: number; inserts: number; revives: number; updates: number; existing: number }[]>(
+    `select
       (select count(*)::int from stage where valid) as valid,
-      (select count(*)::int from plan where action = 'insert') as inserts,
+      (select count(*)::int from stage s where ${NEW_ROWS(o.managerId)}) as inserts,
       (select count(*)::int from plan where action = 'revive') as revives,
       (select count(*)::int from plan where action = 'update') as updates,
-      (select count(*)::int from contacts where manager_id = ${o.managerId} and deleted_at is null) as existing`;
+      (select count(*)::int from contacts where manager_id = $1 and deleted_at is null) as existing`,
+    [o.managerId],
+  );
   let deleted = 0;
   if (o.deleteMissing) {
     // Every staged key counts as present, also those of invalid rows: a typo never deletes a contact.
-    // Materialised once (hash anti-join); apply soft-deletes exactly these ids.
+    // Materialised once; apply soft-deletes exactly these ids.
     const res = await tx`
       create temp table gone on commit drop as
       select c.id from contacts c
       where c.manager_id = ${o.managerId} and c.deleted_at is null
         and not exists (select 1 from stage s where s.key_norm = c.key_norm)`;
     deleted = res.count;
+    await tx`analyze gone`;
   }
-  await tx`set local enable_nestloop = on`;
   await tx`analyze plan`;
-  if (o.deleteMissing) await tx`analyze gone`;
   const created = counts.inserts + counts.revives;
   const updated = o.updateExisting ? counts.updates : 0;
   const notUpdated = o.updateExisting ? 0 : counts.updates;

@@ -319,6 +319,9 @@ async function readAndApply(
   });
 
   try {
+    const t0 = performance.now();
+    const phases: Record<string, number> = {};
+    const mark = (name: string) => (phases[name] = Math.round(performance.now() - t0));
     return await withRunTransaction(async (tx) => {
       await createStage(tx);
       const iterator = parsed.records[Symbol.asyncIterator]();
@@ -333,6 +336,7 @@ async function readAndApply(
       const validate = createRowValidator(rowPlan, { maxFieldBytes: env.MAX_FIELD_BYTES });
       const rows = validatedRows(first, iterator, validate, collector, ctx.progress, decoded.stats);
       await copyIntoStage(tx, rows);
+      mark("staged");
       ctx.progress.bytesRead = decoded.stats.bytes;
       const fingerprint: Fingerprint = { ...source.fingerprint, sha256: decoded.stats.sha256() };
 
@@ -346,6 +350,7 @@ async function readAndApply(
         if (dups.total) collector.merge(dups.errors, dups.total);
       }
 
+      mark("keys");
       await lockManager(tx, sync.managerId);
       const plan: Plan = await buildPlan(tx, { managerId: sync.managerId, mappedFieldIds, updateExisting, deleteMissing });
       const counts = { created: plan.created, updated: plan.updated, deleted: plan.deleted, unchanged: plan.unchanged };
@@ -357,8 +362,12 @@ async function readAndApply(
       if (blocked) throw new Rollback(outcomeOf("blocked", counts, blocked, fingerprint));
       if (run.dryRun) throw new Rollback(outcomeOf(status, counts, summaryText, fingerprint));
 
-      await hashNewPasswords(tx);
-      await applyPlan(tx, { managerId: sync.managerId, runId: run.id, mappedFieldIds, updateExisting, deleteMissing });
+      mark("planned");
+      const hashed = rowPlan.password !== null;
+      if (hashed) await hashNewPasswords(tx, sync.managerId);
+      mark("hashed");
+      await applyPlan(tx, { managerId: sync.managerId, runId: run.id, mappedFieldIds, updateExisting, deleteMissing, hashed });
+      mark("applied");
 
       // Remember what was applied (inside the same transaction: a crash leaves no half-recorded state).
       const pinHostKey = o.spec.kind === "sftp" && !sync.hostKeyFingerprint && seenHostKey ? seenHostKey : null;
@@ -373,8 +382,10 @@ async function readAndApply(
       await stopTicker();
       const outcome = outcomeOf(status, counts, summaryText, fingerprint);
       await finishRun(tx, run.id, outcome);
+      mark("recorded");
+      logger.debug("run phases (ms since start)", { runId: run.id, rows: ctx.progress.rowsRead, ...phases });
       return { outcome, recorded: true };
-    });
+    }, { name: `contact-sync run ${run.id}` });
   } catch (e) {
     if (e instanceof Rollback) return { outcome: e.outcome, recorded: false };
     throw e;

@@ -18,10 +18,17 @@ export function isConnectionLost(e: unknown): boolean {
  * (porsager/postgres#1208, #1154). Here a lost connection is detected and nothing more is written to it
  * (the server has rolled the transaction back already); the client is simply discarded.
  */
-export async function withRunTransaction<T>(fn: (sql: RunSql) => Promise<T>): Promise<T> {
+export async function withRunTransaction<T>(fn: (sql: RunSql) => Promise<T>, opts: { name?: string } = {}): Promise<T> {
   const url = env.DATABASE_URL;
   if (!url) throw new Error("DATABASE_URL is not set");
-  const client = postgres(url, { max: 1, idle_timeout: 0, connect_timeout: 10, onnotice: () => {} });
+  // application_name lets operators see which run a backend serves (pg_stat_activity).
+  const client = postgres(url, {
+    max: 1,
+    idle_timeout: 0,
+    connect_timeout: 10,
+    onnotice: () => {},
+    connection: { application_name: (opts.name ?? "contact-sync run").slice(0, 63) },
+  });
   let lost = false;
   try {
     await client`begin`;

@@ -2,7 +2,7 @@ import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { useDb } from "@/tests/support/db";
 import { storeUpload } from "@/lib/sources/upload";
-import { runSync } from "@/lib/sync/run";
+import { executeRun, queueRun, runSync } from "@/lib/sync/run";
 import { makeFileSync, makeManager, rewriteCsv, setSync, writeCsv } from "./helpers";
 
 const { db, sql } = useDb();
@@ -59,7 +59,8 @@ describe("all or nothing", () => {
     const s = await makeFileSync(db, m, file, { deleteMissing: true });
     expect(await runSync({ syncId: s.id, trigger: "manual" })).toMatchObject({ created: 60_000 });
     const before = await snapshot(m.id);
-    rewriteCsv(file, csv(50_000, " v2"));
+    rewriteCsv(file, csv(70_000, " v2"));
+    const runId = await queueRun({ syncId: s.id, trigger: "manual" });
 
     let killed = 0;
     let stop = false;
@@ -67,8 +68,8 @@ describe("all or nothing", () => {
       while (!stop && killed === 0) {
         const victims = await sql<{ pid: number }[]>`
           select pid from pg_stat_activity
-          where datname = current_database() and pid <> pg_backend_pid() and state = 'active'
-            and ltrim(query, E' \n\t') ilike 'insert into contact_versions%'`;
+          where application_name = ${"contact-sync run " + runId} and state = 'active'
+            and ltrim(query, E' \n\t') ilike any (array['insert into contact_versions%', 'with created as%', 'update contacts%'])`;
         for (const v of victims) {
           await sql`select pg_terminate_backend(${v.pid})`;
           killed++;
@@ -76,7 +77,7 @@ describe("all or nothing", () => {
         await new Promise((r) => setTimeout(r, 2));
       }
     })();
-    const r = await runSync({ syncId: s.id, trigger: "manual" });
+    const r = await executeRun(runId);
     stop = true;
     await killer;
     expect(killed).toBeGreaterThan(0);
@@ -84,7 +85,7 @@ describe("all or nothing", () => {
     expect(r.message).toMatch(/connection was lost/);
     expect(await snapshot(m.id)).toEqual(before);
     // The sync is usable again afterwards.
-    expect(await runSync({ syncId: s.id, trigger: "manual" })).toMatchObject({ status: "succeeded", updated: 50_000, deleted: 10_000 });
+    expect(await runSync({ syncId: s.id, trigger: "manual" })).toMatchObject({ status: "succeeded", updated: 60_000, created: 10_000 });
   });
 });
 

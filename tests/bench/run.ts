@@ -1,0 +1,166 @@
+/**
+ * Engine benchmark (issue 7): `npm run bench -- [--rows N] [--seed S]`. Prints one JSON line per scenario:
+ * {scenario, rows, seconds, rows_per_s, ratio_to_floor, peak_rss_mb}.
+ *  a) copy_floor     COPY of the same rows into a bare table of the contacts' shape with its unique index
+ *  b) first_import   runSync of a fresh manager from a local CSV file
+ *  c) resync         5% changed, 1% removed, 1% added, with update + delete-missing
+ *  d) unchanged      the same file again (skipped by fingerprint)
+ *  e) peak_rss       the process' peak RSS over all scenarios
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { once } from "node:events";
+import { parseArgs } from "node:util";
+import { closeDb, getDb, getSql } from "@/db/client";
+import { syncs } from "@/db/schema";
+import { createManager, deleteManager } from "@/lib/managers/queries";
+import { runSync } from "@/lib/sync/run";
+import { copyValue } from "@/lib/sync/stage";
+
+const { values } = parseArgs({ options: { rows: { type: "string" }, seed: { type: "string" } } });
+const N = Number(values.rows ?? 1_000_000);
+let seed = Number(values.seed ?? 1) >>> 0 || 1;
+const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+
+const LANGS = ["en", "fr", "de", "pt-BR", "es", "it", "nl"];
+const peakMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
+let floorSeconds = 0;
+
+function emit(scenario: string, rows: number, seconds: number) {
+  const line = {
+    scenario,
+    rows,
+    seconds: Math.round(seconds * 1000) / 1000,
+    rows_per_s: seconds > 0 ? Math.round(rows / seconds) : null,
+    ratio_to_floor: floorSeconds > 0 ? Math.round((seconds / floorSeconds) * 100) / 100 : null,
+    peak_rss_mb: peakMb(),
+  };
+  process.stdout.write(JSON.stringify(line) + "\n");
+}
+
+type Person = { id: number; first: string; last: string; lang: string; score: number };
+const person = (id: number): Person => ({ id, first: `First${id}`, last: `Last${Math.floor(rand() * 1e6)}`, lang: LANGS[id % LANGS.length], score: Math.floor(rand() * 1000) });
+
+/** Write a CSV file without holding it in memory. */
+async function writeFile(file: string, rows: Iterable<Person>): Promise<number> {
+  const out = fs.createWriteStream(file);
+  out.write("Email,First Name,Last Name,Language,Score\n");
+  let n = 0;
+  let buf = "";
+  for (const p of rows) {
+    buf += `user${p.id}@example.com,${p.first},${p.last},${p.lang},${p.score}\n`;
+    n++;
+    if (buf.length > 1 << 20) {
+      if (!out.write(buf)) await once(out, "drain");
+      buf = "";
+    }
+  }
+  out.end(buf);
+  await once(out, "finish");
+  return n;
+}
+
+async function copyFloor(): Promise<void> {
+  const sql = getSql();
+  const table = `bench_floor_${process.pid}`;
+  await sql.unsafe(`drop table if exists ${table}`);
+  await sql.unsafe(`create table ${table} (id bigserial primary key, manager_id uuid not null, key text not null, key_norm text not null,
+    data jsonb not null, password_hash text, password_mac text, row_hash text not null)`);
+  await sql.unsafe(`create unique index on ${table} (manager_id, key_norm)`);
+  const manager = "00000000-0000-0000-0000-000000000001";
+  const started = performance.now();
+  const stream = await sql.unsafe(`copy ${table} (manager_id, key, key_norm, data, row_hash) from stdin`).writable();
+  let buf = "";
+  for (let i = 0; i < N; i++) {
+    const p = person(i);
+    const key = `user${i}@example.com`;
+    const data = JSON.stringify({ a: key, b: p.first, c: p.last, d: p.lang, e: String(p.score) });
+    buf += `${manager}\t${key}\t${key}\t${copyValue(data)}\t${i.toString(16)}\n`;
+    if (buf.length > 256 * 1024) {
+      if (!stream.write(buf)) await once(stream, "drain");
+      buf = "";
+    }
+  }
+  stream.end(buf);
+  await once(stream, "finish");
+  floorSeconds = (performance.now() - started) / 1000;
+  emit("copy_floor", N, floorSeconds);
+  await sql.unsafe(`drop table ${table}`);
+}
+
+async function main() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-"));
+  const file = path.join(dir, "contacts.csv");
+  const db = getDb();
+  await copyFloor();
+
+  seed = Number(values.seed ?? 1) >>> 0 || 1;
+  const people: Person[] = [];
+  // Only ids and small fields are kept to derive the second file: the engine itself streams the files.
+  await writeFile(file, (function* () {
+    for (let i = 0; i < N; i++) {
+      const p = person(i);
+      people.push(p);
+      yield p;
+    }
+  })());
+  const manager = await createManager(db, { name: `bench-${Date.now()}`, fields: [{ label: "Score", type: "number" }] });
+  const f = (label: string) => manager.fields.find((x) => x.label === label)!.id;
+  const [sync] = await db
+    .insert(syncs)
+    .values({
+      managerId: manager.id,
+      name: "bench",
+      state: "active",
+      sourceKind: "file",
+      location: file,
+      updateExisting: true,
+      deleteMissing: true,
+      safetyThresholdPct: 100,
+      mapping: {
+        keyColumn: "Email",
+        autoKey: false,
+        columns: ["Email", "First Name", "Last Name", "Language", "Score"].map((c) => ({ column: c, fieldId: f(c) })),
+      },
+    })
+    .returning();
+  try {
+    let t = performance.now();
+    const first = await runSync({ syncId: sync.id, trigger: "manual" });
+    if (first.status !== "succeeded" || first.created !== N) throw new Error(`first import: ${JSON.stringify(first).slice(0, 500)}`);
+    emit("first_import", N, (performance.now() - t) / 1000);
+
+    const changed = Math.floor(N * 0.05);
+    const removed = Math.floor(N * 0.01);
+    const added = Math.floor(N * 0.01);
+    await writeFile(file, (function* () {
+      for (let i = removed; i < N; i++) {
+        const p = people[i];
+        yield i < removed + changed ? { ...p, score: p.score + 1 } : p;
+      }
+      for (let i = 0; i < added; i++) yield person(N + i);
+    })());
+    people.length = 0;
+    t = performance.now();
+    const second = await runSync({ syncId: sync.id, trigger: "manual" });
+    if (second.status !== "succeeded" || second.updated !== changed || second.deleted !== removed || second.created !== added)
+      throw new Error(`re-sync: ${JSON.stringify(second).slice(0, 500)}`);
+    emit("resync", N - removed + added, (performance.now() - t) / 1000);
+
+    t = performance.now();
+    const third = await runSync({ syncId: sync.id, trigger: "manual" });
+    if (third.status !== "skipped_unchanged") throw new Error(`unchanged: ${third.status}`);
+    emit("unchanged", N - removed + added, (performance.now() - t) / 1000);
+    emit("peak_rss", N, 0);
+  } finally {
+    await deleteManager(db, manager.id);
+    fs.rmSync(dir, { recursive: true, force: true });
+    await closeDb();
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
