@@ -116,3 +116,33 @@ test.describe("import wizard: upload from the computer", () => {
     await shoot(page, "3-mapping-autokey");
   });
 });
+
+test.describe("import wizard without JavaScript", () => {
+  test.use({ javaScriptEnabled: false });
+  test.afterEach(async ({ page }, info) => shootOnFailure(page, info));
+
+  test("plain form posts: upload, preview, mapping, run", async ({ page }) => {
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await new SignInPage(page).signInAs("editor");
+    const manager = await createTestManager(page, "Wizard nojs");
+    await page.goto(`/managers/${manager.id}/imports/new`);
+    await page.getByLabel("File to import").setInputFiles({ name: "plain.csv", mimeType: "text/csv", buffer: Buffer.from("Email,First Name\nzoe@example.org,Zoe\n") });
+    await page.getByRole("button", { name: "Upload file" }).click();
+    await expect(page).toHaveURL(/\/imports\/new\?upload=[0-9a-f-]{36}$/);
+    await expect(page.getByText("✓ plain.csv")).toBeVisible();
+    await shoot(page, "1-source-nojs-uploaded");
+    await page.getByRole("button", { name: "Next: preview" }).click();
+    await expect(page).toHaveURL(/\/edit\/preview$/);
+    const syncId = syncIdFromUrl(page.url());
+    await expect(page.getByRole("table")).toContainText("zoe@example.org");
+    await page.getByRole("button", { name: "Next: mapping" }).click();
+    await expect(page).toHaveURL(/\/edit\/mapping$/);
+    // A server-side error comes back on the page, values kept.
+    await page.getByRole("button", { name: "Run Import" }).click();
+    await expect(page.getByText("Choose the unique identifier column, or generate unique keys automatically.")).toBeVisible();
+    await page.getByLabel("Unique identifier column").selectOption("Email");
+    await page.getByRole("button", { name: "Run Import" }).click();
+    await expect(page).toHaveURL(new RegExp(`/imports/${syncId}/runs/[0-9a-f-]{36}$`));
+    expect((await waitForRunEnd(syncId)).status).toBe("succeeded");
+  });
+});
