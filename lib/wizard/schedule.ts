@@ -1,5 +1,5 @@
 import type { Schedule, Sync } from "@/db/schema";
-import { nextOccurrenceAfter } from "@/lib/schedule/expand";
+import { computeNextRunAt } from "@/lib/schedule/next-run";
 import { patternFromSchedule, scheduleFromPattern, type Ordinal, type SchedulePattern } from "@/lib/schedule/pattern";
 import { previewScheduleLocal, type PreviewTime } from "@/lib/schedule/preview";
 import type { ScheduleStepInput, ScheduleStepValues } from "./schemas";
@@ -60,8 +60,9 @@ function formatRunTime(t: PreviewTime): string {
   return `${weekday} ${date} ${time} (UTC${t.offset})`;
 }
 
+/** The scheduler's own rule for next_run_at (first occurrence after `from`; null once the range has ended). */
 export function nextRunFor(schedule: Schedule, from: Date): Date | null {
-  return nextOccurrenceAfter(schedule, from);
+  return computeNextRunAt(schedule, from);
 }
 
 /** The form's starting values: the stored schedule when the controls can express it, else sensible defaults. */
