@@ -26,6 +26,8 @@ export type Preview = {
   encodingUsed: string | null;
   /** A delimiter suggestion when the sample looks separated by another character than the chosen one. */
   suggestedDelimiter: string | null;
+  /** An encoding suggestion when the chosen one cannot be right (a BOM says otherwise, or the bytes are invalid). */
+  suggestedEncoding: Encoding | null;
   /** Fingerprints seen while connecting, to show/pin. */
   seenHostKey?: string;
   seenTlsFingerprint?: string;
@@ -75,6 +77,7 @@ export async function buildPreview(_db: Db, sync: Sync, fields: Field[], opts: {
     more: false,
     encodingUsed: null,
     suggestedDelimiter: null,
+    suggestedEncoding: null,
     fatal: null,
   };
   let close: (() => Promise<void>) | null = null;
@@ -130,7 +133,22 @@ export async function buildPreview(_db: Db, sync: Sync, fields: Field[], opts: {
     await close?.().catch(() => {});
   }
   preview.suggestedDelimiter = suggestDelimiter(state.sample, preview.encodingUsed, sync.delimiter);
+  preview.suggestedEncoding = suggestEncoding(state.sample, sync.encoding as Encoding, preview.fatal?.code);
   return preview;
+}
+
+const boms: [number[], Encoding][] = [
+  [[0xef, 0xbb, 0xbf], "utf-8"],
+  [[0xff, 0xfe], "utf-16le"],
+  [[0xfe, 0xff], "utf-16be"],
+];
+
+function suggestEncoding(sample: Buffer[], chosen: Encoding, fatalCode: string | undefined): Encoding | null {
+  const head = sample.length ? Buffer.concat(sample).subarray(0, 4) : Buffer.alloc(0);
+  const bom = boms.find(([bytes]) => bytes.every((b, i) => head[i] === b))?.[1] ?? null;
+  if (bom && chosen !== "auto" && chosen !== bom) return bom;
+  if (fatalCode === "invalid_encoding" && chosen !== "windows-1252" && !bom) return "windows-1252";
+  return null;
 }
 
 function suggestDelimiter(sample: Buffer[], encoding: string | null, chosen: string): string | null {

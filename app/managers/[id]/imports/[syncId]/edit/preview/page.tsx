@@ -67,6 +67,21 @@ export default async function PreviewStepPage({ params }: { params: WizardParams
           </div>
         )}
 
+        {preview.suggestedEncoding && (
+          <div className="warn-box">
+            <ActionForm action={applySuggestionAction} className="inline-form" ariaLabel="Use the suggested encoding">
+              <input type="hidden" name="managerId" value={manager.id} />
+              <input type="hidden" name="syncId" value={sync.id} />
+              <input type="hidden" name="delimiter" value={sync.delimiter} />
+              <input type="hidden" name="encoding" value={preview.suggestedEncoding} />
+              <p>This file looks {encodingLabels[preview.suggestedEncoding]}-encoded — use {encodingLabels[preview.suggestedEncoding]}?</p>
+              <SubmitButton variant="secondary" pendingLabel="Switching…">
+                Use {encodingLabels[preview.suggestedEncoding]}
+              </SubmitButton>
+            </ActionForm>
+          </div>
+        )}
+
         {preview.fatal ? (
           <div className="error-box" role="alert">
             <p>

@@ -1,0 +1,70 @@
+import { Readable } from "node:stream";
+import { describe, expect, it } from "vitest";
+import { syncs, type Sync } from "@/db/schema";
+import { createManager } from "@/lib/managers/queries";
+import { storeUpload } from "@/lib/sources/upload";
+import { buildPreview } from "@/lib/wizard/preview";
+import { uniqueName, useDb } from "../../support/db";
+
+const { db } = useDb();
+
+/** A draft upload sync over `bytes`, read with the given settings. */
+async function previewOf(bytes: Buffer | string, settings: Partial<Pick<Sync, "delimiter" | "hasHeader" | "encoding">> = {}) {
+  const manager = await createManager(db, { name: uniqueName("preview") });
+  const upload = await storeUpload(db, Readable.from([Buffer.from(bytes)]), { filename: "p.csv", maxBytes: 10 << 20 });
+  const [sync] = await db
+    .insert(syncs)
+    .values({ managerId: manager.id, name: "p", sourceKind: "upload", uploadId: upload.id, delimiter: ",", hasHeader: true, encoding: "auto", ...settings })
+    .returning();
+  return buildPreview(db, sync, manager.fields);
+}
+
+describe("wizard preview (the engine's decode → parse → validate on a prefix)", () => {
+  it("shows the first 20 rows with physical line numbers, quoted line breaks kept, row errors marked", async () => {
+    const rows = ['Email,First Name', '"ann@example.org","Ann\nMarie"', "bad-email,Bob", "c@example.org,Cy,extra"];
+    for (let i = 0; i < 30; i++) rows.push(`p${i}@example.org,P${i}`);
+    const p = await previewOf(rows.join("\r\n") + "\r\n");
+    expect(p.fatal).toBeNull();
+    expect(p.columns).toEqual(["Email", "First Name"]);
+    expect(p.rows).toHaveLength(20);
+    expect(p.more).toBe(true);
+    expect(p.rows[0]).toMatchObject({ line: 2, cells: ["ann@example.org", "Ann\nMarie"], errors: [] });
+    expect(p.rows[1].line).toBe(4);
+    expect(p.rows[1].errors[0]).toMatchObject({ line: 4, column: "Email" });
+    expect(p.rows[2].errors[0].message).toMatch(/3 fields; the header has 2/);
+    expect(p.suggestedDelimiter).toBeNull();
+  });
+
+  it("suggests the delimiter the file uses when another one is chosen", async () => {
+    const p = await previewOf("Member;Email\nM1;a@example.org\nM2;b@example.org\n");
+    expect(p.columns).toEqual(["Member;Email"]);
+    expect(p.suggestedDelimiter).toBe(";");
+    const right = await previewOf("Member;Email\nM1;a@example.org\n", { delimiter: ";" });
+    expect(right.columns).toEqual(["Member", "Email"]);
+    expect(right.suggestedDelimiter).toBeNull();
+  });
+
+  it("reports the detected encoding, and suggests Windows-1252 when forced UTF-8 cannot read the file", async () => {
+    const latin = Buffer.from("Email,First Name\nzoe@example.org,Zo\xe9\n", "latin1");
+    const auto = await previewOf(latin);
+    expect(auto.encodingUsed).toBe("windows-1252");
+    expect(auto.rows[0].cells[1]).toBe("Zoé");
+    const forced = await previewOf(latin, { encoding: "utf-8" });
+    expect(forced.fatal?.code).toBe("invalid_encoding");
+    expect(forced.suggestedEncoding).toBe("windows-1252");
+  });
+
+  it("suggests the encoding a BOM names when another one is forced", async () => {
+    const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from("Email\na@example.org\n", "utf16le")]);
+    const p = await previewOf(utf16, { encoding: "windows-1252" });
+    expect(p.suggestedEncoding).toBe("utf-16le");
+  });
+
+  it("without a header the columns are Column 1, Column 2 …; an empty file is a clear problem", async () => {
+    const p = await previewOf("a@example.org,Ann\n", { hasHeader: false });
+    expect(p.columns).toEqual(["Column 1", "Column 2"]);
+    expect(p.rows[0].line).toBe(1);
+    const empty = await previewOf("\n\n");
+    expect(empty.fatal?.message).toMatch(/no lines/);
+  });
+});
