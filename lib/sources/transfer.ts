@@ -47,6 +47,10 @@ export function guardTransfer(source: Readable, o: GuardOptions): Readable {
     },
   });
 
+  // A fault can come before anyone reads (the engine opens its database connection first): without a
+  // listener that 'error' event would be an uncaught exception and kill the process. The reader still gets
+  // the error: a destroyed stream rethrows it to for-await / pipeline.
+  out.on("error", () => {});
   const fail = (err: SourceError) => {
     if (!out.destroyed) out.destroy(err);
   };
