@@ -182,6 +182,17 @@ test("the status tooltip lists the errors on hover and on keyboard focus", async
   await page.keyboard.press("Tab");
   await expect(tip).toBeVisible();
 
+  // On a phone the tooltip opens inside the card with a tap.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.mouse.move(1, 1);
+  await page.locator("h1").click();
+  await expect(tip).toBeHidden();
+  await mark.click();
+  await expect(tip).toBeVisible();
+  mkdirSync(shots, { recursive: true });
+  await page.screenshot({ path: `${shots}/list-tooltip-390-open.png` });
+  await page.setViewportSize({ width: 1280, height: 900 });
+
   const failTip = page.locator('[role="tooltip"]').filter({ hasText: "404 Not Found" });
   await row(page, failed.id).getByRole("button", { name: "Failed" }).focus();
   await expect(failTip).toBeVisible();
@@ -305,6 +316,12 @@ test("the list across all managers, and the admin outbox", async ({ page }) => {
   await expect(row(page, sync.id)).toContainText(s.managerName);
   await expect(page.getByRole("button", { name: "Setup New Import" })).toBeVisible();
   await shoot(page, "all-imports");
+  // Delete with JavaScript on: same confirmation, the row leaves the list.
+  await row(page, sync.id).getByText("Delete", { exact: true }).click();
+  await row(page, sync.id).getByRole("button", { name: "Delete import" }).click();
+  await expect(page.getByText("Import deleted.")).toBeVisible();
+  await expect(row(page, sync.id)).toHaveCount(0);
+  await expect(page).toHaveURL(/\/imports\?notice=import_deleted$/);
   await page.goto("/admin/outbox");
   await expect(page.getByRole("table")).toContainText("Contact Sync: import failed");
   await expect(page.getByRole("table")).toContainText("Logged only");

@@ -84,15 +84,19 @@ export default async function OutboxPage({ searchParams }: { searchParams: Promi
                   </td>
                   <td data-label="To">{n.to}</td>
                   <td data-label="Subject">
-                    {n.runId && n.syncId && n.managerId ? <Link href={`/managers/${n.managerId}/imports/${n.syncId}/runs/${n.runId}`}>{n.subject}</Link> : n.subject}
-                    <details>
-                      <summary>Message</summary>
-                      <pre className={styles.outboxBody}>{n.body}</pre>
-                    </details>
+                    <div>
+                      {n.runId && n.syncId && n.managerId ? <Link href={`/managers/${n.managerId}/imports/${n.syncId}/runs/${n.runId}`}>{n.subject}</Link> : n.subject}
+                      <details>
+                        <summary>Message</summary>
+                        <pre className={styles.outboxBody}>{n.body}</pre>
+                      </details>
+                    </div>
                   </td>
                   <td data-label="Status">
-                    {statusText[n.status]}
-                    {n.status === "pending" && <span className={styles.sub}>next try <LocalTime iso={n.nextAttemptAt.toISOString()} /></span>}
+                    <div>
+                      {statusText[n.status]}
+                      {n.status === "pending" && <span className={styles.sub}>next try <LocalTime iso={n.nextAttemptAt.toISOString()} /></span>}
+                    </div>
                   </td>
                   <td data-label="Attempts">{n.attempts}</td>
                   <td data-label="Last error">{n.lastError ?? ""}</td>

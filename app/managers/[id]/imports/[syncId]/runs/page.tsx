@@ -72,8 +72,10 @@ export default async function RunHistoryPage({
                       </Link>
                     </td>
                     <td data-label="Trigger">
-                      {triggerLabels[r.trigger] ?? r.trigger}
-                      {r.requestedByEmail && <span className={styles.sub}>by {r.requestedByEmail}</span>}
+                      <div>
+                        {triggerLabels[r.trigger] ?? r.trigger}
+                        {r.requestedByEmail && <span className={styles.sub}>by {r.requestedByEmail}</span>}
+                      </div>
                     </td>
                     <td data-label="Status"><RunStatusText status={r.status} reverted={Boolean(r.revertedAt)} /></td>
                     <td data-label="Created">{r.created.toLocaleString("en-US")}</td>
