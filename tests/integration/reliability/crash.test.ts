@@ -62,9 +62,9 @@ describe("the app process killed during a run", { timeout: 150_000 }, () => {
 
     // Another instance's heartbeat with a short threshold finds it.
     let stale: { runId: string }[] = [];
-    for (let i = 0; i < 50 && !stale.some((s) => s.runId === run!.id); i++) {
+    for (let i = 0; i < 100 && !stale.some((s) => s.runId === run!.id); i++) {
       await sleep(200);
-      stale = await failStaleRuns(sql, 2);
+      stale = await failStaleRuns(sql, 5);
     }
     expect(stale.map((s) => s.runId)).toContain(run!.id);
     expect(await runRow(sql, run!.id)).toMatchObject({ status: "failed", finished: true, message: STALE_RUN_MESSAGE });
