@@ -172,7 +172,9 @@ async function resolveSource(db: Db, input: SourceInput): Promise<ResolvedSource
   let patch: Partial<typeof syncs.$inferInsert>;
   if (values.sourceType === "upload") {
     const [upload] = /^[0-9a-f-]{36}$/i.test(values.uploadId) ? await db.select().from(uploads).where(eq(uploads.id, values.uploadId)) : [];
-    if (!upload || !upload.complete || (upload.createdBy && upload.createdBy !== userId)) {
+    // A fresh upload must be the user's own; the one the sync already uses may be someone else's.
+    const mine = !upload?.createdBy || upload.createdBy === userId || current?.uploadId === upload.id;
+    if (!upload || !upload.complete || !mine) {
       throw new StepError({ uploadId: "The uploaded file was not found. Choose the file again." });
     }
     patch = {

@@ -135,6 +135,33 @@ describe("wizard drafts: upload source", () => {
     expect(res.state?.errors?.uploadId?.[0]).toMatch(/not found/);
   });
 
+  it("another editor can edit the sync (its upload stays usable); Add Field with a taken label is a field error", async () => {
+    const owner = await createTestUser(db, "editor");
+    const other = await createTestUser(db, "editor");
+    const manager = await createManager(db, { name: uniqueName("wizard") });
+    const file = await upload(owner.id, "Email,Note\nann@example.org,x\n");
+    actAs(owner);
+    const created = await post(saveSourceAction, { ...sourceDefaults, managerId: manager.id, sourceType: "upload", uploadId: file.id });
+    const syncId = syncIdOf(created.redirect!);
+    actAs(other);
+    const edited = await post(saveSourceAction, { ...sourceDefaults, managerId: manager.id, syncId, sourceType: "upload", uploadId: file.id, name: "Renamed" });
+    expect(edited.redirect).toContain(`/imports/${syncId}/edit/preview`);
+    expect((await syncRow(syncId)).name).toBe("Renamed");
+    const taken = await post(saveMappingAction, {
+      managerId: manager.id,
+      syncId,
+      "columns.0.column": "Email",
+      "columns.0.fieldId": "",
+      "columns.1.column": "Note",
+      "columns.1.fieldId": "",
+      key: "Email",
+      intent: "addField",
+      newFieldLabel: "first name",
+      newFieldColumn: "Note",
+    });
+    expect(taken.state?.errors?.newFieldLabel?.[0]).toMatch(/already has a field/);
+  });
+
   it("each step's validation errors come back per field, with the entered values (no secrets)", async () => {
     actAs(await createTestUser(db, "editor"));
     const manager = await createManager(db, { name: uniqueName("wizard") });

@@ -126,22 +126,22 @@ export const saveMappingAction = authorizedAction("editor", ids, async ({ manage
     values.columns = values.columns.map((c) => (c.column === removeColumn ? { ...c, fieldId: "" } : c));
   }
   let fields = manager.fields;
-  if (intent === "addField") {
-    const nf = addFieldSchema.safeParse({ label: formData.get("newFieldLabel"), type: formData.get("newFieldType") ?? "text" });
-    if (!nf.success) {
-      const errs = fieldErrorsOf(nf.error);
-      return invalid({ newFieldLabel: errs.label ?? errs.type ?? "Check the new field." }, formData);
-    }
-    const column = String(formData.get("newFieldColumn") ?? "");
-    const created = await addField(db, manager.id, nf.data).catch((e) => {
-      if (e instanceof AppError) throw new StepError({ newFieldLabel: e.message });
-      throw e;
-    });
-    await audit(db, { user, action: "field.create", targetType: "manager", targetId: manager.id, details: { label: created.label, type: created.type, from: "import mapping" } });
-    fields = [...fields, created];
-    if (column) values.columns = values.columns.map((c) => (c.column === column ? { ...c, fieldId: created.id } : c.fieldId === created.id ? { ...c, fieldId: "" } : c));
-  }
   try {
+    if (intent === "addField") {
+      const nf = addFieldSchema.safeParse({ label: formData.get("newFieldLabel"), type: formData.get("newFieldType") ?? "text" });
+      if (!nf.success) {
+        const errs = fieldErrorsOf(nf.error);
+        return invalid({ newFieldLabel: errs.label ?? errs.type ?? "Check the new field." }, formData);
+      }
+      const column = String(formData.get("newFieldColumn") ?? "");
+      const created = await addField(db, manager.id, nf.data).catch((e) => {
+        if (e instanceof AppError) throw new StepError({ newFieldLabel: e.message });
+        throw e;
+      });
+      await audit(db, { user, action: "field.create", targetType: "manager", targetId: manager.id, details: { label: created.label, type: created.type, from: "import mapping" } });
+      fields = [...fields, created];
+      if (column) values.columns = values.columns.map((c) => (c.column === column ? { ...c, fieldId: created.id } : c.fieldId === created.id ? { ...c, fieldId: "" } : c));
+    }
     const preview = await buildPreview(db, sync, fields, { rows: 1 });
     if (preview.fatal) return { code: preview.fatal.code, message: preview.fatal.message, values: echo(formData) };
     const saved = await saveMappingStep(db, sync, values, fields, preview.columns);
