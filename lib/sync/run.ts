@@ -114,6 +114,11 @@ export async function executeRun(runId: string): Promise<RunSummary> {
   if (!(await claimRun(sql, runId))) throw new AppError("run_not_queued", "This run is not waiting to be executed.", 409);
   const [run] = await db.select().from(runs).where(eq(runs.id, runId));
   const [sync] = await db.select().from(syncs).where(eq(syncs.id, run.syncId));
+  if (!sync || sync.state === "deleted") {
+    const gone: RunOutcome = { ...failedOutcome(null, new AppError("not_found", "This import was deleted before it could run.")) };
+    await finishRun(sql, runId, gone);
+    return toSummary(runId, gone);
+  }
   const fieldList = await db.select().from(fieldsTable).where(eq(fieldsTable.managerId, sync.managerId)).orderBy(asc(fieldsTable.position));
   const ctx: Context = { run, sync, fields: fieldList, progress: { rowsRead: 0, bytesRead: 0, bytesTotal: null } };
 
@@ -155,13 +160,13 @@ export async function executeRun(runId: string): Promise<RunSummary> {
   return toSummary(runId, outcome);
 }
 
-function failedOutcome(ctx: Context, e: unknown): RunOutcome {
+function failedOutcome(ctx: Context | null, e: unknown): RunOutcome {
   let message: string;
   if (isAppError(e)) message = e.message;
   else if (isConnectionLost(e))
     message = "The database connection was lost during the import. Nothing was changed; run it again.";
   else message = "The import failed because of an internal error (it has been logged). Nothing was changed.";
-  if (!isAppError(e)) logger.error("run failed", { runId: ctx.run.id, syncId: ctx.sync.id, error: e instanceof Error ? e.stack ?? e.message : String(e) });
+  if (!isAppError(e)) logger.error("run failed", { runId: ctx?.run.id, syncId: ctx?.sync.id, error: e instanceof Error ? e.stack ?? e.message : String(e) });
   return {
     status: "failed",
     counts: zeroCounts(),
@@ -170,8 +175,8 @@ function failedOutcome(ctx: Context, e: unknown): RunOutcome {
     message,
     fingerprint: null,
     sourceName: null,
-    rowsRead: ctx.progress.rowsRead,
-    bytesRead: ctx.progress.bytesRead,
+    rowsRead: ctx?.progress.rowsRead ?? 0,
+    bytesRead: ctx?.progress.bytesRead ?? 0,
     summaryFingerprint: null,
   };
 }

@@ -20,8 +20,14 @@ import { copyValue } from "@/lib/sync/stage";
 
 const { values } = parseArgs({ options: { rows: { type: "string" }, seed: { type: "string" } } });
 const N = Number(values.rows ?? 1_000_000);
-let seed = Number(values.seed ?? 1) >>> 0 || 1;
-const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+const seed = Number(values.seed ?? 1) >>> 0;
+/** Deterministic pseudo-random value of (id, k): the files are reproducible without keeping rows in memory. */
+function hash(id: number, k: number): number {
+  let x = (Math.imul(id, 2654435761) + Math.imul(seed, 40503) + k * 97) >>> 0;
+  x = Math.imul(x ^ (x >>> 16), 0x45d9f3b) >>> 0;
+  x = Math.imul(x ^ (x >>> 16), 0x45d9f3b) >>> 0;
+  return (x ^ (x >>> 16)) >>> 0;
+}
 
 const LANGS = ["en", "fr", "de", "pt-BR", "es", "it", "nl"];
 const peakMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
@@ -40,7 +46,7 @@ function emit(scenario: string, rows: number, seconds: number) {
 }
 
 type Person = { id: number; first: string; last: string; lang: string; score: number };
-const person = (id: number): Person => ({ id, first: `First${id}`, last: `Last${Math.floor(rand() * 1e6)}`, lang: LANGS[id % LANGS.length], score: Math.floor(rand() * 1000) });
+const person = (id: number): Person => ({ id, first: `First${id}`, last: `Last${hash(id, 1) % 1_000_000}`, lang: LANGS[id % LANGS.length], score: hash(id, 2) % 1000 });
 
 /** Write a CSV file without holding it in memory. */
 async function writeFile(file: string, rows: Iterable<Person>): Promise<number> {
@@ -95,15 +101,8 @@ async function main() {
   const db = getDb();
   await copyFloor();
 
-  seed = Number(values.seed ?? 1) >>> 0 || 1;
-  const people: Person[] = [];
-  // Only ids and small fields are kept to derive the second file: the engine itself streams the files.
   await writeFile(file, (function* () {
-    for (let i = 0; i < N; i++) {
-      const p = person(i);
-      people.push(p);
-      yield p;
-    }
+    for (let i = 0; i < N; i++) yield person(i);
   })());
   const manager = await createManager(db, { name: `bench-${Date.now()}`, fields: [{ label: "Score", type: "number" }] });
   const f = (label: string) => manager.fields.find((x) => x.label === label)!.id;
@@ -136,12 +135,11 @@ async function main() {
     const added = Math.floor(N * 0.01);
     await writeFile(file, (function* () {
       for (let i = removed; i < N; i++) {
-        const p = people[i];
+        const p = person(i);
         yield i < removed + changed ? { ...p, score: p.score + 1 } : p;
       }
       for (let i = 0; i < added; i++) yield person(N + i);
     })());
-    people.length = 0;
     t = performance.now();
     const second = await runSync({ syncId: sync.id, trigger: "manual" });
     if (second.status !== "succeeded" || second.updated !== changed || second.deleted !== removed || second.created !== added)
