@@ -174,7 +174,7 @@ export function SourceForm({
                   label="Password"
                   className="auth-password"
                   autoComplete="new-password"
-                  placeholder={secretSet ? "•••••• set — leave blank to keep" : undefined}
+                  placeholder={secretSet ? "•••••• (saved)" : undefined}
                   hint={secretSet ? "A password is saved. Leave blank to keep it." : undefined}
                   error={errorOf("password")}
                 />
