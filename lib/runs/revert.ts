@@ -35,8 +35,8 @@ const eligibilityOf = (run: RunRow) =>
 /**
  * What the run changed, as the engine records it (lib/sync/apply.ts): contact_versions rows keep the state
  * before each update ('updated'), revival of a deleted key ('created' with the deleted state) and soft
- * delete ('deleted'); a contact inserted from nothing has a 'created' row without data (or, from older
- * runs, no row at all: created_by_run tells).
+ * delete ('deleted'); a contact inserted from nothing has no row: created_by_run tells (runs before that
+ * change wrote a 'created' row without data, still read here). A revival leaves created_by_run alone.
  */
 const changedBy = (run: RunRow) => sql`
   select contact_id, case when change = 'created' and data is null then 'inserted' else change end as change

@@ -48,9 +48,9 @@ export async function hashNewPasswords(tx: Tx, managerId: string, onProgress?: (
 }
 
 /**
- * Write the plan (SPEC §5.5), inside the run's transaction. Every change keeps the previous state in
- * contact_versions (updated and revived contacts, soft-deleted ones; created ones without a previous
- * state) so the run can be reverted. Deletes are soft (deleted_at, deleted_by_run).
+ * Write the plan (SPEC §5.5), inside the run's transaction. Every change to an existing row keeps the
+ * previous state in contact_versions (updated and revived contacts, soft-deleted ones) so the run can be
+ * reverted; inserted contacts are known by created_by_run. Deletes are soft (deleted_at, deleted_by_run).
  */
 export async function applyPlan(
   tx: Tx,
@@ -82,6 +82,8 @@ export async function applyPlan(
   }
 
   // A key that was deleted earlier comes back: the contact is revived as a fresh one (counts as created).
+  // Its 'created' version keeps the deleted state for a revert. created_by_run stays the run that first
+  // inserted the row, so that run's revert still sees the contact was changed again since (a conflict).
   await tx`
     insert into contact_versions (run_id, contact_id, change, data, password_hash, password_mac, row_hash, deleted_at)
     select ${runId}, c.id, 'created', c.data, c.password_hash, c.password_mac, c.row_hash, c.deleted_at
@@ -89,23 +91,19 @@ export async function applyPlan(
   await tx.unsafe(
     `update contacts c set key = p.key, data = p.data, password_hash = p.pw_hash, password_mac = p.pw_mac,
        row_hash = ${rowHash("p.data", "p.pw_mac")},
-       deleted_at = null, deleted_by_run = null, created_by_run = $1, updated_at = now(), updated_by_run = $1
+       deleted_at = null, deleted_by_run = null, updated_at = now(), updated_by_run = $1
      from plan p where p.action = 'revive' and c.id = p.contact_id`,
     [runId],
   );
 
-  // New keys straight from the stage (anti-join, hash join as planned). Created contacts are listed in
-  // contact_versions too (no previous state), so a revert can remove them.
+  // New keys straight from the stage (anti-join, hash join as planned). No contact_versions row: a
+  // contact inserted from nothing has no previous state, and created_by_run tells a revert which they are.
   const pwHash = o.hashed ? "(select h.hash from hashes h where h.line = s.line)" : "null::text";
   await tx`set local enable_nestloop = off`;
   await tx.unsafe(
-    `with created as (
-       insert into contacts (manager_id, key, key_norm, data, password_hash, password_mac, row_hash, created_by_run)
-       select $1, s.key, s.key_norm, s.data, ${pwHash}, s.pw_mac, ${rowHash("s.data", "s.pw_mac")}, $2
-       from stage s where ${NEW_ROWS(managerId)}
-       returning id
-     )
-     insert into contact_versions (run_id, contact_id, change) select $2, id, 'created' from created`,
+    `insert into contacts (manager_id, key, key_norm, data, password_hash, password_mac, row_hash, created_by_run)
+     select $1, s.key, s.key_norm, s.data, ${pwHash}, s.pw_mac, ${rowHash("s.data", "s.pw_mac")}, $2
+     from stage s where ${NEW_ROWS(managerId)}`,
     [managerId, runId],
   );
 
