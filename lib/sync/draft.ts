@@ -226,8 +226,9 @@ async function resolveSource(db: Db, input: SourceInput): Promise<ResolvedSource
       login: login || null,
       secretEnc: Object.keys(secret).length ? encryptSecret(secret) : null,
       folderMode,
-      // The operator's setting when the source was saved (the engine's source spec reads the sync's flag).
-      allowPrivateHosts: env.ALLOW_PRIVATE_HOSTS,
+      // Never frozen into the sync: the SSRF guard reads ALLOW_PRIVATE_HOSTS at connect time, so an operator
+      // who turns it off protects every existing sync too. (Only CLI one-off imports set this flag.)
+      allowPrivateHosts: false,
       deleteMissing: autoKey || folderMode === "every_new" ? false : values.deleteMissing,
       hostKeyFingerprint: parsed.kind === "sftp" ? (pin ?? (sameServer ? current!.hostKeyFingerprint : null)) : null,
       tlsFingerprint: parsed.kind !== "sftp" && parsed.kind !== "ftp" && parsed.kind !== "http" ? (pin ?? (sameServer ? current!.tlsFingerprint : null)) : null,

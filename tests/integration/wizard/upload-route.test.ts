@@ -49,16 +49,21 @@ async function storedBytes(id: string): Promise<Buffer> {
 
 describe("POST /api/uploads", () => {
   it("refuses anonymous callers (401) and viewers (403), storing nothing", async () => {
-    const before = await db.select({ n: dsql<number>`count(*)::int` }).from(uploads);
+    // Other test files upload in parallel: count only what these requests could have stored.
+    const since = new Date(Date.now() - 1000);
+    const filename = `refused-${Math.random().toString(36).slice(2)}.csv`;
+    const stored = async () =>
+      (await db.select({ n: dsql<number>`count(*)::int` }).from(uploads).where(dsql`${uploads.filename} = ${filename} and ${uploads.createdAt} >= ${since}`))[0].n;
     actAs(null);
-    const anon = await call(raw("a,b\n1,2\n"));
+    const anon = await call(raw("a,b\n1,2\n", { "x-filename": filename }));
     expect(anon.status).toBe(401);
     expect((await anon.json()).error.code).toBe("unauthenticated");
-    actAs(await createTestUser(db, "viewer"));
-    const viewer = await call(raw("a,b\n1,2\n"));
+    const viewerUser = await createTestUser(db, "viewer");
+    actAs(viewerUser);
+    const viewer = await call(raw("a,b\n1,2\n", { "x-filename": filename }));
     expect(viewer.status).toBe(403);
-    const after = await db.select({ n: dsql<number>`count(*)::int` }).from(uploads);
-    expect(after[0].n).toBe(before[0].n);
+    expect(await stored()).toBe(0);
+    expect((await db.select({ n: dsql<number>`count(*)::int` }).from(uploads).where(eq(uploads.createdBy, viewerUser.id)))[0].n).toBe(0);
   });
 
   it("streams a raw body into the uploads table, byte for byte, owned by the editor", async () => {
