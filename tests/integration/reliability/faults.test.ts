@@ -211,7 +211,8 @@ describe("remote faults leave contacts exactly as before, and the next run works
         const victims = await sql<{ pid: number }[]>`
           select pid from pg_stat_activity
           where datname = current_database() and pid <> pg_backend_pid() and state = 'active'
-            and ltrim(query, E' \n\t') ilike 'insert into contact_versions%'`;
+            -- A statement of the apply phase (lib/sync/apply.ts): versions, updates, inserts of contacts.
+            and ltrim(query, E' \n\t') ~* '^(insert into contact_versions|update contacts|insert into contacts|with deleted_rows)'`;
         for (const v of victims) {
           await sql`select pg_terminate_backend(${v.pid})`;
           killed++;
