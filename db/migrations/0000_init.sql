@@ -195,8 +195,7 @@ CREATE INDEX "audit_log_at_idx" ON "audit_log" USING btree ("at");--> statement-
 CREATE UNIQUE INDEX "users_email_lower_idx" ON "users" USING btree (lower("email"));--> statement-breakpoint
 CREATE INDEX "contact_versions_run_idx" ON "contact_versions" USING btree ("run_id");--> statement-breakpoint
 CREATE INDEX "contact_versions_contact_idx" ON "contact_versions" USING btree ("contact_id");--> statement-breakpoint
-CREATE UNIQUE INDEX "contacts_manager_key_idx" ON "contacts" USING btree ("manager_id","key_norm");--> statement-breakpoint
-CREATE INDEX "contacts_manager_live_key_idx" ON "contacts" USING btree ("manager_id","key_norm" text_pattern_ops) WHERE "contacts"."deleted_at" is null;--> statement-breakpoint
+CREATE UNIQUE INDEX "contacts_manager_key_idx" ON "contacts" USING btree ("manager_id","key_norm" text_pattern_ops);--> statement-breakpoint
 CREATE INDEX "contacts_deleted_by_run_idx" ON "contacts" USING btree ("deleted_by_run") WHERE "contacts"."deleted_by_run" is not null;--> statement-breakpoint
 CREATE UNIQUE INDEX "fields_manager_label_idx" ON "fields" USING btree ("manager_id",lower("label"));--> statement-breakpoint
 CREATE UNIQUE INDEX "fields_manager_role_idx" ON "fields" USING btree ("manager_id","role");--> statement-breakpoint

@@ -68,10 +68,11 @@ export const contacts = pgTable(
     deletedByRun: uuid("deleted_by_run"),
   },
   (t) => [
-    uniqueIndex("contacts_manager_key_idx").on(t.managerId, t.keyNorm),
-    // The contacts page: live contacts in key order, key-prefix search and keyset paging. text_pattern_ops
-    // compares bytes, so LIKE 'prefix%' and range scans use it whatever the database collation is.
-    index("contacts_manager_live_key_idx").on(t.managerId, t.keyNorm.op("text_pattern_ops")).where(sql`${t.deletedAt} is null`),
+    // One index for matching keys (unique; equality is the same in every operator class) and for the
+    // contacts page: key order, key-prefix search and keyset paging (deleted rows are filtered out). A
+    // second, live-only index cost every import a fourth index to maintain. text_pattern_ops compares
+    // bytes, so ~>=~ / ~<~ range scans use it whatever the database collation is.
+    uniqueIndex("contacts_manager_key_idx").on(t.managerId, t.keyNorm.op("text_pattern_ops")),
     index("contacts_deleted_by_run_idx").on(t.deletedByRun).where(sql`${t.deletedByRun} is not null`),
   ],
 );

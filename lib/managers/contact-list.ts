@@ -5,7 +5,7 @@ import { AppError } from "@/lib/errors";
 /**
  * The contacts table of a manager page, fast at a million contacts:
  * - keyset paging (no OFFSET): each page is one index range scan;
- * - sort by key uses contacts_manager_live_key_idx (manager_id, key_norm text_pattern_ops, live rows only);
+ * - sort by key uses contacts_manager_key_idx (unique: manager_id, key_norm text_pattern_ops; deleted rows filtered);
  * - "key starts with" is a range on that same index (no extra index, so imports pay nothing more);
  * - "email or name contains" has no index (any index on jsonb values slows every import): it scans in key
  *   order until a page is full, under a statement timeout, and says so when it gives up;
