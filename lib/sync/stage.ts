@@ -35,8 +35,18 @@ export function copyLine(r: StagedRow): string {
   );
 }
 
-/** The per-run staging table; it lives in the run's transaction only. */
+/**
+ * The per-run staging table; it lives in the run's transaction only. The run's connection is its own
+ * (transaction.ts), so its memory settings are raised first, for this transaction only:
+ * - temp_buffers: the stage (and plan) of a big file stays in memory instead of spilling to temp files;
+ *   it must be set before the session's first use of a temp table, which is right here;
+ * - work_mem: the hash joins and the duplicate grouping over a million rows run in one batch;
+ * - jit off: compiling the few big statements costs more than it saves on a busy machine.
+ */
 export async function createStage(tx: Tx): Promise<void> {
+  await tx`set local temp_buffers = '256MB'`;
+  await tx`set local work_mem = '128MB'`;
+  await tx`set local jit = off`;
   await tx`create temp table stage (
     line integer not null,
     key text,
