@@ -134,9 +134,12 @@ describe("dry run and one run at a time", () => {
     expect(err).toBeInstanceOf(AppError);
     expect(err).toMatchObject({ code: "run_active", status: 409 });
     await executeRun(first);
-    // Concurrent requests: exactly one is accepted.
-    const results = await Promise.allSettled([runSync({ syncId: s.id, trigger: "manual" }), runSync({ syncId: s.id, trigger: "manual" })]);
-    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    // Concurrent requests: exactly one is accepted. (Queue both at once: a whole runSync of a one-line file
+    // can finish before the other request arrives, and then both are rightly accepted one after the other.)
+    const results = await Promise.allSettled([queueRun({ syncId: s.id, trigger: "manual" }), queueRun({ syncId: s.id, trigger: "manual" })]);
+    const accepted = results.filter((r) => r.status === "fulfilled") as PromiseFulfilledResult<string>[];
+    expect(accepted).toHaveLength(1);
     expect(results.filter((r) => r.status === "rejected").map((r) => (r as PromiseRejectedResult).reason.code)).toEqual(["run_active"]);
+    expect(await executeRun(accepted[0].value)).toMatchObject({ status: "skipped_unchanged" });
   });
 });
