@@ -1,9 +1,10 @@
 import { defineConfig } from "@playwright/test";
 
-// A port (and build folder) per run, so several e2e runs can share a machine. Set once in the runner
+// A port per run, so several e2e runs can share a machine. Set once in the runner
 // process; its workers inherit the environment.
 process.env.E2E_PORT ??= String(3100 + (process.pid % 800));
-process.env.NEXT_DIST_DIR ??= `.next-e2e-${process.env.E2E_PORT}`;
+// Its own build folder, apart from `npm start`'s .next (set NEXT_DIST_DIR to run two e2e builds side by side).
+process.env.NEXT_DIST_DIR ??= ".next-e2e";
 const port = Number(process.env.E2E_PORT);
 const baseURL = `http://127.0.0.1:${port}`;
 
