@@ -1,5 +1,7 @@
 import { AppError } from "@/lib/errors";
-import { CsvTokenizer, type RawRecord } from "./csv-tokenizer";
+import { Readable, pipeline } from "node:stream";
+import Papa from "papaparse";
+import { normaliseRecordEnds } from "./csv-record-ends";
 
 export type ParseOptions = {
   delimiter: string;
@@ -10,7 +12,7 @@ export type ParseOptions = {
 };
 
 /** One CSV record: its fields and the 1-based physical line where it starts. */
-export type CsvRecord = RawRecord;
+export type CsvRecord = { line: number; fields: string[] };
 
 export type ParsedCsv = {
   /** Resolves with the column names once the first record was read (null for an empty file). */
@@ -40,10 +42,21 @@ export function headerColumns(fields: string[], hasHeader: boolean): string[] {
   });
 }
 
+const LINE_BREAK = /\r\n|\n|\r/g;
+
+function lineBreaksIn(fields: string[]): number {
+  let n = 0;
+  for (const f of fields) if (f.indexOf("\n") >= 0 || f.indexOf("\r") >= 0) n += f.match(LINE_BREAK)?.length ?? 0;
+  return n;
+}
+
 /**
- * Parse decoded CSV text, streaming: records come out as the text arrives, one chunk's worth at a time,
- * so memory stays bounded by the chunk size and the longest record. Limits (columns, rows, record size)
- * are clear errors. Field counts are checked by the validator (a ragged row is a row error).
+ * Parse decoded CSV text, streaming, with papaparse's Node stream mode (DESIGN.md): the text is piped in
+ * with back-pressure and records are read with `for await`, so memory stays bounded by a few pieces of text
+ * and the longest record. Papa runs header-less with blank lines kept, so every physical line is counted:
+ * a record starts on the line after the previous one, which spanned 1 + (line breaks in its quoted fields)
+ * lines; blank records are dropped here. Limits (columns, rows, record size) are clear errors. Field counts
+ * are checked by the validator (a ragged row is a row error).
  */
 export function parseCsv(text: AsyncIterable<string>, options: ParseOptions): ParsedCsv {
   const delimiter = checkDelimiter(options.delimiter);
@@ -59,36 +72,50 @@ export function parseCsv(text: AsyncIterable<string>, options: ParseOptions): Pa
   columns.catch(() => {});
 
   async function* records(): AsyncGenerator<CsvRecord> {
-    const tokenizer = new CsvTokenizer(delimiter, maxRecordChars);
+    const papa = Papa.parse(Papa.NODE_STREAM_INPUT, {
+      delimiter,
+      newline: "\n", // normaliseRecordEnds turned every record end into "\n"
+      quoteChar: '"',
+      escapeChar: '"',
+      header: false,
+      skipEmptyLines: false,
+      // Papa's fast mode re-splits the whole remaining piece after every pause: quadratic on large pieces.
+      fastMode: false,
+    }) as NodeJS.ReadWriteStream & Readable;
+    const input = Readable.from(normaliseRecordEnds(text, { delimiter, maxRecordChars }), { objectMode: true, highWaterMark: 1 });
+    let inputError: unknown = null;
+    pipeline(input, papa, (err) => {
+      if (err) inputError = err;
+    });
+
+    let line = 1;
     let header: string[] | null = null;
     let rows = 0;
-    const batch: RawRecord[] = [];
-    function* drain(): Generator<CsvRecord> {
-      for (const r of batch) {
-        if (r.fields.length > options.maxColumns)
-          throw new AppError("too_many_columns", `Line ${r.line} has ${r.fields.length} columns; at most ${options.maxColumns} are allowed.`);
+    try {
+      for await (const fields of papa as AsyncIterable<string[]>) {
+        const start = line;
+        line += 1 + lineBreaksIn(fields);
+        if (fields.length === 1 && fields[0] === "") continue; // blank line
+        if (fields.length > options.maxColumns)
+          throw new AppError("too_many_columns", `Line ${start} has ${fields.length} columns; at most ${options.maxColumns} are allowed.`);
         if (!header) {
-          header = headerColumns(r.fields, options.hasHeader);
+          header = headerColumns(fields, options.hasHeader);
           resolveColumns(header);
           if (options.hasHeader) continue;
         }
         if (++rows > options.maxRows)
           throw new AppError("too_many_rows", `The file has more than ${options.maxRows.toLocaleString("en")} rows, the most one import may hold.`);
-        yield r;
+        yield { line: start, fields };
       }
-      batch.length = 0;
-    }
-    try {
-      for await (const t of text) {
-        tokenizer.push(t, batch);
-        yield* drain();
-      }
-      tokenizer.end(batch);
-      yield* drain();
+      if (inputError) throw inputError;
       if (!header) resolveColumns(null);
     } catch (e) {
-      rejectColumns(e);
-      throw e;
+      const error = inputError ?? e;
+      rejectColumns(error);
+      throw error;
+    } finally {
+      input.destroy();
+      papa.destroy();
     }
   }
 

@@ -114,4 +114,38 @@ describe("parse", () => {
     if (result instanceof Error) expect(result.message).toMatch(/./);
     else expect(Array.isArray(result.records)).toBe(true);
   });
+
+  it("streams 200k rows through papaparse in 64 KiB and 1 MiB chunks without stalling (quoted and unquoted)", async () => {
+    let plain = "Email,First,Last\n";
+    let quoted = "Email,Note\r\n";
+    for (let i = 0; i < 200_000; i++) {
+      plain += `user${i}@example.com,First${i},Last${i}\n`;
+      quoted += `user${i}@example.com,"note ${i}${i % 1000 === 0 ? "\r\nsecond line" : ""}"\r\n`;
+    }
+    for (const sizes of [[64 * 1024], [1024 * 1024], [8 * 1024 * 1024]]) {
+      const started = performance.now();
+      const a = await parseAll(plain, { sizes });
+      expect(a.records.length).toBe(200_000);
+      expect(a.records[199_999]).toEqual({ line: 200_001, fields: ["user199999@example.com", "First199999", "Last199999"] });
+      const b = await parseAll(quoted, { sizes });
+      expect(b.records.length).toBe(200_000);
+      // 200 notes span two lines, so the last record starts 200 lines further down.
+      expect(b.records[199_999]).toEqual({ line: 200_201, fields: ["user199999@example.com", "note 199999"] });
+      expect(b.records[1000]).toEqual({ line: 1003, fields: ["user1000@example.com", "note 1000\r\nsecond line"] });
+      expect(performance.now() - started).toBeLessThan(45_000); // papa's fast mode took minutes here
+    }
+  }, 240_000);
+
+  it("a quote closes a field only before a delimiter, a line break or the end (spaces allowed); other quotes are data", async () => {
+    const { records } = await parseAll('a,b\n"x" ,y\n"p"q",r\n', { sizes: [1] });
+    expect(records).toEqual([
+      { line: 2, fields: ["x", "y"] },
+      { line: 3, fields: ['p"q', "r"] },
+    ]);
+  });
+
+  it("reports the line of a record that outgrows the limit", async () => {
+    const body = "a,b\n1,2\n\n3,\"" + "z\n".repeat(3 * 1024 * 1024);
+    await expect(parseAll(body, { sizes: [1024 * 1024] })).rejects.toThrow(/starting on line 4 is longer than 4 MiB/);
+  });
 });
