@@ -1,7 +1,8 @@
 /**
  * The scheduler heartbeat that runs in every app instance (started by instrumentation.ts, once per process).
  * Each beat: keep the heartbeat of this process's runs fresh, mark runs orphaned by dead processes failed
- * (and send their error email), claim due syncs (lib/schedule/claim.ts) and execute their queued runs through the engine, in the background.
+ * (and send their error email), claim due syncs (lib/schedule/claim.ts) and execute their queued runs through the engine, in the background,
+ * then retry error emails that are due (lib/notify outbox).
  * croner only provides the beat; the RRULE logic decides when syncs are due. Each instance claims at most as
  * many syncs as it has free run slots, so the others pick up the rest.
  */
@@ -12,7 +13,7 @@ import { runs } from "@/db/schema";
 import { env } from "@/lib/env";
 import { isAppError } from "@/lib/errors";
 import { logger } from "@/lib/log";
-import { notifyRunFinished } from "@/lib/notify";
+import { drainOutbox, notifyRunFinished } from "@/lib/notify";
 import { executeRun } from "@/lib/sync/run";
 import { claimDueSyncs, failStaleRuns, touchRuns, type ClaimedOccurrence } from "./claim";
 
@@ -89,6 +90,8 @@ export class Scheduler {
     const free = this.opts.maxConcurrentRuns - this.inflight.size;
     const { claimed, invalid } = await claimDueSyncs(sql, { limit: free });
     for (const occurrence of claimed) this.launch(occurrence);
+    // Error emails whose delivery failed are retried from here (the outbox claims rows, so once per message).
+    await drainOutbox(getDb()).catch((e) => logger.warn("scheduler: outbox drain failed", { error: e instanceof Error ? e.message : String(e) }));
     return { claimed, staleFailed: stale.length, invalidSchedules: invalid.length };
   }
 

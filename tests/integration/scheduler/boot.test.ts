@@ -63,3 +63,17 @@ describe("instrumentation register()", () => {
     expect(row.next_run_at.toISOString()).toBe(computeNextRunAt(schedule)!.toISOString());
   });
 });
+
+describe("scheduler heartbeat and the email outbox", () => {
+  it("retries error emails that are due, so a failed delivery does not wait for the next email", async () => {
+    delete process.env.RESEND_API_KEY;
+    reloadEnv();
+    const [msg] = await own.sql<{ id: string }[]>`
+      insert into notifications ("to", subject, body, status, attempts, next_attempt_at)
+      values ('ops@example.test', 'Import failed', 'body', 'pending', 1, now() - interval '1 minute') returning id`;
+    await new Scheduler({ intervalSeconds: 3600 }).tick();
+    const [row] = await own.sql<{ status: string }[]>`select status from notifications where id = ${msg.id}`;
+    // No RESEND_API_KEY: the message is logged and kept, as a delivery would have marked it sent.
+    expect(row.status).toBe("logged");
+  });
+});
