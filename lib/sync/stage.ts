@@ -15,6 +15,25 @@ export function copyValue(v: string | null): string {
   return COPY_ESCAPES.test(v) ? v.replace(COPY_ESCAPES_G, (c) => ESC[c]) : v;
 }
 
+// A JSON string needs escaping only for these; lone surrogates go through JSON.stringify as before.
+const JSON_UNSAFE = /["\\\u0000-\u001f\ud800-\udfff]/;
+const BACKSLASH_G = /\\/g;
+
+/** A string as a JSON string literal in COPY text form (JSON output has no raw tab/newline: only backslashes need doubling). */
+function copyJsonString(v: string): string {
+  return JSON_UNSAFE.test(v) ? JSON.stringify(v).replace(BACKSLASH_G, "\\\\") : '"' + v + '"';
+}
+
+/** `data` as a JSON object in COPY text form, without JSON.stringify of the whole object and a second escaping pass. */
+export function copyData(data: Record<string, string>): string {
+  let out = "{";
+  for (const k in data) {
+    if (out.length > 1) out += ",";
+    out += copyJsonString(k) + ":" + copyJsonString(data[k]);
+  }
+  return out + "}";
+}
+
 /** The staged row as one COPY text line (line, key, key_norm, data, pw, pw_mac, valid). */
 export function copyLine(r: StagedRow): string {
   return (
@@ -24,7 +43,7 @@ export function copyLine(r: StagedRow): string {
     "\t" +
     copyValue(r.keyNorm) +
     "\t" +
-    copyValue(JSON.stringify(r.data)) +
+    copyData(r.data) +
     "\t" +
     copyValue(r.password) +
     "\t" +

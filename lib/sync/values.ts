@@ -16,7 +16,8 @@ import type { FieldType } from "@/db/schema";
  */
 export type ValueCheck = { ok: true; value: string } | { ok: false; message: string };
 
-const emailSchema = z.email();
+// z.email()'s own pattern, tested directly: same answer without a parse result per cell.
+const EMAIL = z.regexes.email;
 const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 const DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
 
@@ -52,7 +53,7 @@ export function checkValue(type: FieldType, value: string): ValueCheck {
     case "password":
       return { ok: true, value };
     case "email":
-      return emailSchema.safeParse(value).success ? { ok: true, value } : { ok: false, message: `"${clip(value)}" is not a valid email address.` };
+      return EMAIL.test(value) ? { ok: true, value } : { ok: false, message: `"${clip(value)}" is not a valid email address.` };
     case "language": {
       const tag = canonicalLanguage(value);
       return tag
