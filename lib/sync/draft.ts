@@ -2,7 +2,6 @@ import { and, eq, ne } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import type { SourceSpec } from "@/lib/sources/types";
 import { syncs, uploads, type Field, type Mapping, type Schedule, type Sync } from "@/db/schema";
-import { env } from "@/lib/env";
 import { AppError } from "@/lib/errors";
 import { decryptSecret, encryptSecret } from "@/lib/security/crypto";
 import { isSourceError } from "@/lib/sources/errors";
@@ -146,7 +145,7 @@ export async function sourceSpecForTest(db: Db, input: SourceInput): Promise<Sou
     folderMode: patch.folderMode ?? "newest",
     tlsFingerprint: patch.tlsFingerprint ?? null,
     hostKeyFingerprint: patch.hostKeyFingerprint ?? null,
-    allowPrivateHosts: env.ALLOW_PRIVATE_HOSTS,
+    allowPrivateHosts: false, // the guard itself honours ALLOW_PRIVATE_HOSTS
   };
 }
 
@@ -250,24 +249,6 @@ function mergeSecret(kind: RemoteKind, values: SourceStepValues, stored: Secret,
 
 function clean(s: Secret): Secret {
   return Object.fromEntries(Object.entries(s).filter(([, v]) => v)) as Secret;
-}
-
-/** The source as lib/sources needs it (secrets decrypted; server-side only). */
-export function sourceSpecOf(sync: Sync) {
-  const secret = readSecret(sync);
-  return {
-    kind: sync.sourceKind!,
-    location: sync.location ?? undefined,
-    uploadId: sync.uploadId ?? undefined,
-    login: sync.login ?? undefined,
-    password: secret.password,
-    privateKey: secret.privateKey,
-    passphrase: secret.passphrase,
-    folderMode: sync.folderMode,
-    tlsFingerprint: sync.tlsFingerprint,
-    hostKeyFingerprint: sync.hostKeyFingerprint,
-    allowPrivateHosts: sync.allowPrivateHosts || env.ALLOW_PRIVATE_HOSTS,
-  };
 }
 
 /** Step 2's "use Semicolon?" suggestion. */

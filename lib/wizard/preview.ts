@@ -4,7 +4,8 @@ import { env } from "@/lib/env";
 import { isAppError, safeMessage } from "@/lib/errors";
 import { logger } from "@/lib/log";
 import { openSource } from "@/lib/sources";
-import { mappingDefaults, sourceSpecOf } from "@/lib/sync/draft";
+import { mappingDefaults } from "@/lib/sync/draft";
+import { buildSourceSpec } from "@/lib/sync/source";
 import { decodeStream, type Encoding } from "@/lib/sync/decode";
 import { parseCsv } from "@/lib/sync/parse";
 import { createRowValidator, resolveRowPlan, type RowError } from "@/lib/sync/validate";
@@ -83,7 +84,7 @@ export async function buildPreview(_db: Db, sync: Sync, fields: Field[], opts: {
   let close: (() => Promise<void>) | null = null;
   const state = { cut: false, sample: [] as Buffer[] };
   try {
-    const opened = await openSource(sourceSpecOf(sync), { signal: opts.signal });
+    const opened = await openSource(buildSourceSpec(sync), { signal: opts.signal });
     if (opened.unchanged) throw new Error("openSource reported unchanged without a previous fingerprint");
     const source = opened.source;
     close = () => source.close();
