@@ -106,12 +106,12 @@ export function normalizeHost(host: string): string {
 }
 
 function refuse(host: string, address: string, reason: string): SourceError {
-  const shown = host === address ? address : `${host} resolves to ${address}`;
+  const shown = host === address ? `${address} is` : `${host} resolves to ${address},`;
   return new SourceError(
     "blocked_host",
     reason === "cloud metadata"
-      ? `${shown}, a cloud metadata address. Remote sources may never reach it.`
-      : `${shown}, an internal address (${reason}). Remote sources may only reach public servers; ` +
+      ? `Refused: ${shown} a cloud metadata address. Remote sources may never reach it.`
+      : `Refused: ${shown} an internal address (${reason}). Remote sources may only reach public servers; ` +
           `an operator can allow internal servers with ALLOW_PRIVATE_HOSTS=true.`,
     { host, address, reason },
   );
