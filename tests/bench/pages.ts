@@ -8,6 +8,7 @@
  * Progress goes to stderr, results to stdout. Loopback only; the server is stopped at the end.
  */
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { spawn, type ChildProcess } from "node:child_process";
@@ -136,10 +137,13 @@ async function startServer(): Promise<ChildProcess> {
     log(`${values.build ? "--build" : "no .next build found"}: running \`next build\` first (takes a few minutes)`);
     await runToEnd(nextBin, ["build"]);
   }
-  log(`starting next start on 127.0.0.1:${PORT}`);
+  // The app logs every request; keep that out of the bench's output (and its timing noise) in a file.
+  const logFile = path.join(os.tmpdir(), `bench-pages-server-${process.pid}.log`);
+  const out = fs.openSync(logFile, "w");
+  log(`starting next start on 127.0.0.1:${PORT} (server log: ${logFile})`);
   const server = spawn(nextBin, ["start", "-H", "127.0.0.1", "-p", String(PORT)], {
     cwd: ROOT,
-    stdio: ["ignore", "ignore", process.stderr],
+    stdio: ["ignore", out, out],
     env: { ...process.env, PORT: String(PORT), NODE_ENV: "production" },
   });
   let exited: number | null | undefined;
