@@ -70,7 +70,7 @@ async function seedContacts(): Promise<string> {
       select ${manager.id}, k, k, d, md5(d::text || '|')
       from (
         select k, jsonb_build_object(${role("email")}::text, k, ${role("first_name")}::text, 'First' || i,
-          ${role("last_name")}::text, 'Last' || (i * 7919 % 100000), ${role("language")}::text, (array['en','fr','de','es'])[1 + i % 4]) as d
+          ${role("last_name")}::text, 'Last' || (i::bigint * 7919 % 100000), ${role("language")}::text, (array['en','fr','de','es'])[1 + i % 4]) as d
         from (select i, 'user' || lpad(i::text, ${WIDTH}, '0') || '@example.com' as k from generate_series(${from}::int, ${to}::int) i) g
       ) s`;
     log(`contacts ${to}/${CONTACTS}`);
