@@ -6,7 +6,7 @@ import ssh2 from "ssh2";
 import type { Sync } from "@/db/schema";
 import { reloadEnv } from "@/lib/env";
 import { encryptSecret } from "@/lib/security/crypto";
-import { runSync, type RunSummary } from "@/lib/sync/run";
+import { executeRun, queueRun, runSync, type RunSummary } from "@/lib/sync/run";
 import { useDb } from "@/tests/support/db";
 import { startFtpServer, type TestFtpServer } from "@/tests/support/servers/ftp";
 import { startHttpServer, type TestHttpServer } from "@/tests/support/servers/http";
@@ -204,13 +204,15 @@ describe("remote faults leave contacts exactly as before, and the next run works
     httpBody = Buffer.from(contactsCsv(BIG));
     const base = await imported(httpSpec(), BIG);
     httpBody = Buffer.from(contactsCsv(BIG, " v2"));
+    const runId = await queueRun({ syncId: base.sync.id, trigger: "manual" });
     let killed = 0;
     let stop = false;
     const killer = (async () => {
       while (!stop && killed === 0) {
         const victims = await sql<{ pid: number }[]>`
           select pid from pg_stat_activity
-          where datname = current_database() and pid <> pg_backend_pid() and state = 'active'
+          -- Only this run's backend: other test files apply imports in the same database at the same time.
+          where application_name = ${"contact-sync run " + runId} and state = 'active'
             -- A statement of the apply phase (lib/sync/apply.ts): versions, updates, inserts of contacts.
             and ltrim(query, E' \n\t') ~* '^(insert into contact_versions|update contacts|insert into contacts|with deleted_rows)'`;
         for (const v of victims) {
@@ -220,7 +222,7 @@ describe("remote faults leave contacts exactly as before, and the next run works
         await sleep(2);
       }
     })();
-    const r = await runSync({ syncId: base.sync.id, trigger: "manual" });
+    const r = await executeRun(runId);
     stop = true;
     await killer;
     expect(killed).toBeGreaterThan(0);
