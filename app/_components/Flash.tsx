@@ -12,6 +12,11 @@ export const notices: Record<string, string> = {
   user_created: "User added.",
   user_updated: "User updated.",
   password_changed: "Password changed. Sign in with your new password.",
+  run_started: "Import started. Its progress shows in the Status column.",
+  import_deleted: "Import deleted. It will not run again; its run history is kept.",
+  run_approved: "Run approved. The import is running now.",
+  import_scheduled: "Import scheduled. Next Import shows when it runs first.",
+  run_reverted: "Run reverted. The contacts are back as they were before it.",
 };
 
 export function Flash({ notice }: { notice?: string | string[] }) {

@@ -5,7 +5,7 @@ import { requireUser } from "@/lib/auth/guard";
 import { hasRole } from "@/lib/auth/roles";
 import { listManagers } from "@/lib/managers/queries";
 import { listImports } from "@/lib/runs/queries";
-import { ImportsNotice } from "@/app/_components/imports/ImportsNotice";
+import { Flash } from "@/app/_components/Flash";
 import { ImportsTable } from "@/app/_components/imports/ImportsTable";
 import { deleteImportAction, goAction } from "./actions";
 
@@ -36,7 +36,7 @@ export default async function AllImportsPage({ searchParams }: { searchParams: P
           </form>
         )}
       </div>
-      <ImportsNotice notice={sp.notice} />
+      <Flash notice={sp.notice} />
       <p className="muted">
         All imports of all Contact Managers. {canEdit && managers.length === 0 && <>Create a <Link href="/managers">Contact Manager</Link> first.</>}
       </p>

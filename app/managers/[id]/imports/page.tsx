@@ -6,7 +6,7 @@ import { requireUser } from "@/lib/auth/guard";
 import { hasRole } from "@/lib/auth/roles";
 import { getManager } from "@/lib/managers/queries";
 import { listImports } from "@/lib/runs/queries";
-import { ImportsNotice } from "@/app/_components/imports/ImportsNotice";
+import { Flash } from "@/app/_components/Flash";
 import { ImportsTable } from "@/app/_components/imports/ImportsTable";
 import { deleteImportAction, goAction } from "@/app/imports/actions";
 
@@ -42,7 +42,7 @@ export default async function ManagerImportsPage({
           </div>
         )}
       </div>
-      <ImportsNotice notice={sp.notice} />
+      <Flash notice={sp.notice} />
       <p className="muted">
         Imports keep “{manager.name}” in step with CSV files. Times of the next import are shown in the import’s own time zone and in yours.
       </p>

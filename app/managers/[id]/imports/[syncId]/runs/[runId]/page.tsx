@@ -12,7 +12,7 @@ import { ActionForm } from "@/app/_components/ActionForm";
 import { PagePagination, pageNumber } from "@/app/_components/Pagination";
 import { SubmitButton } from "@/app/_components/SubmitButton";
 import { formatDuration, plural, triggerLabels } from "@/app/_components/imports/format";
-import { ImportsNotice } from "@/app/_components/imports/ImportsNotice";
+import { Flash } from "@/app/_components/Flash";
 import { LiveRunProgress } from "@/app/_components/imports/LiveRunProgress";
 import { LocalTime } from "@/app/_components/imports/LocalTime";
 import { RunStatusText } from "@/app/_components/imports/RunStatusText";
@@ -58,7 +58,7 @@ export default async function RunPage({
         Run of “{sync.name}”
         <span className={styles.sub}><LocalTime iso={when} /></span>
       </h1>
-      <ImportsNotice notice={sp.notice} />
+      <Flash notice={sp.notice} />
 
       <dl className={styles.facts}>
         <dt>Status</dt>
