@@ -4,20 +4,31 @@ import { getDb } from "@/db/client";
 import { requireUser } from "@/lib/auth/guard";
 import { hasRole } from "@/lib/auth/roles";
 import { listManagers } from "@/lib/managers/queries";
-import { listImports } from "@/lib/runs/queries";
-import { Flash } from "@/app/_components/Flash";
+import { listImportsPage } from "@/lib/runs/queries";
+import { CursorPagination } from "@/app/_components/Pagination";
+import { isAppError } from "@/lib/errors";
+import { ErrorBox, Flash } from "@/app/_components/Flash";
 import { ImportsTable } from "@/app/_components/imports/ImportsTable";
 import { deleteImportAction, goAction } from "./actions";
 
 export const metadata: Metadata = { title: "All imports — Contact Sync" };
 
-/** Every import of every Contact Manager. */
+const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
+
+/** Every import of every Contact Manager, a page (IMPORTS_PAGE_SIZE) at a time. */
 export default async function AllImportsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const user = await requireUser("viewer");
   const sp = await searchParams;
   const db = getDb();
   const canEdit = hasRole(user.role, "editor");
-  const [rows, managers] = await Promise.all([listImports(db), canEdit ? listManagers(db) : Promise.resolve([])]);
+  const pageQuery = { after: one(sp.after), before: one(sp.after) ? undefined : one(sp.before) };
+  const [listed, managers] = await Promise.all([
+    listImportsPage(db, pageQuery).catch((e) => {
+      if (!isAppError(e)) throw e;
+      return { rows: [], nextCursor: null, prevCursor: null, error: e.message };
+    }),
+    canEdit ? listManagers(db) : Promise.resolve([]),
+  ]);
 
   return (
     <main>
@@ -40,7 +51,17 @@ export default async function AllImportsPage({ searchParams }: { searchParams: P
       <p className="muted">
         All imports of all Contact Managers. {canEdit && managers.length === 0 && <>Create a <Link href="/managers">Contact Manager</Link> first.</>}
       </p>
-      <ImportsTable initialRows={rows} canEdit={canEdit} showManager returnTo="/imports" goAction={goAction} deleteAction={deleteImportAction} />
+      {"error" in listed && <ErrorBox><p>{listed.error}</p></ErrorBox>}
+      <ImportsTable
+        initialRows={listed.rows}
+        pageQuery={pageQuery}
+        canEdit={canEdit}
+        showManager
+        returnTo="/imports"
+        goAction={goAction}
+        deleteAction={deleteImportAction}
+      />
+      <CursorPagination path="/imports" params={{}} prevCursor={listed.prevCursor} nextCursor={listed.nextCursor} />
     </main>
   );
 }

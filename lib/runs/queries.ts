@@ -1,4 +1,5 @@
-import { and, asc, count, desc, eq, inArray, notInArray, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, inArray, sql } from "drizzle-orm";
+import { AppError } from "@/lib/errors";
 import type { Db } from "@/db/client";
 import { managers, runErrors, runs, syncs, users, type Run, type RunError, type Schedule, type SourceKind, type Sync } from "@/db/schema";
 import { computeProgress, type RunProgress } from "./progress";
@@ -107,44 +108,114 @@ function previousRows(latest: Run | undefined): number | null {
   return latest && (latest.status === "succeeded" || latest.status === "completed_with_errors") ? latest.rowsRead : null;
 }
 
+export type ImportListFilter = { managerId?: string; syncId?: string };
+
+/** One page of the imports list, with opaque keyset cursors (null when there is no page that way). */
+export type ImportPage = { rows: ImportRow[]; nextCursor: string | null; prevCursor: string | null };
+
+export const IMPORTS_PAGE_SIZE = 100;
+export const IMPORTS_PAGE_MAX = 500;
+
+/** Position in the list order (manager name, sync name, created at, id); created_at as text keeps microseconds. */
+type ImportCursor = { m: string; n: string; t: string; id: string };
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function encodeImportCursor(c: ImportCursor): string {
+  return Buffer.from(JSON.stringify([c.m, c.n, c.t, c.id])).toString("base64url");
+}
+
+export function decodeImportCursor(raw: string | undefined | null): ImportCursor | null {
+  if (raw === undefined || raw === null || raw === "") return null;
+  try {
+    const a = JSON.parse(Buffer.from(raw, "base64url").toString("utf8"));
+    if (Array.isArray(a) && a.length === 4 && a.every((v) => typeof v === "string") && UUID.test(a[3]) && !Number.isNaN(Date.parse(a[2]))) {
+      return { m: a[0], n: a[1], t: a[2], id: a[3] };
+    }
+  } catch {
+    // fall through: a bad cursor is a bad link, not a crash
+  }
+  throw new AppError("invalid_cursor", "This page link is no longer valid. Start again from the first page.", 400);
+}
+
 /**
  * The imports list: every live (active or draft) sync, of one manager or all, with its latest finished run,
- * its active run with progress, its next run and the errors for the status tooltip. A handful of
- * set-based queries, whatever the number of syncs.
+ * its active run with progress, its next run and the errors for the status tooltip. All of them (for callers
+ * that need the whole list); the pages and the API use listImportsPage.
  */
-export async function listImports(db: Db, filter: { managerId?: string; syncId?: string } = {}): Promise<ImportRow[]> {
+export async function listImports(db: Db, filter: ImportListFilter = {}): Promise<ImportRow[]> {
+  return (await listImportsPage(db, { ...filter, limit: null })).rows;
+}
+
+/**
+ * A page of the imports list, in (manager name, sync name, created at, id) order, keyset-paged: `after` /
+ * `before` are cursors from a previous page, `limit` defaults to IMPORTS_PAGE_SIZE (null: no limit).
+ * Three queries whatever the page size or the run history: the page of syncs; their latest finished and
+ * active runs, each found by a backward `limit 1` on runs_sync_queued_idx (not a DISTINCT ON over all runs);
+ * the first row errors of the latest runs with errors, again a `limit` per run on run_errors_run_idx.
+ */
+export async function listImportsPage(
+  db: Db,
+  opts: ImportListFilter & { limit?: number | null; after?: string; before?: string } = {},
+): Promise<ImportPage> {
+  const limit = opts.limit === null ? null : Math.min(Math.max(Math.trunc(opts.limit ?? IMPORTS_PAGE_SIZE), 1), IMPORTS_PAGE_MAX);
+  const after = decodeImportCursor(opts.after);
+  const before = after ? null : decodeImportCursor(opts.before);
+  const forward = !before;
+  const cursor = after ?? before;
+
   const conditions = [inArray(syncs.state, ["active", "draft"])];
-  if (filter.managerId) conditions.push(eq(syncs.managerId, filter.managerId));
-  if (filter.syncId) conditions.push(eq(syncs.id, filter.syncId));
-  const list = await db
-    .select({ sync: syncs, managerName: managers.name })
+  if (opts.managerId) conditions.push(eq(syncs.managerId, opts.managerId));
+  if (opts.syncId) conditions.push(eq(syncs.id, opts.syncId));
+  if (cursor) {
+    const position = sql`(${managers.name}, ${syncs.name}, ${syncs.createdAt}, ${syncs.id})`;
+    const at = sql`(${cursor.m}::text, ${cursor.n}::text, ${cursor.t}::timestamptz, ${cursor.id}::uuid)`;
+    conditions.push(forward ? sql`${position} > ${at}` : sql`${position} < ${at}`);
+  }
+  const dir = forward ? asc : desc;
+  const query = db
+    .select({ sync: syncs, managerName: managers.name, createdText: sql<string>`${syncs.createdAt}::text` })
     .from(syncs)
     .innerJoin(managers, eq(managers.id, syncs.managerId))
     .where(and(...conditions))
-    .orderBy(asc(managers.name), asc(syncs.name), asc(syncs.createdAt));
-  if (list.length === 0) return [];
+    .orderBy(dir(managers.name), dir(syncs.name), dir(syncs.createdAt), dir(syncs.id));
+  const fetched = limit === null ? await query : await query.limit(limit + 1);
+  const more = limit !== null && fetched.length > limit;
+  const list = more ? fetched.slice(0, limit) : fetched;
+  if (!forward) list.reverse();
+  const cursorOf = (r: (typeof list)[number]) => encodeImportCursor({ m: r.managerName, n: r.sync.name, t: r.createdText, id: r.sync.id });
+  if (list.length === 0) return { rows: [], nextCursor: null, prevCursor: null };
+  const nextCursor = forward && !more ? null : cursorOf(list[list.length - 1]);
+  const prevCursor = forward ? (cursor ? cursorOf(list[0]) : null) : more ? cursorOf(list[0]) : null;
   const ids = list.map((r) => r.sync.id);
 
-  const latest = await db
-    .selectDistinctOn([runs.syncId])
-    .from(runs)
-    .where(and(inArray(runs.syncId, ids), notInArray(runs.status, [...activeStatuses]), eq(runs.dryRun, false)))
-    .orderBy(runs.syncId, desc(runs.queuedAt));
-  const active = await db
-    .select()
-    .from(runs)
-    .where(and(inArray(runs.syncId, ids), inArray(runs.status, [...activeStatuses])));
-  const latestBySync = new Map(latest.map((r) => [r.syncId, r]));
-  const activeBySync = new Map(active.map((r) => [r.syncId, r]));
+  // The latest finished run and the active run of each sync on the page: an index probe per sync.
+  const runIds = sql`(
+    select x.id from (values ${sql.join(ids.map((id) => sql`(${id}::uuid)`), sql`, `)}) as page(sync_id)
+    cross join lateral (
+      (select r.id from ${runs} r where r.sync_id = page.sync_id and r.status not in ('queued', 'running') and not r.dry_run
+        order by r.queued_at desc limit 1)
+      union all
+      (select r.id from ${runs} r where r.sync_id = page.sync_id and r.status in ('queued', 'running') limit 1)
+    ) x)`;
+  const pageRuns = await db.select().from(runs).where(inArray(runs.id, runIds));
+  const latestBySync = new Map<string, Run>();
+  const activeBySync = new Map<string, Run>();
+  for (const r of pageRuns) {
+    if ((activeStatuses as readonly string[]).includes(r.status)) activeBySync.set(r.syncId, r);
+    else latestBySync.set(r.syncId, r);
+  }
 
-  const withErrors = latest.filter((r) => r.errorCount > 0).map((r) => r.id);
+  const withErrors = [...latestBySync.values()].filter((r) => r.errorCount > 0).map((r) => r.id);
   const errorsByRun = new Map<string, Pick<RunError, "line" | "column" | "message">[]>();
   if (withErrors.length > 0) {
     const rows = await db.execute<{ run_id: string; line: number | null; column: string | null; message: string }>(sql`
-      select run_id, line, "column", message from (
-        select run_id, line, "column", message, row_number() over (partition by run_id order by id) as n
-        from ${runErrors} where ${inArray(runErrors.runId, withErrors)}
-      ) e where n <= ${TOOLTIP_ERRORS} order by run_id, n`);
+      select w.run_id, e.line, e."column", e.message
+      from (values ${sql.join(withErrors.map((id) => sql`(${id}::uuid)`), sql`, `)}) as w(run_id)
+      cross join lateral (
+        select e.id, e.line, e."column", e.message from ${runErrors} e where e.run_id = w.run_id order by e.id limit ${TOOLTIP_ERRORS}
+      ) e
+      order by w.run_id, e.id`);
     for (const r of rows) {
       const arr = errorsByRun.get(r.run_id) ?? [];
       arr.push({ line: r.line, column: r.column, message: r.message });
@@ -153,7 +224,7 @@ export async function listImports(db: Db, filter: { managerId?: string; syncId?:
   }
 
   const now = new Date();
-  return list.map(({ sync, managerName }) => {
+  const rows = list.map(({ sync, managerName }): ImportRow => {
     const last = latestBySync.get(sync.id);
     const act = activeBySync.get(sync.id);
     const status = statusOf(sync, last, act);
@@ -184,6 +255,7 @@ export async function listImports(db: Db, filter: { managerId?: string; syncId?:
       moreErrors,
     };
   });
+  return { rows, nextCursor, prevCursor };
 }
 
 export type SyncStatus = {

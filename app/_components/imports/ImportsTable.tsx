@@ -24,6 +24,7 @@ const POLL_BACKOFF_MS = 10_000;
 export function ImportsTable({
   initialRows,
   managerId,
+  pageQuery,
   canEdit,
   showManager,
   returnTo,
@@ -32,6 +33,8 @@ export function ImportsTable({
 }: {
   initialRows: ImportRow[];
   managerId?: string;
+  /** The page's cursor (after=… or before=…), so polling refreshes the same page of GET /api/syncs. */
+  pageQuery?: { after?: string; before?: string };
   canEdit: boolean;
   showManager: boolean;
   returnTo: string;
@@ -48,7 +51,11 @@ export function ImportsTable({
 
   useEffect(() => setRows(initialRows), [initialRows]);
 
-  const listUrl = managerId ? `/api/syncs?managerId=${managerId}` : "/api/syncs";
+  const listParams = new URLSearchParams();
+  if (managerId) listParams.set("managerId", managerId);
+  if (pageQuery?.after) listParams.set("after", pageQuery.after);
+  else if (pageQuery?.before) listParams.set("before", pageQuery.before);
+  const listUrl = listParams.size ? `/api/syncs?${listParams}` : "/api/syncs";
   const anyActive = rows.some((r) => r.activeRun);
 
   useEffect(() => {

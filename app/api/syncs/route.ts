@@ -2,19 +2,34 @@ import { z } from "zod";
 import { getDb } from "@/db/client";
 import { withApiAuth } from "@/lib/auth/guard";
 import { AppError } from "@/lib/errors";
-import { listImports } from "@/lib/runs/queries";
+import { IMPORTS_PAGE_MAX, IMPORTS_PAGE_SIZE, listImportsPage } from "@/lib/runs/queries";
 import { noStore } from "./params";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
 
-const query = z.object({ managerId: z.uuid({ error: "managerId must be a Contact Manager id (a UUID)." }).optional() });
+const query = z.object({
+  managerId: z.uuid({ error: "managerId must be a Contact Manager id (a UUID)." }).optional(),
+  limit: z.coerce
+    .number({ error: `limit must be a whole number from 1 to ${IMPORTS_PAGE_MAX}.` })
+    .int({ error: `limit must be a whole number from 1 to ${IMPORTS_PAGE_MAX}.` })
+    .min(1, { error: `limit must be a whole number from 1 to ${IMPORTS_PAGE_MAX}.` })
+    .max(IMPORTS_PAGE_MAX, { error: `limit must be a whole number from 1 to ${IMPORTS_PAGE_MAX}.` })
+    .optional(),
+  after: z.string().max(2000).optional(),
+  before: z.string().max(2000).optional(),
+});
 
-/** GET /api/syncs[?managerId=…] — the imports list: latest run, active run with progress, next run, status, errors. */
+/**
+ * GET /api/syncs[?managerId=…][&limit=…][&after=…|&before=…] — the imports list, a page at a time (default
+ * IMPORTS_PAGE_SIZE, at most IMPORTS_PAGE_MAX): latest run, active run with progress, next run, status, errors.
+ * `nextCursor` / `prevCursor` (null at either end) go back as `after` / `before` for the next / previous page.
+ */
 export const GET = withApiAuth("viewer", async (req) => {
   const url = new URL(req.url);
   const parsed = query.safeParse(Object.fromEntries(url.searchParams));
   if (!parsed.success) throw new AppError("invalid_query", parsed.error.issues[0]?.message ?? "Invalid query.", 400);
-  const syncs = await listImports(getDb(), { managerId: parsed.data.managerId });
-  return Response.json({ syncs }, { headers: noStore });
+  const { managerId, limit, after, before } = parsed.data;
+  const page = await listImportsPage(getDb(), { managerId, limit: limit ?? IMPORTS_PAGE_SIZE, after, before });
+  return Response.json({ syncs: page.rows, nextCursor: page.nextCursor, prevCursor: page.prevCursor }, { headers: noStore });
 });

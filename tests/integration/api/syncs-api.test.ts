@@ -95,6 +95,74 @@ describe("GET /api/syncs", () => {
     expect(JSON.stringify(syncs)).not.toMatch(/secret|password/i);
   });
 
+  it("pages with limit and opaque cursors, both ways, in name order, with no gaps or repeats", async () => {
+    as(await makeUser(db, "viewer"));
+    const manager = await makeManager(db);
+    const created: string[] = [];
+    // Two syncs share a name (ties broken by created_at, then id); the list is ordered by name.
+    for (const name of ["E", "B", "D", "A", "C", "C"]) created.push((await makeSync(db, manager.id, { name })).id);
+    const list = async (qs: string) => {
+      const res = await listSyncs(get(`/api/syncs?managerId=${manager.id}&${qs}`), ctx());
+      expect(res.status).toBe(200);
+      return (await res.json()) as { syncs: { id: string; name: string }[]; nextCursor: string | null; prevCursor: string | null };
+    };
+    const all = await list("limit=500");
+    expect(all.syncs.map((s) => s.name)).toEqual(["A", "B", "C", "C", "D", "E"]);
+    expect(all.nextCursor).toBeNull();
+    expect(all.prevCursor).toBeNull();
+
+    const pages: string[][] = [];
+    let page = await list("limit=4");
+    expect(page.prevCursor).toBeNull();
+    pages.push(page.syncs.map((s) => s.id));
+    while (page.nextCursor) {
+      page = await list(`limit=4&after=${page.nextCursor}`);
+      pages.push(page.syncs.map((s) => s.id));
+    }
+    expect(pages.map((p) => p.length)).toEqual([4, 2]);
+    expect(pages.flat()).toEqual(all.syncs.map((s) => s.id));
+    expect(page.prevCursor).not.toBeNull();
+
+    const back = await list(`limit=4&before=${page.prevCursor}`);
+    expect(back.syncs.map((s) => s.id)).toEqual(pages[0]);
+    expect(back.prevCursor).toBeNull();
+    expect(back.nextCursor).not.toBeNull();
+
+    // A page in the middle, both ways.
+    const mid = await list(`limit=2&after=${(await list("limit=2")).nextCursor}`);
+    expect(mid.syncs.map((s) => s.name)).toEqual(["C", "C"]);
+    expect((await list(`limit=2&before=${mid.prevCursor}`)).syncs.map((s) => s.name)).toEqual(["A", "B"]);
+    expect((await list(`limit=2&after=${mid.nextCursor}`)).syncs.map((s) => s.name)).toEqual(["D", "E"]);
+  });
+
+  it("shows the newest finished run (not a dry run) next to the active one, with many runs per sync", async () => {
+    as(await makeUser(db, "viewer"));
+    const manager = await makeManager(db);
+    const sync = await makeSync(db, manager.id, { name: "many runs" });
+    const at = (h: number) => new Date(Date.UTC(2026, 0, 1, h));
+    for (let h = 0; h < 30; h++) await makeRun(db, sync.id, { status: h % 3 ? "succeeded" : "failed", created: h, queuedAt: at(h) });
+    await makeRun(db, sync.id, { status: "succeeded", dryRun: true, created: 99, queuedAt: at(40) });
+    await makeRun(db, sync.id, { status: "running", finishedAt: null, queuedAt: at(41) });
+    const res = await listSyncs(get(`/api/syncs?managerId=${manager.id}`), ctx());
+    const { syncs } = await res.json();
+    expect(syncs).toHaveLength(1);
+    expect(syncs[0]).toMatchObject({ status: "running", latestRun: { created: 29, status: "succeeded" }, activeRun: { status: "running" } });
+  });
+
+  it("rejects a bad limit or a tampered cursor", async () => {
+    as(await makeUser(db, "viewer"));
+    for (const qs of ["limit=0", "limit=501", "limit=abc", "limit=1.5"]) {
+      const res = await listSyncs(get(`/api/syncs?${qs}`), ctx());
+      expect(res.status, qs).toBe(400);
+      expect((await res.json()).error.code).toBe("invalid_query");
+    }
+    for (const qs of ["after=garbage!", `before=${Buffer.from('["a","b","not a date","x"]').toString("base64url")}`]) {
+      const res = await listSyncs(get(`/api/syncs?${qs}`), ctx());
+      expect(res.status, qs).toBe(400);
+      expect((await res.json()).error).toEqual({ code: "invalid_cursor", message: expect.stringContaining("no longer valid") });
+    }
+  });
+
   it("rejects a managerId that is not a UUID", async () => {
     as(await makeUser(db, "viewer"));
     const res = await listSyncs(get("/api/syncs?managerId=1%20or%201=1"), ctx());

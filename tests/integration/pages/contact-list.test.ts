@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { ManagerWithFields } from "@/lib/managers/queries";
 import { createManager } from "@/lib/managers/queries";
-import { countContacts, listContacts, prefixUpperBound, type ContactSort } from "@/lib/managers/contact-list";
+import { countContacts, countContactsUpTo, listContacts, prefixUpperBound, type ContactSort } from "@/lib/managers/contact-list";
 import { uniqueName, useDb } from "../../support/db";
 
 const { db, sql } = useDb();
@@ -44,6 +44,23 @@ async function walk(sort: ContactSort, extra: { q?: string; searchIn?: "key" | "
 describe("listContacts", () => {
   it("counts live contacts only", async () => {
     expect(await countContacts(sql, m.id)).toBe(120);
+  });
+
+  it("counts for the contacts page up to a cap: exact below it, 'more than' above it", async () => {
+    expect(await countContactsUpTo(sql, m.id)).toEqual({ count: 120, more: false });
+    expect(await countContactsUpTo(sql, m.id, 120)).toEqual({ count: 120, more: false });
+    expect(await countContactsUpTo(sql, m.id, 119)).toEqual({ count: 119, more: true });
+    expect(await countContactsUpTo(sql, m.id, 10)).toEqual({ count: 10, more: true });
+    const empty = await createManager(db, { name: uniqueName("empty") });
+    expect(await countContactsUpTo(sql, empty.id)).toEqual({ count: 0, more: false });
+  });
+
+  it("reads at most cap + 1 rows to count (bounded, whatever the manager's size)", async () => {
+    const [{ "QUERY PLAN": plan }] = await sql<{ "QUERY PLAN": unknown }[]>`
+      explain (analyze, format json) select count(*)::int as n from (select 1 from contacts where manager_id = ${m.id} and deleted_at is null limit ${11}) live`;
+    const text = JSON.stringify(plan);
+    expect(text).toMatch(/"Node Type":"Limit"/);
+    expect(text).toMatch(/"Actual Rows":11\b/);
   });
 
   it("pages through every live contact once, in key order, case-insensitively", async () => {

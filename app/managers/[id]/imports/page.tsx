@@ -5,12 +5,16 @@ import { getDb } from "@/db/client";
 import { requireUser } from "@/lib/auth/guard";
 import { hasRole } from "@/lib/auth/roles";
 import { getManager } from "@/lib/managers/queries";
-import { listImports } from "@/lib/runs/queries";
-import { Flash } from "@/app/_components/Flash";
+import { listImportsPage } from "@/lib/runs/queries";
+import { CursorPagination } from "@/app/_components/Pagination";
+import { isAppError } from "@/lib/errors";
+import { ErrorBox, Flash } from "@/app/_components/Flash";
 import { ImportsTable } from "@/app/_components/imports/ImportsTable";
 import { deleteImportAction, goAction } from "@/app/imports/actions";
 
 export const metadata: Metadata = { title: "Imports — Contact Sync" };
+
+const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
 
 /** The imports of one Contact Manager (the seed product's "List of imports"). */
 export default async function ManagerImportsPage({
@@ -27,7 +31,11 @@ export default async function ManagerImportsPage({
   const manager = await getManager(db, id);
   if (!manager) notFound();
   const canEdit = hasRole(user.role, "editor");
-  const rows = await listImports(db, { managerId: manager.id });
+  const pageQuery = { after: one(sp.after), before: one(sp.after) ? undefined : one(sp.before) };
+  const listed = await listImportsPage(db, { managerId: manager.id, ...pageQuery }).catch((e) => {
+    if (!isAppError(e)) throw e;
+    return { rows: [], nextCursor: null, prevCursor: null, error: e.message };
+  });
 
   return (
     <main>
@@ -46,15 +54,18 @@ export default async function ManagerImportsPage({
       <p className="muted">
         Imports keep “{manager.name}” in step with CSV files. Times of the next import are shown in the import’s own time zone and in yours.
       </p>
+      {"error" in listed && <ErrorBox><p>{listed.error}</p></ErrorBox>}
       <ImportsTable
-        initialRows={rows}
+        initialRows={listed.rows}
         managerId={manager.id}
+        pageQuery={pageQuery}
         canEdit={canEdit}
         showManager={false}
         returnTo={`/managers/${manager.id}/imports`}
         goAction={goAction}
         deleteAction={deleteImportAction}
       />
+      <CursorPagination path={`/managers/${manager.id}/imports`} params={{}} prevCursor={listed.prevCursor} nextCursor={listed.nextCursor} />
     </main>
   );
 }
