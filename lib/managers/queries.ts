@@ -36,9 +36,12 @@ export async function createManager(
 
 export async function getManager(db: Db, id: string): Promise<ManagerWithFields | null> {
   if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
-  const [manager] = await db.select().from(managers).where(eq(managers.id, id));
+  // Both at once, prepared (one round trip each instead of describe + execute): every manager page starts here.
+  const [[manager], list] = await Promise.all([
+    db.select().from(managers).where(eq(managers.id, id)).prepare("manager_by_id").execute(),
+    db.select().from(fields).where(eq(fields.managerId, id)).orderBy(asc(fields.position)).prepare("manager_fields").execute(),
+  ]);
   if (!manager) return null;
-  const list = await db.select().from(fields).where(eq(fields.managerId, id)).orderBy(asc(fields.position));
   return { ...manager, fields: list };
 }
 

@@ -1,6 +1,6 @@
 import { and, asc, count, desc, eq, inArray, sql } from "drizzle-orm";
 import { AppError } from "@/lib/errors";
-import type { Db } from "@/db/client";
+import type { Db, Sql } from "@/db/client";
 import { managers, runErrors, runs, syncs, users, type Run, type RunError, type Schedule, type SourceKind, type Sync } from "@/db/schema";
 import { computeProgress, type RunProgress } from "./progress";
 
@@ -179,7 +179,9 @@ export async function listImportsPage(
     .innerJoin(managers, eq(managers.id, syncs.managerId))
     .where(and(...conditions))
     .orderBy(dir(managers.name), dir(syncs.name), dir(syncs.createdAt), dir(syncs.id));
-  const fetched = limit === null ? await query : await query.limit(limit + 1);
+  // Prepared (postgres.js caches the statement per connection): unprepared drizzle queries with parameters
+  // cost two round trips (describe, then execute), prepared ones one.
+  const fetched = await (limit === null ? query : query.limit(limit + 1)).prepare("imports_page").execute();
   const more = limit !== null && fetched.length > limit;
   const list = more ? fetched.slice(0, limit) : fetched;
   if (!forward) list.reverse();
@@ -198,7 +200,7 @@ export async function listImportsPage(
       union all
       (select r.id from ${runs} r where r.sync_id = page.sync_id and r.status in ('queued', 'running') limit 1)
     ) x)`;
-  const pageRuns = await db.select().from(runs).where(inArray(runs.id, runIds));
+  const pageRuns = await db.select().from(runs).where(inArray(runs.id, runIds)).prepare("imports_page_runs").execute();
   const latestBySync = new Map<string, Run>();
   const activeBySync = new Map<string, Run>();
   for (const r of pageRuns) {
@@ -209,13 +211,14 @@ export async function listImportsPage(
   const withErrors = [...latestBySync.values()].filter((r) => r.errorCount > 0).map((r) => r.id);
   const errorsByRun = new Map<string, Pick<RunError, "line" | "column" | "message">[]>();
   if (withErrors.length > 0) {
-    const rows = await db.execute<{ run_id: string; line: number | null; column: string | null; message: string }>(sql`
+    const client = (db as unknown as { $client: Sql }).$client; // the postgres.js client under drizzle
+    const rows = await client<{ run_id: string; line: number | null; column: string | null; message: string }[]>`
       select w.run_id, e.line, e."column", e.message
-      from (values ${sql.join(withErrors.map((id) => sql`(${id}::uuid)`), sql`, `)}) as w(run_id)
+      from unnest(${withErrors}::uuid[]) as w(run_id)
       cross join lateral (
-        select e.id, e.line, e."column", e.message from ${runErrors} e where e.run_id = w.run_id order by e.id limit ${TOOLTIP_ERRORS}
+        select e.id, e.line, e."column", e.message from run_errors e where e.run_id = w.run_id order by e.id limit ${TOOLTIP_ERRORS}
       ) e
-      order by w.run_id, e.id`);
+      order by w.run_id, e.id`;
     for (const r of rows) {
       const arr = errorsByRun.get(r.run_id) ?? [];
       arr.push({ line: r.line, column: r.column, message: r.message });
