@@ -1,6 +1,5 @@
 import type postgres from "postgres";
 import { hashPassword } from "@/lib/auth/passwords";
-import { NEW_ROWS } from "./plan";
 
 type Tx = postgres.Sql;
 
@@ -13,17 +12,12 @@ export async function lockManager(tx: Tx, managerId: string): Promise<void> {
 }
 
 /**
- * Hash the passwords that are new or changed (their MAC differs from the stored one): rows of the plan
- * that need it, and new contacts. Identical re-imported passwords are never re-hashed. Hashes land in the
+ * Hash the passwords that are new or changed (their MAC differs from the stored one): the rows of the
+ * plan that need it (new and revived contacts, changed passwords). Identical re-imported passwords are never re-hashed. Hashes land in the
  * `hashes` table (line → hash), in batches, a few in parallel (libuv pool).
  */
-export async function hashNewPasswords(tx: Tx, managerId: string, onProgress?: (done: number) => void): Promise<number> {
-  await tx.unsafe(
-    `create temp table hashes on commit drop as
-     select line, pw, null::text as hash from plan where need_hash
-     union all
-     select s.line, s.pw, null::text from stage s where s.pw is not null and ${NEW_ROWS(managerId)}`,
-  );
+export async function hashNewPasswords(tx: Tx, onProgress?: (done: number) => void): Promise<number> {
+  await tx`create temp table hashes on commit drop as select line, pw, null::text as hash from plan where need_hash`;
   await tx`create unique index on hashes (line)`;
   let last = 0;
   let done = 0;
@@ -48,38 +42,48 @@ export async function hashNewPasswords(tx: Tx, managerId: string, onProgress?: (
 }
 
 /**
+ * The plan's rows reach their contacts by primary key. The planner, with statistics that lag behind big
+ * imports, would rather hash the whole `contacts` table to join a few thousand rows: index lookups only.
+ */
+export async function lookUpContactsById(tx: Tx): Promise<void> {
+  await tx`set local enable_nestloop = on`;
+  await tx`set local enable_hashjoin = off`;
+  await tx`set local enable_mergejoin = off`;
+}
+
+/**
  * Write the plan (SPEC §5.5), inside the run's transaction. Every change to an existing row keeps the
  * previous state in contact_versions (updated and revived contacts, soft-deleted ones) so the run can be
  * reverted; inserted contacts are known by created_by_run. Deletes are soft (deleted_at, deleted_by_run).
+ * Every write of `data` stores the row hash the plan compared with, so the next import of the same rows
+ * finds them unchanged by that hash alone.
  */
 export async function applyPlan(
   tx: Tx,
-  o: { managerId: string; runId: string; mappedFieldIds: string[]; updateExisting: boolean; deleteMissing: boolean; hashed: boolean },
+  o: { managerId: string; runId: string; mappedFieldIds: string[]; updateExisting: boolean },
 ): Promise<void> {
   const { managerId, runId } = o;
   const mapped = o.mappedFieldIds;
-  const rowHash = (data: string, mac: string) => `md5(${data}::text || '|' || coalesce(${mac}, ''))`;
 
-  await tx`set local enable_nestloop = on`;
+  await lookUpContactsById(tx);
   if (o.updateExisting) {
     await tx`
       insert into contact_versions (run_id, contact_id, change, data, password_hash, password_mac, row_hash, deleted_at)
       select ${runId}, c.id, 'updated', c.data, c.password_hash, c.password_mac, c.row_hash, c.deleted_at
       from plan p join contacts c on c.id = p.contact_id where p.action = 'update'`;
     // In SET, c.data is the stored value: fields the file does not feed are kept.
-    const merged = "((c.data - $2::text[]) || p.data)";
-    await tx.unsafe(
-      `update contacts c set
-         data = ${merged},
-         password_hash = case when p.pw_mac is null then c.password_hash else p.pw_hash end,
-         password_mac = coalesce(p.pw_mac, c.password_mac),
-         row_hash = ${rowHash(merged, "coalesce(p.pw_mac, c.password_mac)")},
-         updated_at = now(), updated_by_run = $1
-       from plan p
-       where p.action = 'update' and c.id = p.contact_id`,
-      [runId, mapped],
-    );
+    await tx`
+      update contacts c set
+        data = (c.data - ${mapped}::text[]) || p.data,
+        password_hash = case when p.need_hash then p.pw_hash else c.password_hash end,
+        password_mac = coalesce(p.pw_mac, c.password_mac),
+        row_hash = p.row_hash,
+        updated_at = now(), updated_by_run = ${runId}
+      from plan p
+      where p.action = 'update' and c.id = p.contact_id`;
   }
+  // Not a change: the contact keeps its data, updated_at and history.
+  await tx`update contacts c set row_hash = p.row_hash from plan p where p.action = 'rehash' and c.id = p.contact_id`;
 
   // A key that was deleted earlier comes back: the contact is revived as a fresh one (counts as created).
   // Its 'created' version keeps the deleted state for a revert. created_by_run stays the run that first
@@ -88,34 +92,24 @@ export async function applyPlan(
     insert into contact_versions (run_id, contact_id, change, data, password_hash, password_mac, row_hash, deleted_at)
     select ${runId}, c.id, 'created', c.data, c.password_hash, c.password_mac, c.row_hash, c.deleted_at
     from plan p join contacts c on c.id = p.contact_id where p.action = 'revive'`;
-  await tx.unsafe(
-    `update contacts c set key = p.key, data = p.data, password_hash = p.pw_hash, password_mac = p.pw_mac,
-       row_hash = ${rowHash("p.data", "p.pw_mac")},
-       deleted_at = null, deleted_by_run = null, updated_at = now(), updated_by_run = $1
-     from plan p where p.action = 'revive' and c.id = p.contact_id`,
-    [runId],
-  );
+  await tx`
+    update contacts c set key = p.key, data = p.data, password_hash = p.pw_hash, password_mac = p.pw_mac, row_hash = p.row_hash,
+      deleted_at = null, deleted_by_run = null, updated_at = now(), updated_by_run = ${runId}
+    from plan p where p.action = 'revive' and c.id = p.contact_id`;
 
-  // New keys straight from the stage (anti-join, hash join as planned). No contact_versions row: a
-  // contact inserted from nothing has no previous state, and created_by_run tells a revert which they are.
-  const pwHash = o.hashed ? "(select h.hash from hashes h where h.line = s.line)" : "null::text";
-  await tx`set local enable_nestloop = off`;
-  await tx.unsafe(
-    `insert into contacts (manager_id, key, key_norm, data, password_hash, password_mac, row_hash, created_by_run)
-     select $1, s.key, s.key_norm, s.data, ${pwHash}, s.pw_mac, ${rowHash("s.data", "s.pw_mac")}, $2
-     from stage s where ${NEW_ROWS(managerId)}`,
-    [managerId, runId],
-  );
+  // New keys. No contact_versions row: a contact inserted from nothing has no previous state, and
+  // created_by_run tells a revert which they are.
+  await tx`
+    insert into contacts (manager_id, key, key_norm, data, password_hash, password_mac, row_hash, created_by_run)
+    select ${managerId}, p.key, p.key_norm, p.data, p.pw_hash, p.pw_mac, p.row_hash, ${runId}
+    from plan p where p.action = 'insert' order by p.line`;
 
-  if (o.deleteMissing) {
-    await tx`set local enable_nestloop = on`;
-    await tx`
-      with deleted_rows as (
-        update contacts c set deleted_at = now(), deleted_by_run = ${runId}
-        from gone g where c.id = g.id
-        returning c.id, c.data, c.password_hash, c.password_mac, c.row_hash
-      )
-      insert into contact_versions (run_id, contact_id, change, data, password_hash, password_mac, row_hash, deleted_at)
-      select ${runId}, id, 'deleted', data, password_hash, password_mac, row_hash, null from deleted_rows`;
-  }
+  await tx`
+    with deleted_rows as (
+      update contacts c set deleted_at = now(), deleted_by_run = ${runId}
+      from plan p where p.action = 'delete' and c.id = p.contact_id
+      returning c.id, c.data, c.password_hash, c.password_mac, c.row_hash
+    )
+    insert into contact_versions (run_id, contact_id, change, data, password_hash, password_mac, row_hash, deleted_at)
+    select ${runId}, id, 'deleted', data, password_hash, password_mac, row_hash, null from deleted_rows`;
 }

@@ -1,5 +1,5 @@
 import { AppError } from "@/lib/errors";
-import { Readable, pipeline } from "node:stream";
+import { Readable, getDefaultHighWaterMark, pipeline, setDefaultHighWaterMark } from "node:stream";
 import Papa from "papaparse";
 import { normaliseRecordEnds } from "./csv-record-ends";
 
@@ -17,9 +17,15 @@ export type CsvRecord = { line: number; fields: string[] };
 export type ParsedCsv = {
   /** Resolves with the column names once the first record was read (null for an empty file). */
   columns: Promise<string[] | null>;
-  /** Data records, in file order (the header record is not included). */
+  /** Data records in file order (the header record is not included), a few hundred at a time. */
+  batches: AsyncIterable<CsvRecord[]>;
+  /** The same records one by one (for small consumers such as the preview). Read `batches` or `records`, not both. */
   records: AsyncIterable<CsvRecord>;
 };
+
+const BATCH = 512;
+/** Rows papa may hold ready before it pauses; each pause/resume restarts its parser on the rest of the piece. */
+const PAPA_ROWS_BUFFERED = 1024;
 
 export function checkDelimiter(delimiter: string): string {
   if ([...delimiter].length !== 1) throw new AppError("invalid_delimiter", "The delimiter must be exactly one character.");
@@ -71,17 +77,26 @@ export function parseCsv(text: AsyncIterable<string>, options: ParseOptions): Pa
   });
   columns.catch(() => {});
 
-  async function* records(): AsyncGenerator<CsvRecord> {
-    const papa = Papa.parse(Papa.NODE_STREAM_INPUT, {
-      delimiter,
-      newline: "\n", // normaliseRecordEnds turned every record end into "\n"
-      quoteChar: '"',
-      escapeChar: '"',
-      header: false,
-      skipEmptyLines: false,
-      // Papa's fast mode re-splits the whole remaining piece after every pause: quadratic on large pieces.
-      fastMode: false,
-    }) as NodeJS.ReadWriteStream & Readable;
+  async function* batches(): AsyncGenerator<CsvRecord[]> {
+    // Papa's duplex stream takes the default object-mode buffer size (16 rows): it would pause and restart
+    // its parser every 16 rows. Raise the default while papa creates its stream (synchronously), then restore it.
+    const defaultRows = getDefaultHighWaterMark(true);
+    setDefaultHighWaterMark(true, PAPA_ROWS_BUFFERED);
+    let papa: NodeJS.ReadWriteStream & Readable;
+    try {
+      papa = Papa.parse(Papa.NODE_STREAM_INPUT, {
+        delimiter,
+        newline: "\n", // normaliseRecordEnds turned every record end into "\n"
+        quoteChar: '"',
+        escapeChar: '"',
+        header: false,
+        skipEmptyLines: false,
+        // Papa's fast mode re-splits the whole remaining piece after every pause: quadratic on large pieces.
+        fastMode: false,
+      }) as NodeJS.ReadWriteStream & Readable;
+    } finally {
+      setDefaultHighWaterMark(true, defaultRows);
+    }
     const input = Readable.from(normaliseRecordEnds(text, { delimiter, maxRecordChars }), { objectMode: true, highWaterMark: 1 });
     let inputError: unknown = null;
     pipeline(input, papa, (err) => {
@@ -91,6 +106,7 @@ export function parseCsv(text: AsyncIterable<string>, options: ParseOptions): Pa
     let line = 1;
     let header: string[] | null = null;
     let rows = 0;
+    let batch: CsvRecord[] = [];
     try {
       for await (const fields of papa as AsyncIterable<string[]>) {
         const start = line;
@@ -105,9 +121,14 @@ export function parseCsv(text: AsyncIterable<string>, options: ParseOptions): Pa
         }
         if (++rows > options.maxRows)
           throw new AppError("too_many_rows", `The file has more than ${options.maxRows.toLocaleString("en")} rows, the most one import may hold.`);
-        yield { line: start, fields };
+        batch.push({ line: start, fields });
+        if (batch.length === BATCH) {
+          yield batch;
+          batch = [];
+        }
       }
       if (inputError) throw inputError;
+      if (batch.length) yield batch;
       if (!header) resolveColumns(null);
     } catch (e) {
       const error = inputError ?? e;
@@ -119,5 +140,9 @@ export function parseCsv(text: AsyncIterable<string>, options: ParseOptions): Pa
     }
   }
 
-  return { columns, records: records() };
+  const batched = batches();
+  async function* records(): AsyncGenerator<CsvRecord> {
+    for await (const b of batched) yield* b;
+  }
+  return { columns, batches: batched, records: records() };
 }

@@ -1,4 +1,5 @@
 import type postgres from "postgres";
+import { lookUpContactsById } from "./apply";
 import type { RowError } from "./validate";
 
 type Tx = postgres.Sql;
@@ -12,8 +13,8 @@ export type PlanOptions = {
 };
 
 export type Plan = {
-  /** Live contacts of the manager before the run. */
-  existing: number;
+  /** Live contacts of the manager before the run; counted only when the safety rule needs it (else null). */
+  existing: number | null;
   created: number;
   updated: number;
   deleted: number;
@@ -24,14 +25,18 @@ export type Plan = {
 
 /**
  * Duplicate keys (SPEC §5.2): the first occurrence of a key (by line, valid or not) wins; later ones become
- * invalid rows with an error. Set-based, so no key set is held in memory. Returns the first `limit` errors
- * in line order and the total.
+ * invalid rows with an error. Only keys the KeyFilter flagged while staging can repeat (`candidates`, or
+ * null when there were too many to keep: then the rows flagged `maybe_dup` name them), so one scan of the
+ * stage finds the real duplicates. Returns the first `limit` errors in line order and the total.
  */
-export async function markDuplicates(tx: Tx, keyColumn: string, limit: number): Promise<{ total: number; errors: RowError[] }> {
+export async function markDuplicates(tx: Tx, keyColumn: string, limit: number, candidates: string[] | null): Promise<{ total: number; errors: RowError[] }> {
+  if (candidates?.length === 0) return { total: 0, errors: [] };
+  const firsts = candidates
+    ? tx`select key_norm, min(line) as first from stage where key_norm = any(${candidates}::text[]) group by key_norm having count(*) > 1`
+    : tx`select key_norm, min(line) as first from stage
+         where key_norm in (select key_norm from stage where maybe_dup) group by key_norm having count(*) > 1`;
   const [{ n }] = await tx<{ n: number }[]>`
-    with firsts as (
-      select key_norm, min(line) as first from stage where key_norm is not null group by key_norm having count(*) > 1
-    ), marked as (
+    with firsts as (${firsts}), marked as (
       update stage s set valid = false, dup_of = f.first from firsts f
       where s.key_norm = f.key_norm and s.line <> f.first returning 1
     ) select count(*)::int as n from marked`;
@@ -73,70 +78,66 @@ export async function generateKeys(tx: Tx, managerId: string): Promise<void> {
   throw new Error("could not generate unique keys");
 }
 
-/** Staged rows whose key matches no contact of the manager (live or deleted): they become new contacts. */
-export const NEW_ROWS = (managerId: string) =>
-  `s.valid and not exists (select 1 from contacts c where c.manager_id = '${managerId.replace(/'/g, "")}' and c.key_norm = s.key_norm)`;
-
 /**
- * Compare the staged file with the manager (set-based, hash joins). The `plan` table holds only rows that
- * change an existing contact: update (live contact, mapped fields or password differ) and revive (key of a
- * contact deleted earlier: counts as created). New keys are inserted straight from the stage, so a first
- * import does not copy every row a second time. A row is unchanged when the mapped fields and the password
- * (by its MAC) are equal; fields the file does not feed keep their values and never make a row "changed".
+ * Compare the staged file with the manager in one pass (a full hash join of the stage with the manager's
+ * contacts). The `plan` table holds what changes:
+ * - insert: valid row with a new key; revive: key of a contact deleted earlier (counts as created);
+ * - update: live contact whose mapped fields or password differ; rehash: same data, but the stored row
+ *   hash comes from another mapping or an older format (only the hash is refreshed, not a change);
+ * - delete (delete-missing): live contact whose key is not in the file. Every staged key counts as
+ *   present, also those of invalid rows: a typo never deletes a contact.
+ * A row whose hash equals the contact's row_hash is unchanged without looking at its data, so a re-import
+ * of a big, mostly unchanged file parses JSON only for the rows that differ. Fields the file does not feed
+ * keep their values and never make a row "changed". `valid` is the number of valid staged rows.
  */
-export async function buildPlan(tx: Tx, o: PlanOptions): Promise<Plan> {
-  await tx`analyze stage`;
+export async function buildPlan(tx: Tx, o: PlanOptions & { valid: number; countExisting: boolean }): Promise<Plan> {
   // Right after a big import the statistics of `contacts` are stale (a manager looks empty), and a
-  // nested-loop anti-join would scan the stage once per contact (quadratic): comparisons use hash joins.
+  // nested-loop join would probe the stage once per contact (quadratic): the comparison uses hash joins.
   await tx`set local enable_nestloop = off`;
-  const mapped = o.mappedFieldIds;
   await tx`
     create temp table plan on commit drop as
-    select s.line, s.key, s.data, s.pw, s.pw_mac, null::text as pw_hash, c.id as contact_id,
-      case when c.deleted_at is not null then 'revive' else 'update' end as action,
-      s.pw is not null and (c.deleted_at is not null or c.password_mac is distinct from s.pw_mac) as need_hash
+    select s.line, s.key, s.key_norm, s.data::jsonb as data, s.row_hash, s.pw, s.pw_mac, null::text as pw_hash, c.id as contact_id,
+      case when s.line is null then 'delete' when c.id is null then 'insert' when c.deleted_at is not null then 'revive' else 'update' end as action,
+      s.pw is not null and (c.id is null or c.deleted_at is not null or c.password_mac is distinct from s.pw_mac) as need_hash
     from stage s
-    join contacts c on c.manager_id = ${o.managerId} and c.key_norm = s.key_norm
-    where s.valid and (
-      c.deleted_at is not null
-      or not (
-        (c.data = s.data or (c.data - ${mapped}::text[]) || s.data = c.data)
-        and (s.pw_mac is null or s.pw_mac is not distinct from c.password_mac)
-      )
-    )`;
-  const [counts] = await tx.unsafe<{ valid: number; inserts: number; revives: number; updates: number; existing: number }[]>(
-    `select
-      (select count(*)::int from stage where valid) as valid,
-      (select count(*)::int from stage s where ${NEW_ROWS(o.managerId)}) as inserts,
-      (select count(*)::int from plan where action = 'revive') as revives,
-      (select count(*)::int from plan where action = 'update') as updates,
-      (select count(*)::int from contacts where manager_id = $1 and deleted_at is null) as existing`,
-    [o.managerId],
-  );
-  let deleted = 0;
-  if (o.deleteMissing) {
-    // Every staged key counts as present, also those of invalid rows: a typo never deletes a contact.
-    // Materialised once; apply soft-deletes exactly these ids.
-    const res = await tx`
-      create temp table gone on commit drop as
-      select c.id from contacts c
-      where c.manager_id = ${o.managerId} and c.deleted_at is null
-        and not exists (select 1 from stage s where s.key_norm = c.key_norm)`;
-    deleted = res.count;
-    await tx`analyze gone`;
-  }
+    full join (select id, key_norm, row_hash, password_mac, deleted_at from contacts where manager_id = ${o.managerId}) c
+      on c.key_norm = s.key_norm
+    where (s.valid and (c.id is null or c.deleted_at is not null or c.row_hash is distinct from s.row_hash))
+      or (${o.deleteMissing}::boolean and s.line is null and c.deleted_at is null)`;
   await tx`analyze plan`;
-  const created = counts.inserts + counts.revives;
-  const updated = o.updateExisting ? counts.updates : 0;
-  const notUpdated = o.updateExisting ? 0 : counts.updates;
+  await lookUpContactsById(tx);
+  await tx`
+    update plan p set action = 'rehash' from contacts c
+    where p.action = 'update' and c.id = p.contact_id
+      and (c.data = p.data or (c.data - ${o.mappedFieldIds}::text[]) || p.data = c.data)
+      and (p.pw_mac is null or p.pw_mac is not distinct from c.password_mac)`;
+  const byAction = await tx<{ action: string; n: number }[]>`select action, count(*)::int as n from plan group by action`;
+  const count = (action: string) => byAction.find((r) => r.action === action)?.n ?? 0;
+  let existing: number | null = null;
+  if (o.countExisting) {
+    [{ existing }] = await tx<{ existing: number }[]>`
+      select count(*)::int as existing from contacts where manager_id = ${o.managerId} and deleted_at is null`;
+  }
+  const created = count("insert") + count("revive");
+  const changed = count("update");
+  const updated = o.updateExisting ? changed : 0;
   return {
-    existing: counts.existing,
+    existing,
     created,
     updated,
-    deleted,
-    unchanged: counts.valid - created - updated,
-    notUpdated,
+    deleted: count("delete"),
+    unchanged: o.valid - created - updated,
+    notUpdated: o.updateExisting ? 0 : changed,
   };
+}
+
+/** The plan of the first import into a manager without contacts, written straight into `contacts` (rows.ts). */
+export function directPlan(valid: number): Plan {
+  return { existing: 0, created: valid, updated: 0, deleted: 0, unchanged: 0, notUpdated: 0 };
+}
+
+export function safetyRuleApplies(o: { trigger: string; deleteMissing: boolean }): boolean {
+  return o.trigger === "schedule" && o.deleteMissing;
 }
 
 /**
@@ -144,7 +145,7 @@ export async function buildPlan(tx: Tx, o: PlanOptions): Promise<Plan> {
  * than the threshold share of the existing contacts. Returns the reason when the run must be blocked.
  */
 export function safetyBlock(plan: Plan, o: { trigger: string; deleteMissing: boolean; thresholdPct: number }): string | null {
-  if (o.trigger !== "schedule" || !o.deleteMissing || plan.existing === 0) return null;
+  if (!safetyRuleApplies(o) || !plan.existing) return null;
   const changed = plan.updated + plan.deleted;
   const pct = (changed / plan.existing) * 100;
   if (pct <= o.thresholdPct) return null;

@@ -14,8 +14,8 @@ import { notifyRunFinished } from "@/lib/notify";
 import type { OpenedSource, RemoteFile } from "@/lib/sources/types";
 import { applyPlan, hashNewPasswords, lockManager } from "./apply";
 import { decodeStream } from "./decode";
-import { parseCsv, type CsvRecord } from "./parse";
-import { buildPlan, generateKeys, markDuplicates, safetyBlock, type Plan } from "./plan";
+import { parseCsv } from "./parse";
+import { buildPlan, directPlan, generateKeys, markDuplicates, safetyBlock, safetyRuleApplies, type Plan } from "./plan";
 import {
   claimRun,
   describe,
@@ -29,9 +29,10 @@ import {
   type RunSummary,
 } from "./report";
 import { buildSourceSpec, listSyncFiles, openSyncSource } from "./source";
-import { copyIntoStage, createStage } from "./stage";
+import { DirectPathAbandoned, directText, stageText } from "./rows";
+import { CONTACT_COLUMNS, copyText, createStage, STAGE_COLUMNS } from "./stage";
 import { isConnectionLost, withRunTransaction } from "./transaction";
-import { createRowValidator, resolveRowPlan, type RowError, type StagedRow } from "./validate";
+import { createRowValidator, resolveRowPlan } from "./validate";
 
 export type { RunSummary } from "./report";
 export type RunTrigger = "upload" | "manual" | "schedule" | "cli" | "approval";
@@ -227,17 +228,48 @@ async function importOnce(ctx: Context, stopTicker: () => Promise<void>): Promis
     moreFiles = fresh.length > 1;
   }
 
-  const opened = await openSyncSource(spec, { previous, file });
-  if (opened.unchanged) {
-    const o = base("skipped_unchanged", "The file has not changed since the last import; nothing was read.", opened.fingerprint, opened.name);
-    return { outcome: o, recorded: false, moreFiles };
+  // The direct path (rows.ts) may give up on a file with duplicate keys; the file is then read again.
+  for (const direct of [true, false]) {
+    const opened = await openSyncSource(spec, { previous, file });
+    if (opened.unchanged) {
+      const o = base("skipped_unchanged", "The file has not changed since the last import; nothing was read.", opened.fingerprint, opened.name);
+      return { outcome: o, recorded: false, moreFiles };
+    }
+    const source = opened.source;
+    try {
+      const result = await readAndApply(ctx, source, { previous, file, spec: { kind: spec.kind }, direct }, stopTicker);
+      return { ...result, moreFiles };
+    } catch (e) {
+      if (!(direct && isDirectPathGiveUp(e))) throw e;
+      logger.info("first import has duplicate keys: reading the file again on the stage path", { runId: run.id, reason: String(e) });
+      ctx.progress.rowsRead = 0;
+      ctx.progress.bytesRead = 0;
+    } finally {
+      await source.close().catch(() => {});
+    }
   }
-  const source = opened.source;
-  try {
-    return await readAndApply(ctx, source, { previous, file, spec: { kind: spec.kind } }, stopTicker).then((r) => ({ ...r, moreFiles }));
-  } finally {
-    await source.close().catch(() => {});
-  }
+  throw new Error("unreachable: the stage path never gives up");
+}
+
+/** The records of `iterator`, starting with the one already read. */
+async function* resume<T>(first: IteratorResult<T>, iterator: AsyncIterator<T>): AsyncGenerator<T> {
+  for (let next = first; !next.done; next = await iterator.next()) yield next.value;
+}
+
+/** No contact at all, not even a deleted one (whose key would come back as a revived contact). */
+async function managerIsEmpty(tx: Tx, managerId: string): Promise<boolean> {
+  const rows = await tx`select 1 from contacts where manager_id = ${managerId} limit 1`;
+  return rows.length === 0;
+}
+
+/**
+ * The direct path met a duplicate key: found by the row encoder, or refused by the unique index (23505, or
+ * "copy_refused" when the refusal came after the last row — stage.ts). Any other cause shows up again on
+ * the stage path, with its own message.
+ */
+function isDirectPathGiveUp(e: unknown): boolean {
+  const code = (e as { code?: string })?.code;
+  return e instanceof DirectPathAbandoned || code === "23505" || code === "copy_refused";
 }
 
 /** Map every column to the field of the same label (CLI without --map); missing fields are created as text. */
@@ -263,31 +295,10 @@ async function autoMapColumns(tx: Tx, ctx: Context, columns: string[], keyColumn
   return out;
 }
 
-async function* validatedRows(
-  first: IteratorResult<CsvRecord>,
-  iterator: AsyncIterator<CsvRecord>,
-  validate: (r: CsvRecord, errors: RowError[]) => StagedRow,
-  collector: ErrorCollector,
-  progress: Context["progress"],
-  stats: { bytes: number },
-): AsyncGenerator<StagedRow> {
-  const errs: RowError[] = [];
-  for (let next = first; !next.done; next = await iterator.next()) {
-    const row = validate(next.value, errs);
-    if (errs.length) {
-      collector.add(errs);
-      errs.length = 0;
-    }
-    progress.rowsRead++;
-    if ((progress.rowsRead & 1023) === 0) progress.bytesRead = stats.bytes;
-    yield row;
-  }
-}
-
 async function readAndApply(
   ctx: Context,
   source: OpenedSource,
-  o: { previous: Fingerprint | null | undefined; file?: RemoteFile; spec: { kind: string } },
+  o: { previous: Fingerprint | null | undefined; file?: RemoteFile; spec: { kind: string }; direct: boolean },
   stopTicker: () => Promise<void>,
 ): Promise<{ outcome: RunOutcome; recorded: boolean }> {
   const { run, sync } = ctx;
@@ -328,8 +339,7 @@ async function readAndApply(
     const phases: Record<string, number> = {};
     const mark = (name: string) => (phases[name] = Math.round(performance.now() - t0));
     return await withRunTransaction(async (tx) => {
-      await createStage(tx);
-      const iterator = parsed.records[Symbol.asyncIterator]();
+      const iterator = parsed.batches[Symbol.asyncIterator]();
       const first = await iterator.next();
       const columns = await parsed.columns;
       if (!columns) throw new AppError("empty_file", "The file is empty: it has no header and no rows. Nothing was changed.");
@@ -338,10 +348,47 @@ async function readAndApply(
       const keyColumn = rowPlan.key?.column ?? null;
       // The password lives outside `data`, so only the other mapped fields are replaced on update.
       const mappedFieldIds = rowPlan.targets.map((t) => t.field.id);
-      const validate = createRowValidator(rowPlan, { maxFieldBytes: env.MAX_FIELD_BYTES });
-      const rows = validatedRows(first, iterator, validate, collector, ctx.progress, decoded.stats);
-      await copyIntoStage(tx, rows);
-      mark("staged");
+      const rowOptions = {
+        plan: rowPlan,
+        validate: createRowValidator(rowPlan, { maxFieldBytes: env.MAX_FIELD_BYTES }),
+        collector,
+        onRow: () => {
+          if ((++ctx.progress.rowsRead & 1023) === 0) ctx.progress.bytesRead = decoded.stats.bytes;
+        },
+      };
+      const batches = resume(first, iterator);
+
+      // The first import into a manager without any contact (not even deleted ones) goes straight into
+      // `contacts`: nothing to compare with, and no second copy of every row. Passwords need hashing and
+      // generated keys need SQL, so those take the stage path.
+      await createStage(tx);
+      const [{ pid: backendPid }] = await tx<{ pid: number }[]>`select pg_backend_pid() as pid`;
+      let direct = false;
+      if (o.direct && keyColumn !== null && !rowPlan.password) {
+        await lockManager(tx, sync.managerId);
+        direct = await managerIsEmpty(tx, sync.managerId);
+      }
+      let valid: number;
+      if (direct) {
+        const rows = directText(batches, { ...rowOptions, managerId: sync.managerId, runId: run.id });
+        await copyText(tx, `contacts (${CONTACT_COLUMNS})`, rows.text, { backendPid });
+        valid = rows.counts.valid;
+        mark("copied");
+      } else {
+        const rows = stageText(batches, rowOptions);
+        await copyText(tx, `stage (${STAGE_COLUMNS})`, rows.text, { backendPid });
+        valid = rows.counts.valid;
+        mark("staged");
+        if (autoKey) await generateKeys(tx, sync.managerId);
+        else if (keyColumn) {
+          const dups = await markDuplicates(tx, keyColumn, MAX_STORED_ERRORS, rows.candidates.keys);
+          if (dups.total) {
+            collector.merge(dups.errors, dups.total);
+            [{ valid }] = await tx<{ valid: number }[]>`select count(*)::int as valid from stage where valid`;
+          }
+        }
+        mark("keys");
+      }
       ctx.progress.bytesRead = decoded.stats.bytes;
       const fingerprint: Fingerprint = { ...source.fingerprint, sha256: decoded.stats.sha256() };
 
@@ -349,15 +396,17 @@ async function readAndApply(
       if (o.previous && sameFingerprint(o.previous, fingerprint))
         throw new Rollback(outcomeOf("skipped_unchanged", zeroCounts(), "The file has not changed since the last import.", fingerprint));
 
-      if (autoKey) await generateKeys(tx, sync.managerId);
-      else if (keyColumn) {
-        const dups = await markDuplicates(tx, keyColumn, MAX_STORED_ERRORS);
-        if (dups.total) collector.merge(dups.errors, dups.total);
-      }
-
-      mark("keys");
-      await lockManager(tx, sync.managerId);
-      const plan: Plan = await buildPlan(tx, { managerId: sync.managerId, mappedFieldIds, updateExisting, deleteMissing });
+      if (!direct) await lockManager(tx, sync.managerId);
+      const plan: Plan = direct
+        ? directPlan(valid)
+        : await buildPlan(tx, {
+            managerId: sync.managerId,
+            mappedFieldIds,
+            updateExisting,
+            deleteMissing,
+            valid,
+            countExisting: safetyRuleApplies({ trigger: run.trigger, deleteMissing }),
+          });
       const counts = { created: plan.created, updated: plan.updated, deleted: plan.deleted, unchanged: plan.unchanged };
       const status = collector.total > 0 ? "completed_with_errors" : "succeeded";
       const summaryText = describe({ ...counts, errorTotal: collector.total, notUpdated: plan.notUpdated, dryRun: run.dryRun });
@@ -368,10 +417,11 @@ async function readAndApply(
       if (run.dryRun) throw new Rollback(outcomeOf(status, counts, summaryText, fingerprint));
 
       mark("planned");
-      const hashed = rowPlan.password !== null;
-      if (hashed) await hashNewPasswords(tx, sync.managerId);
-      mark("hashed");
-      await applyPlan(tx, { managerId: sync.managerId, runId: run.id, mappedFieldIds, updateExisting, deleteMissing, hashed });
+      if (!direct) {
+        if (rowPlan.password !== null) await hashNewPasswords(tx);
+        mark("hashed");
+        await applyPlan(tx, { managerId: sync.managerId, runId: run.id, mappedFieldIds, updateExisting });
+      }
       mark("applied");
 
       // Remember what was applied (inside the same transaction: a crash leaves no half-recorded state).

@@ -1,7 +1,9 @@
 import type { Writable } from "node:stream";
 import type postgres from "postgres";
+import { getSql } from "@/db/client";
 import { AppError } from "@/lib/errors";
-import type { StagedRow } from "./validate";
+import { hash } from "node:crypto";
+import type { RowPlan, StagedRow } from "./validate";
 
 type Tx = postgres.Sql;
 
@@ -19,23 +21,51 @@ export function copyValue(v: string | null): string {
 const JSON_UNSAFE = /["\\\u0000-\u001f\ud800-\udfff]/;
 const BACKSLASH_G = /\\/g;
 
-/** A string as a JSON string literal in COPY text form (JSON output has no raw tab/newline: only backslashes need doubling). */
-function copyJsonString(v: string): string {
-  return JSON_UNSAFE.test(v) ? JSON.stringify(v).replace(BACKSLASH_G, "\\\\") : '"' + v + '"';
+/** A value inside a JSON string literal, in COPY text form (JSON output has no raw tab/newline: only backslashes need doubling). */
+function copyJsonChars(v: string): string {
+  return JSON_UNSAFE.test(v) ? JSON.stringify(v).slice(1, -1).replace(BACKSLASH_G, "\\\\") : v;
 }
 
-/** `data` as a JSON object in COPY text form, without JSON.stringify of the whole object and a second escaping pass. */
-export function copyData(data: Record<string, string>): string {
-  let out = "{";
-  for (const k in data) {
-    if (out.length > 1) out += ",";
-    out += copyJsonString(k) + ":" + copyJsonString(data[k]);
-  }
-  return out + "}";
+/** A staged row as the stored `data` JSON (COPY text form) and its row hash. */
+export type EncodedRow = { data: string; hash: string };
+
+/**
+ * Encodes staged rows of one run. `data` is the JSON object of the mapped fields (field id → value, empty
+ * cells left out) in mapping order, built from pre-rendered `"<field id>":"` prefixes.
+ *
+ * The row hash identifies what an import writes: the mapped field ids (in order), their values and the
+ * password MAC. `contacts.row_hash` keeps the hash of the last import that wrote the contact, so a re-import
+ * compares one short string per row and looks at the data only when it differs (plan.ts). It is the MD5 of
+ * the values joined by NUL — values never hold NUL and are never empty (empty cells are null), so the
+ * joined text is unambiguous — prefixed by a tag of the field ids. MD5 is a fingerprint here, not security.
+ */
+export function createRowEncoder(plan: RowPlan): (row: StagedRow) => EncodedRow {
+  const prefixes = plan.targets.map((t) => `"${copyJsonChars(t.field.id)}":"`);
+  const mappingTag = hash("md5", plan.targets.map((t) => t.field.id).join(","), "base64url").slice(0, 6);
+  return (row) => {
+    let data = "{";
+    let joined = "";
+    const values = row.values;
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      if (v === null) {
+        joined += "\0";
+        continue;
+      }
+      joined += v + "\0";
+      data += (data.length > 1 ? "," : "") + prefixes[i] + copyJsonChars(v) + '"';
+    }
+    data += "}";
+    if (row.passwordMac !== null) joined += row.passwordMac;
+    return { data, hash: mappingTag + hash("md5", joined, "base64url") };
+  };
 }
 
-/** The staged row as one COPY text line (line, key, key_norm, data, pw, pw_mac, valid). */
-export function copyLine(r: StagedRow): string {
+/** The columns of the stage table filled by COPY, in the order of `stageLine`. */
+export const STAGE_COLUMNS = "line, key, key_norm, data, row_hash, pw, pw_mac, valid, maybe_dup";
+
+/** A staged row as one COPY text line of the stage table. `maybeDup`: its key may have appeared before (KeyFilter). */
+export function stageLine(r: StagedRow, e: EncodedRow, maybeDup: boolean): string {
   return (
     r.line +
     "\t" +
@@ -43,15 +73,27 @@ export function copyLine(r: StagedRow): string {
     "\t" +
     copyValue(r.keyNorm) +
     "\t" +
-    copyData(r.data) +
+    e.data +
+    "\t" +
+    e.hash +
     "\t" +
     copyValue(r.password) +
     "\t" +
     copyValue(r.passwordMac) +
     "\t" +
     (r.valid ? "t" : "f") +
+    "\t" +
+    (maybeDup ? "t" : "f") +
     "\n"
   );
+}
+
+/** The columns of `contacts` filled by COPY on the first import into an empty manager, in the order of `contactLine`. */
+export const CONTACT_COLUMNS = "key, key_norm, data, row_hash, manager_id, created_by_run";
+
+/** A valid row as one COPY text line of `contacts`; `tail` is "\t<manager id>\t<run id>\n". */
+export function contactLine(r: StagedRow, e: EncodedRow, tail: string): string {
+  return copyValue(r.key) + "\t" + copyValue(r.keyNorm) + "\t" + e.data + "\t" + e.hash + tail;
 }
 
 /**
@@ -70,16 +112,31 @@ export async function createStage(tx: Tx): Promise<void> {
     line integer not null,
     key text,
     key_norm text,
-    data jsonb not null,
+    data text not null,
+    row_hash text not null,
     pw text,
     pw_mac text,
     valid boolean not null,
+    maybe_dup boolean not null,
     dup_of integer
   ) on commit drop`;
 }
 
-function waitFor(stream: Writable, event: "drain" | "finish", timeoutMs: number, what: string): Promise<void> {
+function waitFor(
+  stream: Writable,
+  event: "drain" | "finish",
+  timeoutMs: number,
+  what: string,
+  failure: () => Error | null,
+  signal?: AbortSignal,
+): Promise<void> {
   return new Promise((resolve, reject) => {
+    // Already over (the server may have refused the data while it was being written): no event will come.
+    if (stream.destroyed || stream.closed) {
+      if (event === "finish" && stream.writableFinished) resolve();
+      else reject(failure() ?? new AppError("staging_failed", "The database connection was lost while staging rows.", 500));
+      return;
+    }
     const timer = setTimeout(() => {
       cleanup();
       reject(new AppError("staging_timeout", `The database did not accept the rows in time (${what}).`, 500));
@@ -97,51 +154,71 @@ function waitFor(stream: Writable, event: "drain" | "finish", timeoutMs: number,
       stream.off(event, onDone);
       stream.off("error", onError);
       stream.off("close", onClose);
+      signal?.removeEventListener("abort", onAbort);
     };
     // The COPY writable may be closed by a lost connection without "error": treat that as a failure.
     const onClose = () => {
       cleanup();
       if (event === "finish" && stream.writableFinished) resolve();
-      else reject(new AppError("staging_failed", "The database connection was lost while staging rows.", 500));
+      else reject(failure() ?? new AppError("staging_failed", "The database connection was lost while staging rows.", 500));
+    };
+    // Given up by the caller: settle quietly and drop the timer and listeners.
+    const onAbort = () => {
+      cleanup();
+      resolve();
     };
     stream.on(event, onDone);
     stream.on("error", onError);
     stream.on("close", onClose);
+    signal?.addEventListener("abort", onAbort, { once: true });
   });
 }
 
+/** Resolves true once the backend `pid` sits in an aborted transaction; false when `signal` fires first. */
+async function watchForAbort(pid: number, signal: AbortSignal): Promise<boolean> {
+  while (!signal.aborted) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    if (signal.aborted) break;
+    const [row] = await getSql()<{ state: string | null }[]>`select state from pg_stat_activity where pid = ${pid}`;
+    if (row?.state === "idle in transaction (aborted)") return true;
+  }
+  return false;
+}
+
 /**
- * COPY staged rows into the stage table, in ~256 KiB writes, honouring back-pressure. Rows are serialised
- * here (never by the driver) and every wait is bounded: a COPY that the server rejects never settles in
- * postgres.js (porsager/postgres#1173), so a timeout turns that into an error instead of a hang.
+ * COPY text (whole lines, in pieces of ~256 KiB) into `table (columns)`, honouring back-pressure. Rows are
+ * serialised by the caller (never by the driver) and every wait is bounded: a COPY that the server rejects
+ * may never settle in postgres.js (porsager/postgres#1173), so a timeout turns that into an error instead of
+ * a hang. An error the server reports (e.g. a unique violation) is thrown as is.
  */
-export async function copyIntoStage(tx: Tx, rows: AsyncIterable<StagedRow>, opts: { stallTimeoutMs?: number } = {}): Promise<number> {
+export async function copyText(
+  tx: Tx,
+  target: string,
+  pieces: AsyncIterable<string>,
+  opts: { backendPid: number; stallTimeoutMs?: number },
+): Promise<void> {
   const timeout = opts.stallTimeoutMs ?? 120_000;
-  const stream = (await tx`copy stage (line, key, key_norm, data, pw, pw_mac, valid) from stdin`.writable()) as unknown as Writable;
+  const stream = (await tx.unsafe(`copy ${target} from stdin`).writable()) as unknown as Writable;
   let streamError: Error | null = null;
   stream.on("error", (e) => (streamError = e));
-  let count = 0;
-  let buffer = "";
   try {
-    for await (const row of rows) {
-      buffer += copyLine(row);
-      count++;
-      if (buffer.length >= 256 * 1024) {
-        if (streamError) throw streamError;
-        const ok = stream.write(buffer);
-        buffer = "";
-        if (!ok) await waitFor(stream, "drain", timeout, "back-pressure");
-      }
+    for await (const piece of pieces) {
+      if (streamError) throw streamError;
+      if (!stream.write(piece)) await waitFor(stream, "drain", timeout, "back-pressure", () => streamError);
     }
     if (streamError) throw streamError;
-    if (buffer) stream.write(buffer);
-    const finished = waitFor(stream, "finish", timeout, "end of copy");
+    const stop = new AbortController();
+    const finished = waitFor(stream, "finish", timeout, "end of copy", () => streamError, stop.signal);
     stream.end();
-    await finished;
-    return count;
+    // An error the server reports after the end of the data is dropped by postgres.js (porsager/postgres#1173):
+    // "finish" never comes, and no other statement may be sent on this connection meanwhile. So its backend
+    // is watched from the pool: a transaction that went "aborted" means the server refused the rows.
+    const refused = await Promise.race([finished.then(() => false), watchForAbort(opts.backendPid, stop.signal)]);
+    stop.abort();
+    if (refused) throw new AppError("copy_refused", "The database refused the rows of this file.", 500);
   } catch (e) {
     // Abort the COPY so the server rolls it back (the transaction fails with it).
     if (!stream.destroyed) stream.destroy(e instanceof Error ? e : new Error(String(e)));
-    throw e;
+    throw streamError ?? e;
   }
 }

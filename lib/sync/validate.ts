@@ -18,17 +18,29 @@ export type RowPlan = {
   password: { index: number; column: string } | null;
 };
 
-/** A row ready for staging. Invalid rows keep their key so a typo never deletes a contact. */
+/**
+ * A row ready for staging. Invalid rows keep their key so a typo never deletes a contact. `values` follows
+ * `RowPlan.targets`: the canonical value of each mapped field, or null for an empty cell (which clears it).
+ */
 export type StagedRow = {
   line: number;
   key: string | null;
   keyNorm: string | null;
-  /** field id → value (non-empty values of mapped fields, canonicalised). */
-  data: Record<string, string>;
+  values: (string | null)[];
   password: string | null;
   passwordMac: string | null;
   valid: boolean;
 };
+
+/** field id → value of a staged row (the shape of `contacts.data`; empty cells are left out). */
+export function rowData(plan: RowPlan, row: StagedRow): Record<string, string> {
+  const data: Record<string, string> = {};
+  plan.targets.forEach((t, i) => {
+    const v = row.values[i];
+    if (v !== null) data[t.field.id] = v;
+  });
+  return data;
+}
 
 export type RowError = { line: number; column: string | null; message: string };
 
@@ -88,79 +100,87 @@ export function passwordMac(key: Buffer, keyNorm: string | null, password: strin
     .digest("base64url");
 }
 
+const ASCII = /^[\x00-\x7f]*$/;
+
 export function normalizeKey(key: string): string {
-  return key.normalize("NFC").toLowerCase();
+  return (ASCII.test(key) ? key : key.normalize("NFC")).toLowerCase();
 }
 
 /**
  * Per-row validation (SPEC §3-§4): field count, size limits, key present, typed values. Duplicate keys are
- * found later in SQL (set-based, no key set held in memory). Every problem of a row is reported; the row
- * is then staged as invalid (still "present" for delete-missing if it has a key).
+ * found later (set-based, no key set held in memory). Every problem of a row is reported; the row is then
+ * staged as invalid (still "present" for delete-missing if it has a key). Called once per row of files with
+ * millions of rows: no closures or objects beyond the row itself are made per call.
  */
 export function createRowValidator(plan: RowPlan, limits: { maxFieldBytes: number }) {
   const width = plan.columns.length;
   const mac = plan.password ? macKey() : null;
-  const tooBig = (v: string) => v.length * 3 > limits.maxFieldBytes && Buffer.byteLength(v) > limits.maxFieldBytes;
+  const maxBytes = limits.maxFieldBytes;
+  const tooLongMessage = `The value is longer than ${maxBytes.toLocaleString("en")} bytes.`;
+  const targets = plan.targets;
+  const keyPlan = plan.key;
+  const pwPlan = plan.password;
+
+  /** A cell's problem (size, NUL), or null when it can be used. */
+  const cellProblem = (raw: string): string | null => {
+    if (raw.length * 3 > maxBytes && Buffer.byteLength(raw) > maxBytes) return tooLongMessage;
+    if (raw.includes("\0")) return "The value contains a NUL character (binary data?).";
+    return null;
+  };
 
   return function validate(record: CsvRecord, errors: RowError[]): StagedRow {
     const { line, fields } = record;
-    let valid = true;
-    const fail = (column: string | null, message: string) => {
-      valid = false;
-      errors.push({ line, column, message });
-    };
-    if (fields.length !== width) fail(null, `This line has ${fields.length} field${fields.length === 1 ? "" : "s"}; the header has ${width}.`);
-
-    const cell = (index: number, column: string): string => {
-      const raw = fields[index];
-      if (raw === undefined) return "";
-      if (tooBig(raw)) {
-        fail(column, `The value is longer than ${limits.maxFieldBytes.toLocaleString("en")} bytes.`);
-        return "";
-      }
-      if (raw.includes("\0")) {
-        fail(column, "The value contains a NUL character (binary data?).");
-        return "";
-      }
-      return raw.trim();
-    };
+    const before = errors.length;
+    if (fields.length !== width) errors.push({ line, column: null, message: `This line has ${fields.length} field${fields.length === 1 ? "" : "s"}; the header has ${width}.` });
 
     let key: string | null = null;
     let keyNorm: string | null = null;
-    if (plan.key) {
-      const k = cell(plan.key.index, plan.key.column);
-      if (!k) {
-        if (fields.length === width || plan.key.index < fields.length) fail(plan.key.column, "The unique key is empty.");
+    if (keyPlan) {
+      const raw = fields[keyPlan.index] ?? "";
+      const problem = cellProblem(raw);
+      const k = problem ? "" : raw.trim();
+      if (problem) errors.push({ line, column: keyPlan.column, message: problem });
+      else if (!k) {
+        if (fields.length === width || keyPlan.index < fields.length) errors.push({ line, column: keyPlan.column, message: "The unique key is empty." });
       } else {
         key = k;
         keyNorm = normalizeKey(k);
-        if (plan.key.type !== "text") {
-          const checked = checkValue(plan.key.type, k);
-          if (!checked.ok) fail(plan.key.column, checked.message);
+        if (keyPlan.type !== "text") {
+          const checked = checkValue(keyPlan.type, k);
+          if (!checked.ok) errors.push({ line, column: keyPlan.column, message: checked.message });
         }
       }
     }
 
-    const data: Record<string, string> = {};
-    for (const t of plan.targets) {
-      const v = cell(t.index, t.column);
+    const values: (string | null)[] = new Array(targets.length);
+    for (let i = 0; i < targets.length; i++) {
+      const t = targets[i];
+      values[i] = null;
+      const raw = fields[t.index];
+      if (raw === undefined || raw === "") continue;
+      const problem = cellProblem(raw);
+      if (problem) {
+        errors.push({ line, column: t.column, message: problem });
+        continue;
+      }
+      const v = raw.trim();
       if (!v) continue;
       const checked = checkValue(t.field.type, v);
-      if (checked.ok) data[t.field.id] = checked.value;
-      else fail(t.column, checked.message);
+      if (checked.ok) values[i] = checked.value;
+      else errors.push({ line, column: t.column, message: checked.message });
     }
 
     let password: string | null = null;
     let passwordMacValue: string | null = null;
-    if (plan.password && mac) {
+    if (pwPlan && mac) {
       // Passwords are not trimmed: spaces may be part of them. An empty cell keeps the existing password.
-      const raw = fields[plan.password.index] ?? "";
-      if (raw.includes("\0") || tooBig(raw)) fail(plan.password.column, "The password is not acceptable (too long or binary).");
+      const raw = fields[pwPlan.index] ?? "";
+      if (cellProblem(raw)) errors.push({ line, column: pwPlan.column, message: "The password is not acceptable (too long or binary)." });
       else if (raw !== "") {
         password = raw;
         passwordMacValue = passwordMac(mac, keyNorm, raw);
       }
     }
-    return { line, key, keyNorm, data, password, passwordMac: passwordMacValue, valid };
+    return { line, key, keyNorm, values, password, passwordMac: passwordMacValue, valid: errors.length === before };
   };
 }

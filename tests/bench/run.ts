@@ -1,6 +1,7 @@
 /**
  * Engine benchmark (issue 7): `npm run bench -- [--rows N] [--seed S]`. Prints one JSON line per scenario:
- * {scenario, rows, seconds, rows_per_s, ratio_to_floor, peak_rss_mb}.
+ * {scenario, rows, seconds, rows_per_s, ratio_to_floor, peak_rss_mb}. The CSV has 8 columns (email = key, first and last
+ * name, a language tag, a quoted department holding a comma, phone, city, a number); rows are reproducible by --seed.
  *  a) copy_floor     COPY of the same rows into a bare table of the contacts' shape with its unique index
  *  b) first_import   runSync of a fresh manager from a local CSV file
  *  c) resync         5% changed, 1% removed, 1% added, with update + delete-missing
@@ -18,9 +19,9 @@ import { createManager, deleteManager } from "@/lib/managers/queries";
 import { runSync } from "@/lib/sync/run";
 import { copyValue } from "@/lib/sync/stage";
 
-const { values } = parseArgs({ options: { rows: { type: "string" }, seed: { type: "string" } } });
-const N = Number(values.rows ?? 1_000_000);
-const seed = Number(values.seed ?? 1) >>> 0;
+const { values: args } = parseArgs({ options: { rows: { type: "string" }, seed: { type: "string" } } });
+const N = Number(args.rows ?? 1_000_000);
+const seed = Number(args.seed ?? 1) >>> 0;
 /** Deterministic pseudo-random value of (id, k): the files are reproducible without keeping rows in memory. */
 function hash(id: number, k: number): number {
   let x = (Math.imul(id, 2654435761) + Math.imul(seed, 40503) + k * 97) >>> 0;
@@ -45,17 +46,39 @@ function emit(scenario: string, rows: number, seconds: number) {
   process.stdout.write(JSON.stringify(line) + "\n");
 }
 
-type Person = { id: number; first: string; last: string; lang: string; score: number };
-const person = (id: number): Person => ({ id, first: `First${id}`, last: `Last${hash(id, 1) % 1_000_000}`, lang: LANGS[id % LANGS.length], score: hash(id, 2) % 1000 });
+const DEPARTMENTS = ["Sales", "Support", "Engineering", "Finance", "People"];
+const REGIONS = ["EMEA", "APAC", "Americas"];
+/** The file's columns; each maps to the manager field of the same label ("Email" is also the key). */
+const COLUMNS = ["Email", "First Name", "Last Name", "Language", "Department", "Phone", "City", "Score"];
+const EXTRA_FIELDS = [
+  { label: "Department", type: "text" as const },
+  { label: "Phone", type: "text" as const },
+  { label: "City", type: "text" as const },
+  { label: "Score", type: "number" as const },
+];
+
+type Person = { id: number; first: string; last: string; lang: string; department: string; phone: string; city: string; score: number };
+const person = (id: number): Person => ({
+  id,
+  first: `First${id}`,
+  last: `Last${hash(id, 1) % 1_000_000}`,
+  lang: LANGS[id % LANGS.length],
+  // Quoted in the file: it holds a comma.
+  department: `${DEPARTMENTS[hash(id, 3) % DEPARTMENTS.length]}, ${REGIONS[hash(id, 4) % REGIONS.length]}`,
+  phone: `+44 20 7946 ${String(hash(id, 5) % 10_000).padStart(4, "0")}`,
+  city: `City${hash(id, 6) % 5_000}`,
+  score: hash(id, 2) % 1000,
+});
+const values = (p: Person) => [`user${p.id}@example.com`, p.first, p.last, p.lang, p.department, p.phone, p.city, String(p.score)];
 
 /** Write a CSV file without holding it in memory. */
 async function writeFile(file: string, rows: Iterable<Person>): Promise<number> {
   const out = fs.createWriteStream(file);
-  out.write("Email,First Name,Last Name,Language,Score\n");
+  out.write(COLUMNS.join(",") + "\n");
   let n = 0;
   let buf = "";
   for (const p of rows) {
-    buf += `user${p.id}@example.com,${p.first},${p.last},${p.lang},${p.score}\n`;
+    buf += `user${p.id}@example.com,${p.first},${p.last},${p.lang},"${p.department}",${p.phone},${p.city},${p.score}\n`;
     n++;
     if (buf.length > 1 << 20) {
       if (!out.write(buf)) await once(out, "drain");
@@ -67,7 +90,8 @@ async function writeFile(file: string, rows: Iterable<Person>): Promise<number> 
   return n;
 }
 
-async function copyFloor(): Promise<void> {
+/** (a) The floor: the same rows, as the import stores them (`data` keyed by the manager's field ids), COPYed into a bare table. */
+async function copyFloor(fieldIds: string[]): Promise<void> {
   const sql = getSql();
   const table = `bench_floor_${process.pid}`;
   await sql.unsafe(`drop table if exists ${table}`);
@@ -80,9 +104,10 @@ async function copyFloor(): Promise<void> {
   let buf = "";
   for (let i = 0; i < N; i++) {
     const p = person(i);
-    const key = `user${i}@example.com`;
-    const data = JSON.stringify({ a: key, b: p.first, c: p.last, d: p.lang, e: String(p.score) });
-    buf += `${manager}\t${key}\t${key}\t${copyValue(data)}\t${i.toString(16)}\n`;
+    const row = values(p);
+    const data: Record<string, string> = {};
+    fieldIds.forEach((id, k) => (data[id] = row[k]));
+    buf += `${manager}\t${row[0]}\t${row[0]}\t${copyValue(JSON.stringify(data))}\t${i.toString(36).padStart(28, "0")}\n`;
     if (buf.length > 256 * 1024) {
       if (!stream.write(buf)) await once(stream, "drain");
       buf = "";
@@ -99,13 +124,13 @@ async function main() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-"));
   const file = path.join(dir, "contacts.csv");
   const db = getDb();
-  await copyFloor();
+  const manager = await createManager(db, { name: `bench-${Date.now()}`, fields: EXTRA_FIELDS });
+  const f = (label: string) => manager.fields.find((x) => x.label === label)!.id;
+  await copyFloor(COLUMNS.map(f));
 
   await writeFile(file, (function* () {
     for (let i = 0; i < N; i++) yield person(i);
   })());
-  const manager = await createManager(db, { name: `bench-${Date.now()}`, fields: [{ label: "Score", type: "number" }] });
-  const f = (label: string) => manager.fields.find((x) => x.label === label)!.id;
   const [sync] = await db
     .insert(syncs)
     .values({
@@ -120,7 +145,7 @@ async function main() {
       mapping: {
         keyColumn: "Email",
         autoKey: false,
-        columns: ["Email", "First Name", "Last Name", "Language", "Score"].map((c) => ({ column: c, fieldId: f(c) })),
+        columns: COLUMNS.map((c) => ({ column: c, fieldId: f(c) })),
       },
     })
     .returning();

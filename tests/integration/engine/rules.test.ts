@@ -3,7 +3,7 @@ import { useDb } from "@/tests/support/db";
 import { verifyPassword } from "@/lib/auth/passwords";
 import { AppError } from "@/lib/errors";
 import { executeRun, queueRun, runSync } from "@/lib/sync/run";
-import { makeFileSync, makeManager, rewriteCsv, setSync, writeCsv } from "./helpers";
+import { fieldId, makeFileSync, makeManager, rewriteCsv, setSync, writeCsv } from "./helpers";
 
 const { db, sql } = useDb();
 
@@ -42,6 +42,19 @@ describe("passwords", () => {
     const [ann3, bob3] = await passwords(m.id);
     expect(await verifyPassword("second-secret", ann3.password_hash!)).toBe(true);
     expect(bob3.password_hash).toBe(bob2.password_hash);
+
+    // Other mapped data changes, same password: updated, and the password hash is kept.
+    const columns = [
+      { column: "Email", fieldId: fieldId(m, "Email") },
+      { column: "Password", fieldId: fieldId(m, "Password") },
+      { column: "First", fieldId: fieldId(m, "First Name") },
+    ];
+    await setSync(db, s.id, { mapping: { keyColumn: "Email", autoKey: false, columns } });
+    rewriteCsv(file, "Email,Password,First\nann@x.com,second-secret,Ann\nbob@x.com,bob-secret,Bob\n");
+    expect(await runSync({ syncId: s.id, trigger: "manual" })).toMatchObject({ updated: 2, unchanged: 0 });
+    const [ann4, bob4] = await passwords(m.id);
+    expect(ann4.password_hash).toBe(ann3.password_hash);
+    expect(bob4.password_hash).toBe(bob3.password_hash);
 
     // Password column no longer mapped: kept.
     await setSync(db, s.id, { mapping: { keyColumn: "Email", autoKey: false, columns: [] } });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { canonicalLanguage, checkValue } from "@/lib/sync/values";
-import { createRowValidator, resolveRowPlan, type RowError } from "@/lib/sync/validate";
+import { createRowValidator, resolveRowPlan, rowData, type RowError } from "@/lib/sync/validate";
 import { csvCell } from "@/lib/contacts/export";
 
 const fields = [
@@ -56,7 +56,7 @@ describe("row validator", () => {
     const row = validate({ line: 2, fields: ["  Ann@X.com ", "pt-br", "s3cret", "12", "2024-01-31"] }, errors);
     expect(errors).toEqual([]);
     expect(row).toMatchObject({ line: 2, key: "Ann@X.com", keyNorm: "ann@x.com", valid: true, password: "s3cret" });
-    expect(row.data).toEqual({ e: "Ann@X.com", l: "pt-BR", n: "12", d: "2024-01-31" });
+    expect(rowData(plan, row)).toEqual({ e: "Ann@X.com", l: "pt-BR", n: "12", d: "2024-01-31" });
     expect(row.passwordMac).toMatch(/^[A-Za-z0-9_-]{43}$/);
   });
 

@@ -1,0 +1,114 @@
+/**
+ * Parsed records → COPY text, on one of two paths (run.ts picks):
+ * - stage: every row into the run's stage table, then plan.ts compares it with the manager in SQL;
+ * - direct: the first import into a manager without any contact COPYs valid rows straight into `contacts`
+ *   (no stage, no second copy of every row). It gives up (DirectPathAbandoned) when the file has a duplicate
+ *   key that involves an invalid row — the unique index catches duplicates between valid rows — and the run
+ *   then reads the file again on the stage path, which reports duplicates by line.
+ * Both validate and encode each row once, count rows, collect row errors and feed a KeyFilter.
+ */
+import type { CsvRecord } from "./parse";
+import type { ErrorCollector } from "./report";
+import { KeyFilter } from "./key-filter";
+import { contactLine, createRowEncoder, stageLine } from "./stage";
+import type { RowError, RowPlan, StagedRow } from "./validate";
+
+/** At most this many keys of invalid rows are remembered on the direct path; beyond, it gives up. */
+const MAX_INVALID_KEYS = 10_000;
+const PIECE_CHARS = 256 * 1024;
+const MAX_CANDIDATES = 100_000;
+
+export class DirectPathAbandoned extends Error {
+  constructor(reason: string) {
+    super(`direct import abandoned: ${reason}`);
+  }
+}
+
+export type RowCounts = { rows: number; valid: number };
+/** Keys that may repeat (KeyFilter), for the duplicate check; null when there were more than MAX_CANDIDATES. */
+export type DuplicateCandidates = { keys: string[] | null };
+
+type Validate = (record: CsvRecord, errors: RowError[]) => StagedRow;
+
+/** Join the lines of whole batches into pieces of about 256 KiB. */
+async function* pieces(batches: AsyncIterable<CsvRecord[]>, lineOf: (record: CsvRecord) => string | null): AsyncGenerator<string> {
+  let piece = "";
+  for await (const batch of batches) {
+    for (let i = 0; i < batch.length; i++) {
+      const line = lineOf(batch[i]);
+      if (line !== null) piece += line;
+    }
+    if (piece.length >= PIECE_CHARS) {
+      yield piece;
+      piece = "";
+    }
+  }
+  if (piece) yield piece;
+}
+
+function validator(validate: Validate, collector: ErrorCollector, counts: RowCounts, onRow: () => void) {
+  const errors: RowError[] = [];
+  return (record: CsvRecord): StagedRow => {
+    const row = validate(record, errors);
+    if (errors.length) {
+      collector.add(errors);
+      errors.length = 0;
+    }
+    counts.rows++;
+    if (row.valid) counts.valid++;
+    onRow();
+    return row;
+  };
+}
+
+/** COPY text for the stage table (STAGE_COLUMNS). `maybe_dup` marks keys the filter may have seen before. */
+export function stageText(
+  batches: AsyncIterable<CsvRecord[]>,
+  o: { plan: RowPlan; validate: Validate; collector: ErrorCollector; onRow: () => void },
+): { text: AsyncIterable<string>; counts: RowCounts; candidates: DuplicateCandidates } {
+  const counts: RowCounts = { rows: 0, valid: 0 };
+  const candidates: DuplicateCandidates = { keys: [] };
+  const encode = createRowEncoder(o.plan);
+  const filter = new KeyFilter();
+  const check = validator(o.validate, o.collector, counts, o.onRow);
+  const text = pieces(batches, (record) => {
+    const row = check(record);
+    const maybeDup = row.keyNorm !== null && filter.add(row.keyNorm);
+    if (maybeDup && candidates.keys) {
+      if (candidates.keys.length < MAX_CANDIDATES) candidates.keys.push(row.keyNorm!);
+      else candidates.keys = null;
+    }
+    return stageLine(row, encode(row), maybeDup);
+  });
+  return { text, counts, candidates };
+}
+
+/** COPY text for `contacts` (CONTACT_COLUMNS): valid rows only, created by `runId` in `managerId`. */
+export function directText(
+  batches: AsyncIterable<CsvRecord[]>,
+  o: { plan: RowPlan; validate: Validate; collector: ErrorCollector; onRow: () => void; managerId: string; runId: string },
+): { text: AsyncIterable<string>; counts: RowCounts } {
+  const counts: RowCounts = { rows: 0, valid: 0 };
+  const encode = createRowEncoder(o.plan);
+  const filter = new KeyFilter();
+  const invalidKeys = new Set<string>();
+  const check = validator(o.validate, o.collector, counts, o.onRow);
+  const tail = `\t${o.managerId}\t${o.runId}\n`;
+  const text = pieces(batches, (record) => {
+    const row = check(record);
+    const key = row.keyNorm;
+    if (!row.valid) {
+      if (key === null) return null;
+      // The first occurrence of a key wins even when it is invalid: the later ones are duplicates.
+      if (filter.add(key)) throw new DirectPathAbandoned("an invalid row repeats a key");
+      if (invalidKeys.size >= MAX_INVALID_KEYS) throw new DirectPathAbandoned("too many invalid rows");
+      invalidKeys.add(key);
+      return null;
+    }
+    if (key === null) return null; // not reached: a valid row always has a key (direct path: no generated keys)
+    if (invalidKeys.has(key)) throw new DirectPathAbandoned("a valid row repeats the key of an invalid one");
+    filter.add(key);
+    return contactLine(row, encode(row), tail);
+  });
+  return { text, counts };
+}
