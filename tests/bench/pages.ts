@@ -3,8 +3,11 @@
  * [--duration S] [--reuse] [--build]`. Seeds a manager with N contacts and S syncs with R runs each (set-based SQL),
  * mints an admin session, starts `next start` on 127.0.0.1 (BENCH_PORT or 3400; builds first when .next is
  * missing or with --build, as a stale build may lack pages), then loads each target with autocannon (20 connections) and prints one JSON line per target:
- * {target, requests, p50_ms, p95_ms, p97_5_ms, p99_ms, non2xx, errors, rps}.
+ * {target, requests, p50_ms, p95_ms, p97_5_ms, p99_ms, non2xx, errors, rps, server_cpu_ms_per_req}.
  * p95 is computed exactly from every response time autocannon reports; p50/p97.5/p99 come from its histogram.
+ * server_cpu_ms_per_req is the Next server process's CPU time (user + system, from /proc) over the load divided by
+ * the requests: on a shared, busy machine it varies much less than the latencies, so compare it between runs.
+ * --syncs-limit N adds a target for one page of N syncs (/api/syncs?limit=N; the plain target gets the default page).
  * Progress goes to stderr, results to stdout. Loopback only; the server is stopped at the end.
  */
 import fs from "node:fs";
@@ -27,6 +30,7 @@ const { values } = parseArgs({
     duration: { type: "string" },
     reuse: { type: "boolean" },
     build: { type: "boolean" },
+    "syncs-limit": { type: "string" },
   },
 });
 function count(name: string, raw: string | undefined, dflt: number, min: number): number {
@@ -38,6 +42,7 @@ const CONTACTS = count("contacts", values.contacts, 1_000_000, 1);
 const SYNCS = count("syncs", values.syncs, 1_000, 1);
 const RUNS = count("runs-per-sync", values["runs-per-sync"], 100, 1);
 const DURATION = count("duration", values.duration, 10, 1);
+const SYNCS_LIMIT = values["syncs-limit"] === undefined ? null : count("syncs-limit", values["syncs-limit"], 0, 1);
 const PORT = count("BENCH_PORT", process.env.BENCH_PORT, 3400, 1);
 const CONNECTIONS = 20;
 const ROOT = process.cwd();
@@ -176,14 +181,44 @@ function percentile(sorted: number[], p: number): number | null {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
-async function load(target: string, url: string, cookie: string): Promise<void> {
+/** CPU seconds (user + system) the process has used so far, from /proc (Linux); null elsewhere. */
+function cpuSeconds(pid: number | undefined): number | null {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return null;
+  }
+}
+
+/** The process that serves: `next start` itself (it renames itself "next-server"), or a child of it that does. */
+function serverPid(server: ChildProcess): number | undefined {
+  const isServer = (pid: number) => {
+    try {
+      return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").startsWith("next-server");
+    } catch {
+      return false;
+    }
+  };
+  if (!server.pid || isServer(server.pid)) return server.pid;
+  try {
+    const children = fs.readFileSync(`/proc/${server.pid}/task/${server.pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
+    return children.find(isServer) ?? server.pid;
+  } catch {
+    return server.pid;
+  }
+}
+
+async function load(target: string, url: string, cookie: string, pid: number | undefined): Promise<void> {
   const times: number[] = [];
+  const cpuBefore = cpuSeconds(pid);
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon({ url, connections: CONNECTIONS, duration: DURATION, headers: { cookie } }, (err, res) =>
       err ? reject(err) : resolve(res),
     );
     instance.on("response", (_client, _status, _bytes, responseTime) => times.push(responseTime));
   });
+  const cpuAfter = cpuSeconds(pid);
   times.sort((a, b) => a - b);
   const round = (n: number | null) => (n === null ? null : Math.round(n * 10) / 10);
   const line = {
@@ -200,6 +235,8 @@ async function load(target: string, url: string, cookie: string): Promise<void> 
     non2xx: result.non2xx,
     errors: result.errors,
     timeouts: result.timeouts,
+    server_cpu_ms_per_req:
+      cpuBefore === null || cpuAfter === null || !result.requests.total ? null : round(((cpuAfter - cpuBefore) * 1000) / result.requests.total),
   };
   process.stdout.write(JSON.stringify(line) + "\n");
 }
@@ -220,9 +257,11 @@ async function main() {
       { target: "/managers/[id]", url: `${base}/managers/${managerId}`, expect: keyOf(1) },
       { target: `/managers/[id]?q=${prefix}`, url: `${base}/managers/${managerId}?q=${encodeURIComponent(prefix)}`, expect: prefix },
       { target: "/api/syncs", url: `${base}/api/syncs`, expect: '"syncs"' },
+      ...(SYNCS_LIMIT ? [{ target: `/api/syncs?limit=${SYNCS_LIMIT}`, url: `${base}/api/syncs?limit=${SYNCS_LIMIT}`, expect: '"syncs"' }] : []),
     ];
     for (const t of targets) await check(t.url, cookie, t.expect);
-    for (const t of targets) await load(t.target, t.url, cookie);
+    const pid = serverPid(server);
+    for (const t of targets) await load(t.target, t.url, cookie, pid);
   } finally {
     server.kill("SIGTERM");
     await new Promise((r) => {

@@ -9,6 +9,7 @@ import { contactSorts, countContactsUpTo, listContacts, searchModes, type Contac
 import { getManager } from "@/lib/managers/queries";
 import { ErrorBox, Flash } from "../../_components/Flash";
 import { CursorPagination, hrefWith } from "../../_components/Pagination";
+import { ContactRows, type ContactRowData } from "./ContactRows";
 import { ManagerSettings } from "./ManagerSettings";
 
 export const metadata: Metadata = { title: "Contact Manager — Contact Sync" };
@@ -117,18 +118,12 @@ export default async function ManagerPage({ params, searchParams }: { params: Pr
                     </th>
                   </tr>
                 </thead>
-                <tbody>
-                  {page.rows.map((c) => (
-                    <tr key={c.id}>
-                      <td data-label={keyField?.label ?? "Unique Key"} className="key-cell">{c.key}</td>
-                      {columns.map((f) => (
-                        <td key={f.id} data-label={f.label}>{c.data[f.id] ?? ""}</td>
-                      ))}
-                      {hasPasswordField && <td data-label="Password">{c.hasPassword ? "set" : ""}</td>}
-                      <td data-label="Updated"><time dateTime={c.updatedAt.toISOString()}>{c.updatedAt.toISOString().slice(0, 16).replace("T", " ")} UTC</time></td>
-                    </tr>
-                  ))}
-                </tbody>
+                <ContactRows
+                  keyLabel={keyField?.label ?? "Unique Key"}
+                  labels={columns.map((f) => f.label)}
+                  hasPasswordField={hasPasswordField}
+                  rows={page.rows.map((c): ContactRowData => [c.id, c.key, columns.map((f) => c.data[f.id] ?? ""), c.hasPassword, c.updatedAt.toISOString()])}
+                />
               </table>
             </div>
             <CursorPagination path={path} params={query} prevCursor={page.prevCursor} nextCursor={page.nextCursor} />
