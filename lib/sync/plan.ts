@@ -87,7 +87,8 @@ export async function generateKeys(tx: Tx, managerId: string): Promise<void> {
  * - delete (delete-missing): live contact whose key is not in the file. Every staged key counts as
  *   present, also those of invalid rows: a typo never deletes a contact.
  * A row whose hash equals the contact's row_hash is unchanged without looking at its data, so a re-import
- * of a big, mostly unchanged file parses JSON only for the rows that differ. Fields the file does not feed
+ * of a big, mostly unchanged file builds `data` (field id → value, from the staged values array, empty
+ * cells left out) only for the rows that differ. Fields the file does not feed
  * keep their values and never make a row "changed". `valid` is the number of valid staged rows.
  */
 export async function buildPlan(tx: Tx, o: PlanOptions & { valid: number; countExisting: boolean }): Promise<Plan> {
@@ -96,7 +97,11 @@ export async function buildPlan(tx: Tx, o: PlanOptions & { valid: number; countE
   await tx`set local enable_nestloop = off`;
   await tx`
     create temp table plan on commit drop as
-    select s.line, s.key, s.key_norm, s.data::jsonb as data, s.row_hash, s.pw, s.pw_mac, null::text as pw_hash, c.id as contact_id,
+    select s.line, s.key, s.key_norm,
+      case when s.vals is not null
+        then jsonb_strip_nulls(jsonb_object(${o.mappedFieldIds}::text[], array(select jsonb_array_elements_text(s.vals::jsonb))))
+      end as data,
+      s.row_hash, s.pw, s.pw_mac, null::text as pw_hash, c.id as contact_id,
       case when s.line is null then 'delete' when c.id is null then 'insert' when c.deleted_at is not null then 'revive' else 'update' end as action,
       s.pw is not null and (c.id is null or c.deleted_at is not null or c.password_mac is distinct from s.pw_mac) as need_hash
     from stage s

@@ -10,7 +10,7 @@
 import type { CsvRecord } from "./parse";
 import type { ErrorCollector } from "./report";
 import { KeyFilter } from "./key-filter";
-import { contactLine, createRowEncoder, stageLine } from "./stage";
+import { contactLines, stageLines } from "./encode";
 import type { RowError, RowPlan, StagedRow } from "./validate";
 
 /** At most this many keys of invalid rows are remembered on the direct path; beyond, it gives up. */
@@ -68,7 +68,7 @@ export function stageText(
 ): { text: AsyncIterable<string>; counts: RowCounts; candidates: DuplicateCandidates } {
   const counts: RowCounts = { rows: 0, valid: 0 };
   const candidates: DuplicateCandidates = { keys: [] };
-  const encode = createRowEncoder(o.plan);
+  const line = stageLines(o.plan);
   const filter = new KeyFilter();
   const check = validator(o.validate, o.collector, counts, o.onRow);
   const text = pieces(batches, (record) => {
@@ -78,7 +78,7 @@ export function stageText(
       if (candidates.keys.length < MAX_CANDIDATES) candidates.keys.push(row.keyNorm!);
       else candidates.keys = null;
     }
-    return stageLine(row, encode(row), maybeDup);
+    return line(row, maybeDup);
   });
   return { text, counts, candidates };
 }
@@ -89,11 +89,10 @@ export function directText(
   o: { plan: RowPlan; validate: Validate; collector: ErrorCollector; onRow: () => void; managerId: string; runId: string },
 ): { text: AsyncIterable<string>; counts: RowCounts } {
   const counts: RowCounts = { rows: 0, valid: 0 };
-  const encode = createRowEncoder(o.plan);
+  const line = contactLines(o.plan, o.managerId, o.runId);
   const filter = new KeyFilter();
   const invalidKeys = new Set<string>();
   const check = validator(o.validate, o.collector, counts, o.onRow);
-  const tail = `\t${o.managerId}\t${o.runId}\n`;
   const text = pieces(batches, (record) => {
     const row = check(record);
     const key = row.keyNorm;
@@ -108,7 +107,7 @@ export function directText(
     if (key === null) return null; // not reached: a valid row always has a key (direct path: no generated keys)
     if (invalidKeys.has(key)) throw new DirectPathAbandoned("a valid row repeats the key of an invalid one");
     filter.add(key);
-    return contactLine(row, encode(row), tail);
+    return line(row);
   });
   return { text, counts };
 }

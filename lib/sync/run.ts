@@ -30,7 +30,8 @@ import {
 } from "./report";
 import { buildSourceSpec, listSyncFiles, openSyncSource } from "./source";
 import { DirectPathAbandoned, directText, stageText } from "./rows";
-import { CONTACT_COLUMNS, copyText, createStage, STAGE_COLUMNS } from "./stage";
+import { CONTACT_COLUMNS, STAGE_COLUMNS } from "./encode";
+import { copyText, createStage } from "./stage";
 import { isConnectionLost, withRunTransaction } from "./transaction";
 import { createRowValidator, resolveRowPlan } from "./validate";
 

@@ -2,99 +2,8 @@ import type { Writable } from "node:stream";
 import type postgres from "postgres";
 import { getSql } from "@/db/client";
 import { AppError } from "@/lib/errors";
-import { hash } from "node:crypto";
-import type { RowPlan, StagedRow } from "./validate";
 
 type Tx = postgres.Sql;
-
-const COPY_ESCAPES = /[\\\n\r\t]/;
-const COPY_ESCAPES_G = /[\\\n\r\t]/g;
-const ESC: Record<string, string> = { "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t" };
-
-/** One value in COPY text format. Values never hold NUL (the validator refuses it). */
-export function copyValue(v: string | null): string {
-  if (v === null) return "\\N";
-  return COPY_ESCAPES.test(v) ? v.replace(COPY_ESCAPES_G, (c) => ESC[c]) : v;
-}
-
-// A JSON string needs escaping only for these; lone surrogates go through JSON.stringify as before.
-const JSON_UNSAFE = /["\\\u0000-\u001f\ud800-\udfff]/;
-const BACKSLASH_G = /\\/g;
-
-/** A value inside a JSON string literal, in COPY text form (JSON output has no raw tab/newline: only backslashes need doubling). */
-function copyJsonChars(v: string): string {
-  return JSON_UNSAFE.test(v) ? JSON.stringify(v).slice(1, -1).replace(BACKSLASH_G, "\\\\") : v;
-}
-
-/** A staged row as the stored `data` JSON (COPY text form) and its row hash. */
-export type EncodedRow = { data: string; hash: string };
-
-/**
- * Encodes staged rows of one run. `data` is the JSON object of the mapped fields (field id → value, empty
- * cells left out) in mapping order, built from pre-rendered `"<field id>":"` prefixes.
- *
- * The row hash identifies what an import writes: the mapped field ids (in order), their values and the
- * password MAC. `contacts.row_hash` keeps the hash of the last import that wrote the contact, so a re-import
- * compares one short string per row and looks at the data only when it differs (plan.ts). It is the MD5 of
- * the values joined by NUL — values never hold NUL and are never empty (empty cells are null), so the
- * joined text is unambiguous — prefixed by a tag of the field ids. MD5 is a fingerprint here, not security.
- */
-export function createRowEncoder(plan: RowPlan): (row: StagedRow) => EncodedRow {
-  const prefixes = plan.targets.map((t) => `"${copyJsonChars(t.field.id)}":"`);
-  const mappingTag = hash("md5", plan.targets.map((t) => t.field.id).join(","), "base64url").slice(0, 6);
-  return (row) => {
-    let data = "{";
-    let joined = "";
-    const values = row.values;
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i];
-      if (v === null) {
-        joined += "\0";
-        continue;
-      }
-      joined += v + "\0";
-      data += (data.length > 1 ? "," : "") + prefixes[i] + copyJsonChars(v) + '"';
-    }
-    data += "}";
-    if (row.passwordMac !== null) joined += row.passwordMac;
-    return { data, hash: mappingTag + hash("md5", joined, "base64url") };
-  };
-}
-
-/** The columns of the stage table filled by COPY, in the order of `stageLine`. */
-export const STAGE_COLUMNS = "line, key, key_norm, data, row_hash, pw, pw_mac, valid, maybe_dup";
-
-/** A staged row as one COPY text line of the stage table. `maybeDup`: its key may have appeared before (KeyFilter). */
-export function stageLine(r: StagedRow, e: EncodedRow, maybeDup: boolean): string {
-  return (
-    r.line +
-    "\t" +
-    copyValue(r.key) +
-    "\t" +
-    copyValue(r.keyNorm) +
-    "\t" +
-    e.data +
-    "\t" +
-    e.hash +
-    "\t" +
-    copyValue(r.password) +
-    "\t" +
-    copyValue(r.passwordMac) +
-    "\t" +
-    (r.valid ? "t" : "f") +
-    "\t" +
-    (maybeDup ? "t" : "f") +
-    "\n"
-  );
-}
-
-/** The columns of `contacts` filled by COPY on the first import into an empty manager, in the order of `contactLine`. */
-export const CONTACT_COLUMNS = "key, key_norm, data, row_hash, manager_id, created_by_run";
-
-/** A valid row as one COPY text line of `contacts`; `tail` is "\t<manager id>\t<run id>\n". */
-export function contactLine(r: StagedRow, e: EncodedRow, tail: string): string {
-  return copyValue(r.key) + "\t" + copyValue(r.keyNorm) + "\t" + e.data + "\t" + e.hash + tail;
-}
 
 /**
  * The per-run staging table; it lives in the run's transaction only. The run's connection is its own
@@ -112,7 +21,7 @@ export async function createStage(tx: Tx): Promise<void> {
     line integer not null,
     key text,
     key_norm text,
-    data text not null,
+    vals text not null,
     row_hash text not null,
     pw text,
     pw_mac text,

@@ -17,7 +17,7 @@ import { closeDb, getDb, getSql } from "@/db/client";
 import { syncs } from "@/db/schema";
 import { createManager, deleteManager } from "@/lib/managers/queries";
 import { runSync } from "@/lib/sync/run";
-import { copyValue } from "@/lib/sync/stage";
+import { copyValue } from "@/lib/sync/encode";
 
 const { values: args } = parseArgs({ options: { rows: { type: "string" }, seed: { type: "string" } } });
 const N = Number(args.rows ?? 1_000_000);
