@@ -9,7 +9,7 @@
  * The row hash identifies what an import writes for a contact: the mapped field ids (a tag), the values and
  * the password MAC. `contacts.row_hash` keeps the hash of the last import that wrote the contact, so a
  * re-import compares one short string per row and looks at the data only when it differs. MD5 serves as a
- * fingerprint here, not for security.
+ * fingerprint here, not for security. On the stage path Postgres computes it (a generated column).
  */
 import { hash } from "node:crypto";
 import type { RowPlan, StagedRow } from "./validate";
@@ -28,53 +28,64 @@ export function copyValue(v: string | null): string {
 const JSON_UNSAFE = /["\\\u0000-\u001f\ud800-\udfff]/;
 const BACKSLASH_G = /\\/g;
 
-/** A value inside a JSON string literal, in COPY text form (JSON output has no raw tab/newline: only backslashes need doubling). */
-function copyJsonChars(v: string): string {
-  return JSON_UNSAFE.test(v) ? JSON.stringify(v).slice(1, -1).replace(BACKSLASH_G, "\\\\") : v;
+/** A value as a JSON string literal. */
+function jsonString(v: string): string {
+  return JSON_UNSAFE.test(v) ? JSON.stringify(v) : '"' + v + '"';
 }
 
-/** The values as a JSON array in COPY text form. */
+/** The values as a JSON array (null for an empty cell). */
 function valuesJson(values: (string | null)[]): string {
   let out = "[";
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (i > 0) out += ",";
-    out += v === null ? "null" : '"' + copyJsonChars(v) + '"';
+    out += v === null ? "null" : jsonString(v);
   }
   return out + "]";
 }
 
-function hasher(plan: RowPlan): (values: string, passwordMac: string | null) => string {
-  const tag = hash("md5", plan.targets.map((t) => t.field.id).join(","), "base64url").slice(0, 6);
-  return (values, mac) => tag + hash("md5", mac === null ? values : values + "\t" + mac, "base64url");
+/** JSON text in COPY text form: JSON has no raw tab or line break, so only backslashes need doubling. */
+function copyJson(json: string): string {
+  return json.indexOf("\\") >= 0 ? json.replace(BACKSLASH_G, "\\\\") : json;
+}
+
+/** Six characters naming the mapped field ids, in order: hashes of different mappings never match. */
+export function mappingTag(plan: RowPlan): string {
+  return hash("md5", plan.targets.map((t) => t.field.id).join(","), "base64url").slice(0, 6);
+}
+
+/**
+ * The row hash as SQL over the stage columns (a generated column of the stage table, so Postgres computes
+ * it while the rows stream in). `rowHash` below computes the same value in Node for the direct path.
+ */
+export function rowHashSql(tag: string): string {
+  if (!/^[A-Za-z0-9_-]+$/.test(tag)) throw new Error("invalid mapping tag");
+  return `'${tag}' || md5(vals || coalesce(E'\\t' || pw_mac, ''))`;
+}
+
+function rowHash(tag: string, valuesJsonText: string, passwordMac: string | null): string {
+  return tag + hash("md5", passwordMac === null ? valuesJsonText : valuesJsonText + "\t" + passwordMac, "hex");
 }
 
 /** The columns of the stage table filled by COPY, in the order of the lines of `stageLines`. */
-export const STAGE_COLUMNS = "line, key, key_norm, vals, row_hash, pw, pw_mac, valid, maybe_dup";
+export const STAGE_COLUMNS = "line, key, key_norm, vals, pw, pw_mac, valid, maybe_dup";
 
 /** Lines of the stage table. `maybeDup`: the row's key may have appeared before (KeyFilter). */
-export function stageLines(plan: RowPlan): (row: StagedRow, maybeDup: boolean) => string {
-  const rowHash = hasher(plan);
-  return (r, maybeDup) => {
-    const vals = valuesJson(r.values);
-    return (
-      r.line +
-      "\t" +
-      copyValue(r.key) +
-      "\t" +
-      copyValue(r.keyNorm) +
-      "\t" +
-      vals +
-      "\t" +
-      rowHash(vals, r.passwordMac) +
-      "\t" +
-      copyValue(r.password) +
-      "\t" +
-      copyValue(r.passwordMac) +
-      (r.valid ? "\tt" : "\tf") +
-      (maybeDup ? "\tt\n" : "\tf\n")
-    );
-  };
+export function stageLines(): (row: StagedRow, maybeDup: boolean) => string {
+  return (r, maybeDup) =>
+    r.line +
+    "\t" +
+    copyValue(r.key) +
+    "\t" +
+    copyValue(r.keyNorm) +
+    "\t" +
+    copyJson(valuesJson(r.values)) +
+    "\t" +
+    copyValue(r.password) +
+    "\t" +
+    copyValue(r.passwordMac) +
+    (r.valid ? "\tt" : "\tf") +
+    (maybeDup ? "\tt\n" : "\tf\n");
 }
 
 /** The columns of `contacts` filled by COPY on the direct path, in the order of the lines of `contactLines`. */
@@ -82,16 +93,17 @@ export const CONTACT_COLUMNS = "key, key_norm, data, row_hash, manager_id, creat
 
 /** Lines of `contacts` for valid rows (no password: the direct path does not hash). */
 export function contactLines(plan: RowPlan, managerId: string, runId: string): (row: StagedRow) => string {
-  const rowHash = hasher(plan);
-  const prefixes = plan.targets.map((t) => `"${copyJsonChars(t.field.id)}":"`);
+  const tag = mappingTag(plan);
+  const prefixes = plan.targets.map((t) => jsonString(t.field.id) + ":");
   const tail = `\t${managerId}\t${runId}\n`;
   return (r) => {
     const values = r.values;
     let data = "{";
     for (let i = 0; i < values.length; i++) {
       const v = values[i];
-      if (v !== null) data += (data.length > 1 ? "," : "") + prefixes[i] + copyJsonChars(v) + '"';
+      if (v !== null) data += (data.length > 1 ? "," : "") + prefixes[i] + jsonString(v);
     }
-    return copyValue(r.key) + "\t" + copyValue(r.keyNorm) + "\t" + data + "}\t" + rowHash(valuesJson(values), r.passwordMac) + tail;
+    data += "}";
+    return copyValue(r.key) + "\t" + copyValue(r.keyNorm) + "\t" + copyJson(data) + "\t" + rowHash(tag, valuesJson(values), r.passwordMac) + tail;
   };
 }

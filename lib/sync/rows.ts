@@ -68,7 +68,7 @@ export function stageText(
 ): { text: AsyncIterable<string>; counts: RowCounts; candidates: DuplicateCandidates } {
   const counts: RowCounts = { rows: 0, valid: 0 };
   const candidates: DuplicateCandidates = { keys: [] };
-  const line = stageLines(o.plan);
+  const line = stageLines();
   const filter = new KeyFilter();
   const check = validator(o.validate, o.collector, counts, o.onRow);
   const text = pieces(batches, (record) => {

@@ -30,7 +30,7 @@ import {
 } from "./report";
 import { buildSourceSpec, listSyncFiles, openSyncSource } from "./source";
 import { DirectPathAbandoned, directText, stageText } from "./rows";
-import { CONTACT_COLUMNS, STAGE_COLUMNS } from "./encode";
+import { CONTACT_COLUMNS, mappingTag, rowHashSql, STAGE_COLUMNS } from "./encode";
 import { copyText, createStage } from "./stage";
 import { isConnectionLost, withRunTransaction } from "./transaction";
 import { createRowValidator, resolveRowPlan } from "./validate";
@@ -362,7 +362,7 @@ async function readAndApply(
       // The first import into a manager without any contact (not even deleted ones) goes straight into
       // `contacts`: nothing to compare with, and no second copy of every row. Passwords need hashing and
       // generated keys need SQL, so those take the stage path.
-      await createStage(tx);
+      await createStage(tx, rowHashSql(mappingTag(rowPlan)));
       const [{ pid: backendPid }] = await tx<{ pid: number }[]>`select pg_backend_pid() as pid`;
       let direct = false;
       if (o.direct && keyColumn !== null && !rowPlan.password) {

@@ -13,22 +13,22 @@ type Tx = postgres.Sql;
  * - work_mem: the hash joins and the duplicate grouping over a million rows run in one batch;
  * - jit off: compiling the few big statements costs more than it saves on a busy machine.
  */
-export async function createStage(tx: Tx): Promise<void> {
+export async function createStage(tx: Tx, rowHash: string): Promise<void> {
   await tx`set local temp_buffers = '256MB'`;
   await tx`set local work_mem = '128MB'`;
   await tx`set local jit = off`;
-  await tx`create temp table stage (
+  await tx.unsafe(`create temp table stage (
     line integer not null,
     key text,
     key_norm text,
     vals text not null,
-    row_hash text not null,
     pw text,
     pw_mac text,
     valid boolean not null,
     maybe_dup boolean not null,
-    dup_of integer
-  ) on commit drop`;
+    dup_of integer,
+    row_hash text generated always as (${rowHash}) stored
+  ) on commit drop`);
 }
 
 function waitFor(
