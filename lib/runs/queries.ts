@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq } from "drizzle-orm";
 import { AppError } from "@/lib/errors";
 import type { Db, Sql } from "@/db/client";
 import { managers, runErrors, runs, syncs, users, type Run, type RunError, type Schedule, type SourceKind, type Sync } from "@/db/schema";
@@ -61,7 +61,14 @@ export type ImportRow = {
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 
-export function toRunSummary(r: Run): RunSummary {
+/** What a RunSummary is made of. */
+type SummaryRun = Pick<
+  Run,
+  | "id" | "trigger" | "status" | "queuedAt" | "startedAt" | "finishedAt" | "created" | "updated" | "deleted" | "unchanged"
+  | "errorCount" | "message" | "sourceName" | "revertedAt" | "approvesRunId"
+>;
+
+export function toRunSummary(r: SummaryRun): RunSummary {
   return {
     id: r.id,
     trigger: r.trigger,
@@ -86,7 +93,7 @@ export function describeRunError(e: Pick<RunError, "line" | "column" | "message"
   return where ? `${where}: ${e.message}` : e.message;
 }
 
-function statusOf(sync: Sync, latest: Run | undefined, active: Run | undefined): ImportStatus {
+function statusOf(sync: Pick<Sync, "state">, latest: Pick<Run, "status"> | undefined, active: Pick<Run, "status"> | undefined): ImportStatus {
   if (active) return active.status === "running" ? "running" : "queued";
   if (sync.state === "draft") return "draft";
   if (!latest) return "never";
@@ -104,7 +111,7 @@ function statusOf(sync: Sync, latest: Run | undefined, active: Run | undefined):
 }
 
 /** The previous run's row count: the yardstick for progress when the file size is unknown. */
-function previousRows(latest: Run | undefined): number | null {
+function previousRows(latest: Pick<Run, "status" | "rowsRead"> | undefined): number | null {
   return latest && (latest.status === "succeeded" || latest.status === "completed_with_errors") ? latest.rowsRead : null;
 }
 
@@ -147,12 +154,36 @@ export async function listImports(db: Db, filter: ImportListFilter = {}): Promis
   return (await listImportsPage(db, { ...filter, limit: null })).rows;
 }
 
+/** A run of the imports list as the page query returns it (json_build_object below; timestamps as ISO text). */
+type PageRun = RunSummary & { rowsRead: number; bytesRead: number; bytesTotal: number | null };
+type PageRow = {
+  id: string;
+  name: string;
+  manager_id: string;
+  manager_name: string;
+  state: Sync["state"];
+  origin: Sync["origin"];
+  source_kind: SourceKind | null;
+  location: string | null;
+  schedule: Schedule | null;
+  next_run_at: string | null;
+  created_text: string;
+  latest: PageRun | null;
+  active: PageRun | null;
+  /** [line, column, message] of the latest run's first row errors. */
+  errors: [number | null, string | null, string][] | null;
+};
+
+const date = (s: string | null) => (s ? new Date(s) : null);
+
 /**
  * A page of the imports list, in (manager name, sync name, created at, id) order, keyset-paged: `after` /
  * `before` are cursors from a previous page, `limit` defaults to IMPORTS_PAGE_SIZE (null: no limit).
- * Three queries whatever the page size or the run history: the page of syncs; their latest finished and
- * active runs, each found by a backward `limit 1` on runs_sync_queued_idx (not a DISTINCT ON over all runs);
- * the first row errors of the latest runs with errors, again a `limit` per run on run_errors_run_idx.
+ * One prepared statement, one round trip, whatever the page size or the run history: the page of syncs first
+ * (a top-N sort of the live syncs), then per sync its latest finished run and its active run, each a backward
+ * `limit 1` probe on runs_sync_queued_idx (not a DISTINCT ON over all runs), and the latest run's first row
+ * errors, a `limit` on run_errors_run_idx. (Round trips are what costs most on a small machine: each query is a
+ * socket write and a wake-up of the other side.)
  */
 export async function listImportsPage(
   db: Db,
@@ -164,95 +195,101 @@ export async function listImportsPage(
   const forward = !before;
   const cursor = after ?? before;
 
-  const conditions = [inArray(syncs.state, ["active", "draft"])];
-  if (opts.managerId) conditions.push(eq(syncs.managerId, opts.managerId));
-  if (opts.syncId) conditions.push(eq(syncs.id, opts.syncId));
+  // The postgres.js client under drizzle (tagged templates are prepared; drizzle left timestamps unparsed).
+  const c = (db as unknown as { $client: Sql }).$client;
+  const filters = [c`s.state in ('active', 'draft')`];
+  if (opts.managerId) filters.push(c`s.manager_id = ${opts.managerId}::uuid`);
+  if (opts.syncId) filters.push(c`s.id = ${opts.syncId}::uuid`);
   if (cursor) {
-    const position = sql`(${managers.name}, ${syncs.name}, ${syncs.createdAt}, ${syncs.id})`;
-    const at = sql`(${cursor.m}::text, ${cursor.n}::text, ${cursor.t}::timestamptz, ${cursor.id}::uuid)`;
-    conditions.push(forward ? sql`${position} > ${at}` : sql`${position} < ${at}`);
+    const at = c`(${cursor.m}::text, ${cursor.n}::text, ${cursor.t}::timestamptz, ${cursor.id}::uuid)`;
+    filters.push(forward ? c`(m.name, s.name, s.created_at, s.id) > ${at}` : c`(m.name, s.name, s.created_at, s.id) < ${at}`);
   }
-  const dir = forward ? asc : desc;
-  const query = db
-    .select({ sync: syncs, managerName: managers.name, createdText: sql<string>`${syncs.createdAt}::text` })
-    .from(syncs)
-    .innerJoin(managers, eq(managers.id, syncs.managerId))
-    .where(and(...conditions))
-    .orderBy(dir(managers.name), dir(syncs.name), dir(syncs.createdAt), dir(syncs.id));
-  // Prepared (postgres.js caches the statement per connection): unprepared drizzle queries with parameters
-  // cost two round trips (describe, then execute), prepared ones one.
-  const fetched = await (limit === null ? query : query.limit(limit + 1)).prepare("imports_page").execute();
+  const where = filters.reduce((a, b) => c`${a} and ${b}`);
+  const order = (p: string) =>
+    forward
+      ? c.unsafe(`${p}manager_name, ${p}name, ${p}created_at, ${p}id`)
+      : c.unsafe(`${p}manager_name desc, ${p}name desc, ${p}created_at desc, ${p}id desc`);
+  const iso = (col: string) => c.unsafe(`to_char(${col} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`);
+  const runJson = (r: string) => c`json_build_object(
+    'id', ${c.unsafe(r)}.id, 'trigger', ${c.unsafe(r)}.trigger, 'status', ${c.unsafe(r)}.status,
+    'queuedAt', ${iso(`${r}.queued_at`)}, 'startedAt', ${iso(`${r}.started_at`)}, 'finishedAt', ${iso(`${r}.finished_at`)},
+    'created', ${c.unsafe(r)}.created, 'updated', ${c.unsafe(r)}.updated, 'deleted', ${c.unsafe(r)}.deleted,
+    'unchanged', ${c.unsafe(r)}.unchanged, 'errorCount', ${c.unsafe(r)}.error_count, 'message', ${c.unsafe(r)}.message,
+    'sourceName', ${c.unsafe(r)}.source_name, 'revertedAt', ${iso(`${r}.reverted_at`)}, 'approvesRunId', ${c.unsafe(r)}.approves_run_id,
+    'rowsRead', ${c.unsafe(r)}.rows_read, 'bytesRead', ${c.unsafe(r)}.bytes_read, 'bytesTotal', ${c.unsafe(r)}.bytes_total)`;
+
+  const fetched = await c<PageRow[]>`
+    with page as materialized (
+      select s.id, s.name, s.manager_id, m.name as manager_name, s.state, s.origin, s.source_kind, s.location, s.schedule,
+        s.next_run_at, s.created_at
+      from syncs s join managers m on m.id = s.manager_id
+      where ${where}
+      order by ${order("")} ${limit === null ? c`` : c`limit ${limit + 1}`}
+    )
+    select p.id, p.name, p.manager_id, p.manager_name, p.state, p.origin, p.source_kind, p.location, p.schedule,
+      ${iso("p.next_run_at")} as next_run_at, p.created_at::text as created_text,
+      case when l.id is null then null else ${runJson("l")} end as latest,
+      case when a.id is null then null else ${runJson("a")} end as active,
+      e.errors
+    from page p
+    left join lateral (
+      select * from runs r where r.sync_id = p.id and r.status not in ('queued', 'running') and not r.dry_run
+      order by r.queued_at desc limit 1
+    ) l on true
+    left join lateral (select * from runs r where r.sync_id = p.id and r.status in ('queued', 'running') limit 1) a on true
+    left join lateral (
+      select json_agg(json_build_array(x.line, x."column", x.message) order by x.id) as errors
+      from (select id, line, "column", message from run_errors where run_id = l.id order by id limit ${TOOLTIP_ERRORS}) x
+    ) e on l.error_count > 0
+    order by ${order("p.")}`;
+
   const more = limit !== null && fetched.length > limit;
-  const list = more ? fetched.slice(0, limit) : fetched;
+  const list = more ? fetched.slice(0, limit) : [...fetched];
   if (!forward) list.reverse();
-  const cursorOf = (r: (typeof list)[number]) => encodeImportCursor({ m: r.managerName, n: r.sync.name, t: r.createdText, id: r.sync.id });
   if (list.length === 0) return { rows: [], nextCursor: null, prevCursor: null };
+  const cursorOf = (r: PageRow) => encodeImportCursor({ m: r.manager_name, n: r.name, t: r.created_text, id: r.id });
   const nextCursor = forward && !more ? null : cursorOf(list[list.length - 1]);
   const prevCursor = forward ? (cursor ? cursorOf(list[0]) : null) : more ? cursorOf(list[0]) : null;
-  const ids = list.map((r) => r.sync.id);
-
-  // The latest finished run and the active run of each sync on the page: an index probe per sync.
-  const runIds = sql`(
-    select x.id from (values ${sql.join(ids.map((id) => sql`(${id}::uuid)`), sql`, `)}) as page(sync_id)
-    cross join lateral (
-      (select r.id from ${runs} r where r.sync_id = page.sync_id and r.status not in ('queued', 'running') and not r.dry_run
-        order by r.queued_at desc limit 1)
-      union all
-      (select r.id from ${runs} r where r.sync_id = page.sync_id and r.status in ('queued', 'running') limit 1)
-    ) x)`;
-  const pageRuns = await db.select().from(runs).where(inArray(runs.id, runIds)).prepare("imports_page_runs").execute();
-  const latestBySync = new Map<string, Run>();
-  const activeBySync = new Map<string, Run>();
-  for (const r of pageRuns) {
-    if ((activeStatuses as readonly string[]).includes(r.status)) activeBySync.set(r.syncId, r);
-    else latestBySync.set(r.syncId, r);
-  }
-
-  const withErrors = [...latestBySync.values()].filter((r) => r.errorCount > 0).map((r) => r.id);
-  const errorsByRun = new Map<string, Pick<RunError, "line" | "column" | "message">[]>();
-  if (withErrors.length > 0) {
-    const client = (db as unknown as { $client: Sql }).$client; // the postgres.js client under drizzle
-    const rows = await client<{ run_id: string; line: number | null; column: string | null; message: string }[]>`
-      select w.run_id, e.line, e."column", e.message
-      from unnest(${withErrors}::uuid[]) as w(run_id)
-      cross join lateral (
-        select e.id, e.line, e."column", e.message from run_errors e where e.run_id = w.run_id order by e.id limit ${TOOLTIP_ERRORS}
-      ) e
-      order by w.run_id, e.id`;
-    for (const r of rows) {
-      const arr = errorsByRun.get(r.run_id) ?? [];
-      arr.push({ line: r.line, column: r.column, message: r.message });
-      errorsByRun.set(r.run_id, arr);
-    }
-  }
 
   const now = new Date();
-  const rows = list.map(({ sync, managerName }): ImportRow => {
-    const last = latestBySync.get(sync.id);
-    const act = activeBySync.get(sync.id);
-    const status = statusOf(sync, last, act);
+  const summary = (r: PageRun): RunSummary => {
+    const { rowsRead: _r, bytesRead: _b, bytesTotal: _t, ...rest } = r;
+    return rest;
+  };
+  const rows = list.map((r): ImportRow => {
+    const last = r.latest ?? undefined;
+    const act = r.active ?? undefined;
+    const status = statusOf(r, last, act);
     const errors: string[] = [];
     let moreErrors = 0;
     if (last && (status === "errors" || status === "failed" || status === "blocked")) {
       if (last.message) errors.push(last.message);
-      const listed = errorsByRun.get(last.id) ?? [];
+      const listed = (r.errors ?? []).map(([line, column, message]) => ({ line, column, message }));
       errors.push(...listed.map(describeRunError));
       moreErrors = Math.max(0, last.errorCount - listed.length);
     }
     return {
-      id: sync.id,
-      name: sync.name,
-      managerId: sync.managerId,
-      managerName,
-      state: sync.state,
-      origin: sync.origin,
-      sourceKind: sync.sourceKind,
-      remote: isRemote(sync.sourceKind),
-      location: isRemote(sync.sourceKind) ? sync.location : null,
-      schedule: sync.schedule ?? null,
-      nextRunAt: iso(sync.nextRunAt),
-      latestRun: last ? toRunSummary(last) : null,
-      activeRun: act ? { ...toRunSummary(act), progress: computeProgress(act, { now, previousRows: previousRows(last) }) } : null,
+      id: r.id,
+      name: r.name,
+      managerId: r.manager_id,
+      managerName: r.manager_name,
+      state: r.state,
+      origin: r.origin,
+      sourceKind: r.source_kind,
+      remote: isRemote(r.source_kind),
+      location: isRemote(r.source_kind) ? r.location : null,
+      schedule: r.schedule ?? null,
+      nextRunAt: r.next_run_at,
+      latestRun: last ? summary(last) : null,
+      activeRun: act
+        ? {
+            ...summary(act),
+            progress: computeProgress(
+              { ...act, startedAt: date(act.startedAt), finishedAt: date(act.finishedAt) },
+              { now, previousRows: previousRows(last) },
+            ),
+          }
+        : null,
       status,
       errors,
       moreErrors,
