@@ -13,7 +13,13 @@ import { AppError } from "@/lib/errors";
  *  - hand papaparse pieces of at most `pieceChars`: papaparse pauses every few rows when its reader is
  *    slower, and each resume rescans the rest of the piece it was given, so big pieces cost quadratic time.
  */
-export type RecordEndsOptions = { delimiter: string; maxRecordChars: number; pieceChars?: number };
+export type RecordEndsOptions = {
+  delimiter: string;
+  maxRecordChars: number;
+  pieceChars?: number;
+  /** Counts line breaks met inside quoted fields so far (lets the parser skip looking for them while 0). */
+  stats?: { quotedLineBreaks: number };
+};
 
 const QUOTE = 34;
 const CR = 13;
@@ -22,7 +28,7 @@ const SPACE = 32;
 const TAB = 9;
 
 export async function* normaliseRecordEnds(text: AsyncIterable<string>, options: RecordEndsOptions): AsyncGenerator<string> {
-  const { delimiter, maxRecordChars } = options;
+  const { delimiter, maxRecordChars, stats } = options;
   const pieceChars = options.pieceChars ?? 64 * 1024;
   const delim0 = delimiter.charCodeAt(0);
   let inQuotes = false;
@@ -74,8 +80,10 @@ export async function* normaliseRecordEnds(text: AsyncIterable<string>, options:
           afterCr = false;
           continue;
         }
-        if (c === CR) line++;
-        else if (c === LF && !afterCr) line++;
+        if (c === CR || (c === LF && !afterCr)) {
+          line++;
+          if (stats) stats.quotedLineBreaks++;
+        }
         afterCr = c === CR;
         if (++recordChars > maxRecordChars) tooLarge();
         i++;

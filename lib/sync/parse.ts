@@ -97,7 +97,9 @@ export function parseCsv(text: AsyncIterable<string>, options: ParseOptions): Pa
     } finally {
       setDefaultHighWaterMark(true, defaultRows);
     }
-    const input = Readable.from(normaliseRecordEnds(text, { delimiter, maxRecordChars }), { objectMode: true, highWaterMark: 1 });
+    // The pre-pass runs ahead of papa: while it has met no quoted line break, no record holds one.
+    const ends = { quotedLineBreaks: 0 };
+    const input = Readable.from(normaliseRecordEnds(text, { delimiter, maxRecordChars, stats: ends }), { objectMode: true, highWaterMark: 1 });
     let inputError: unknown = null;
     pipeline(input, papa, (err) => {
       if (err) inputError = err;
@@ -110,7 +112,7 @@ export function parseCsv(text: AsyncIterable<string>, options: ParseOptions): Pa
     try {
       for await (const fields of papa as AsyncIterable<string[]>) {
         const start = line;
-        line += 1 + lineBreaksIn(fields);
+        line += ends.quotedLineBreaks === 0 ? 1 : 1 + lineBreaksIn(fields);
         if (fields.length === 1 && fields[0] === "") continue; // blank line
         if (fields.length > options.maxColumns)
           throw new AppError("too_many_columns", `Line ${start} has ${fields.length} columns; at most ${options.maxColumns} are allowed.`);

@@ -339,7 +339,7 @@ async function readAndApply(
     const t0 = performance.now();
     const phases: Record<string, number> = {};
     const mark = (name: string) => (phases[name] = Math.round(performance.now() - t0));
-    return await withRunTransaction(async (tx) => {
+    const result = await withRunTransaction(async (tx) => {
       const iterator = parsed.batches[Symbol.asyncIterator]();
       const first = await iterator.next();
       const columns = await parsed.columns;
@@ -442,8 +442,23 @@ async function readAndApply(
       logger.debug("run phases (ms since start)", { runId: run.id, rows: ctx.progress.rowsRead, ...phases });
       return { outcome, recorded: true };
     }, { name: `contact-sync run ${run.id}` });
+    await refreshStatisticsAfter(result.outcome.counts);
+    return result;
   } catch (e) {
     if (e instanceof Rollback) return { outcome: e.outcome, recorded: false };
     throw e;
   }
+}
+
+/** Rows written by one run above which the planner statistics of `contacts` are refreshed at once. */
+const BIG_CHANGE = 50_000;
+
+/**
+ * After a big import the statistics of `contacts` say little about the manager (a new one looks empty),
+ * and pages and the next run would plan for that until autovacuum catches up: refresh them now. Costs a
+ * sample of the table (ANALYZE reads at most 30,000 rows), never the run: a failure is only logged.
+ */
+async function refreshStatisticsAfter(counts: RunOutcome["counts"]): Promise<void> {
+  if (counts.created + counts.updated + counts.deleted < BIG_CHANGE) return;
+  await getSql()`analyze contacts`.catch((e) => logger.warn("analyze contacts failed", { error: String(e) }));
 }
