@@ -34,6 +34,38 @@ export type Fingerprint = {
   name?: string;
 };
 
+export const encodings = ["auto", "utf-8", "windows-1252", "utf-16le", "utf-16be"] as const;
+
+/**
+ * An ACTIVE sync's edit in progress (import wizard): the edited definition fields, which become live only
+ * when the wizard finishes (one UPDATE that also clears it). Runs never read it. `secretEnc` is the same
+ * AES-256-GCM envelope as the live column: a secret is never stored in clear here either.
+ */
+export type PendingEdit = {
+  /** ISO times: when this edit began, when a step last saved into it. */
+  startedAt: string;
+  savedAt: string;
+  name?: string;
+  sourceKind?: SourceKind | null;
+  location?: string | null;
+  login?: string | null;
+  secretEnc?: string | null;
+  folderMode?: (typeof folderModes)[number];
+  tlsFingerprint?: string | null;
+  hostKeyFingerprint?: string | null;
+  uploadId?: string | null;
+  hasHeader?: boolean;
+  delimiter?: string;
+  encoding?: (typeof encodings)[number];
+  mapping?: Mapping | null;
+  updateExisting?: boolean;
+  deleteMissing?: boolean;
+  alwaysImport?: boolean;
+  errorEmail?: string | null;
+  allowPrivateHosts?: boolean;
+  schedule?: Schedule | null;
+};
+
 export type Schedule = {
   /** Local start, "YYYY-MM-DDTHH:MM". */
   start: string;
@@ -70,7 +102,7 @@ export const syncs = pgTable(
     uploadId: uuid("upload_id"),
     hasHeader: boolean("has_header").notNull().default(true),
     delimiter: text("delimiter").notNull().default(","),
-    encoding: text("encoding", { enum: ["auto", "utf-8", "windows-1252", "utf-16le", "utf-16be"] }).notNull().default("auto"),
+    encoding: text("encoding", { enum: encodings }).notNull().default("auto"),
     mapping: jsonb("mapping").$type<Mapping>(),
     updateExisting: boolean("update_existing").notNull().default(true),
     deleteMissing: boolean("delete_missing").notNull().default(false),
@@ -86,6 +118,8 @@ export const syncs = pgTable(
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
     deletedAt: timestamp("deleted_at", { withTimezone: true }),
+    /** The wizard's not-yet-live edit of an active sync (see PendingEdit); null when none. */
+    pendingEdit: jsonb("pending_edit").$type<PendingEdit>(),
   },
   (t) => [
     index("syncs_manager_idx").on(t.managerId),
