@@ -51,16 +51,19 @@ export default async function AllImportsPage({ searchParams }: { searchParams: P
       <p className="muted">
         All imports of all Contact Managers. {canEdit && managers.length === 0 && <>Create a <Link href="/managers">Contact Manager</Link> first.</>}
       </p>
-      {"error" in listed && <ErrorBox><p>{listed.error}</p></ErrorBox>}
-      <ImportsTable
-        initialRows={listed.rows}
-        pageQuery={pageQuery}
-        canEdit={canEdit}
-        showManager
-        returnTo="/imports"
-        goAction={goAction}
-        deleteAction={deleteImportAction}
-      />
+      {"error" in listed ? (
+        <ErrorBox><p>{listed.error}</p></ErrorBox>
+      ) : (
+        <ImportsTable
+          initialRows={listed.rows}
+          pageQuery={pageQuery}
+          canEdit={canEdit}
+          showManager
+          returnTo="/imports"
+          goAction={goAction}
+          deleteAction={deleteImportAction}
+        />
+      )}
       <CursorPagination path="/imports" params={{}} prevCursor={listed.prevCursor} nextCursor={listed.nextCursor} />
     </main>
   );

@@ -54,17 +54,20 @@ export default async function ManagerImportsPage({
       <p className="muted">
         Imports keep “{manager.name}” in step with CSV files. Times of the next import are shown in the import’s own time zone and in yours.
       </p>
-      {"error" in listed && <ErrorBox><p>{listed.error}</p></ErrorBox>}
-      <ImportsTable
-        initialRows={listed.rows}
-        managerId={manager.id}
-        pageQuery={pageQuery}
-        canEdit={canEdit}
-        showManager={false}
-        returnTo={`/managers/${manager.id}/imports`}
-        goAction={goAction}
-        deleteAction={deleteImportAction}
-      />
+      {"error" in listed ? (
+        <ErrorBox><p>{listed.error}</p></ErrorBox>
+      ) : (
+        <ImportsTable
+          initialRows={listed.rows}
+          managerId={manager.id}
+          pageQuery={pageQuery}
+          canEdit={canEdit}
+          showManager={false}
+          returnTo={`/managers/${manager.id}/imports`}
+          goAction={goAction}
+          deleteAction={deleteImportAction}
+        />
+      )}
       <CursorPagination path={`/managers/${manager.id}/imports`} params={{}} prevCursor={listed.prevCursor} nextCursor={listed.nextCursor} />
     </main>
   );

@@ -1,0 +1,54 @@
+import { expect, test } from "@playwright/test";
+import { SignInPage, uniqueName, withSql } from "./fixtures";
+
+/** Large lists stay fast (issue 7): the imports list is paged, the contacts count stops at 10,000. */
+test("imports list pages 100 at a time, Next and Previous, while the live table keeps its page", async ({ page }) => {
+  const managerName = uniqueName("Paging");
+  const managerId = await withSql(async (sql) => {
+    const [m] = await sql<{ id: string }[]>`insert into managers (name) values (${managerName}) returning id`;
+    await sql`
+      insert into syncs (manager_id, name, state, source_kind, location)
+      select ${m.id}, 'Import ' || lpad(i::text, 3, '0'), 'active', 'https', 'https://files.example.com/' || i || '.csv'
+      from generate_series(1, 101) i`;
+    return m.id;
+  });
+  await new SignInPage(page).signInAs("viewer");
+  await page.goto(`/managers/${managerId}/imports`);
+  const rows = page.locator("table tbody tr");
+  await expect(rows).toHaveCount(100);
+  await expect(rows.first()).toContainText("Import 001");
+  await expect(rows.last()).toContainText("Import 100");
+  await expect(page.getByText("‹ Previous")).toHaveAttribute("aria-disabled", "true");
+
+  await page.getByRole("link", { name: "Next ›" }).click();
+  await expect(rows).toHaveCount(1);
+  await expect(rows.first()).toContainText("Import 101");
+  await expect(page.getByText("Next ›")).toHaveAttribute("aria-disabled", "true");
+
+  await page.getByRole("link", { name: "‹ Previous" }).click();
+  await expect(rows).toHaveCount(100);
+  await expect(rows.first()).toContainText("Import 001");
+
+  await page.goto(`/managers/${managerId}/imports?after=not-a-cursor`);
+  await expect(page.locator(".error-box")).toContainText("no longer valid");
+});
+
+test("the contacts page says 'More than 10,000 contacts' past the cap, the exact number below it", async ({ page }) => {
+  const managerName = uniqueName("Count");
+  const managerId = await withSql(async (sql) => {
+    const [m] = await sql<{ id: string }[]>`insert into managers (name) values (${managerName}) returning id`;
+    await sql`
+      insert into contacts (manager_id, key, key_norm, data, row_hash)
+      select ${m.id}, 'k' || lpad(i::text, 5, '0'), 'k' || lpad(i::text, 5, '0'), '{}', 'h'
+      from generate_series(1, 10001) i`;
+    return m.id;
+  });
+  await new SignInPage(page).signInAs("viewer");
+  await page.goto(`/managers/${managerId}`);
+  await expect(page.getByText("More than 10,000 contacts")).toBeVisible();
+  await expect(page.locator("table.contacts tbody tr")).toHaveCount(50);
+
+  await withSql((sql) => sql`delete from contacts where manager_id = ${managerId} and key_norm > 'k09990'`);
+  await page.reload();
+  await expect(page.getByText("9,990 contacts", { exact: true })).toBeVisible();
+});
