@@ -6,17 +6,19 @@
  *  b) first_import   runSync of a fresh manager from a local CSV file
  *  c) resync         5% changed, 1% removed, 1% added, with update + delete-missing
  *  d) unchanged      the same file again (skipped by fingerprint)
- *  e) peak_rss       the process' peak RSS over all scenarios
+ *  e) peak_rss       the highest peak RSS of the importing processes: each import (b, c, d) runs in a process
+ *                    of its own (import-once.ts), timed inside it, so file generation and the floor do not count
  */
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { once } from "node:events";
+import { spawn } from "node:child_process";
 import { parseArgs } from "node:util";
 import { closeDb, getDb, getSql } from "@/db/client";
 import { syncs } from "@/db/schema";
 import { createManager, deleteManager } from "@/lib/managers/queries";
-import { runSync } from "@/lib/sync/run";
+import type { RunSummary } from "@/lib/sync/run";
 import { copyValue } from "@/lib/sync/encode";
 
 const { values: args } = parseArgs({ options: { rows: { type: "string" }, seed: { type: "string" } } });
@@ -31,17 +33,17 @@ function hash(id: number, k: number): number {
 }
 
 const LANGS = ["en", "fr", "de", "pt-BR", "es", "it", "nl"];
-const peakMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
 let floorSeconds = 0;
+let importPeakMb = 0;
 
-function emit(scenario: string, rows: number, seconds: number) {
+function emit(scenario: string, rows: number, seconds: number, peakMb: number) {
   const line = {
     scenario,
     rows,
     seconds: Math.round(seconds * 1000) / 1000,
     rows_per_s: seconds > 0 ? Math.round(rows / seconds) : null,
     ratio_to_floor: floorSeconds > 0 ? Math.round((seconds / floorSeconds) * 100) / 100 : null,
-    peak_rss_mb: peakMb(),
+    peak_rss_mb: peakMb,
   };
   process.stdout.write(JSON.stringify(line) + "\n");
 }
@@ -116,8 +118,26 @@ async function copyFloor(fieldIds: string[]): Promise<void> {
   stream.end(buf);
   await once(stream, "finish");
   floorSeconds = (performance.now() - started) / 1000;
-  emit("copy_floor", N, floorSeconds);
+  emit("copy_floor", N, floorSeconds, Math.round(process.resourceUsage().maxRSS / 1024));
   await sql.unsafe(`drop table ${table}`);
+}
+
+/** Run one import in a child process (import-once.ts); its stdout's last line is its result. */
+function importOnce(syncId: string): Promise<{ seconds: number; peak_rss_mb: number; summary: RunSummary }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(import.meta.dirname, "import-once.ts"), syncId], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.on("error", reject);
+    child.on("close", (code) => {
+      if (code !== 0) return reject(new Error(`import process exited with ${code}`));
+      const result = JSON.parse(out.trim().split("\n").pop()!);
+      importPeakMb = Math.max(importPeakMb, result.peak_rss_mb);
+      resolve(result);
+    });
+  });
 }
 
 async function main() {
@@ -150,10 +170,9 @@ async function main() {
     })
     .returning();
   try {
-    let t = performance.now();
-    const first = await runSync({ syncId: sync.id, trigger: "manual" });
-    if (first.status !== "succeeded" || first.created !== N) throw new Error(`first import: ${JSON.stringify(first).slice(0, 500)}`);
-    emit("first_import", N, (performance.now() - t) / 1000);
+    const first = await importOnce(sync.id);
+    if (first.summary.status !== "succeeded" || first.summary.created !== N) throw new Error(`first import: ${JSON.stringify(first).slice(0, 500)}`);
+    emit("first_import", N, first.seconds, first.peak_rss_mb);
 
     const changed = Math.floor(N * 0.05);
     const removed = Math.floor(N * 0.01);
@@ -165,17 +184,16 @@ async function main() {
       }
       for (let i = 0; i < added; i++) yield person(N + i);
     })());
-    t = performance.now();
-    const second = await runSync({ syncId: sync.id, trigger: "manual" });
-    if (second.status !== "succeeded" || second.updated !== changed || second.deleted !== removed || second.created !== added)
+    const second = await importOnce(sync.id);
+    const s2 = second.summary;
+    if (s2.status !== "succeeded" || s2.updated !== changed || s2.deleted !== removed || s2.created !== added)
       throw new Error(`re-sync: ${JSON.stringify(second).slice(0, 500)}`);
-    emit("resync", N - removed + added, (performance.now() - t) / 1000);
+    emit("resync", N - removed + added, second.seconds, second.peak_rss_mb);
 
-    t = performance.now();
-    const third = await runSync({ syncId: sync.id, trigger: "manual" });
-    if (third.status !== "skipped_unchanged") throw new Error(`unchanged: ${third.status}`);
-    emit("unchanged", N - removed + added, (performance.now() - t) / 1000);
-    emit("peak_rss", N, 0);
+    const third = await importOnce(sync.id);
+    if (third.summary.status !== "skipped_unchanged") throw new Error(`unchanged: ${third.summary.status}`);
+    emit("unchanged", N - removed + added, third.seconds, third.peak_rss_mb);
+    emit("peak_rss", N, 0, importPeakMb);
   } finally {
     await deleteManager(db, manager.id);
     fs.rmSync(dir, { recursive: true, force: true });

@@ -1,0 +1,21 @@
+/**
+ * One import, in a process of its own, for the engine benchmark (run.ts): `tsx tests/bench/import-once.ts <syncId>`.
+ * Prints {seconds, peak_rss_mb, summary} as one JSON line: the peak RSS is the importing process' alone,
+ * not the benchmark's (which generates files and the COPY floor).
+ */
+import { closeDb } from "@/db/client";
+import { runSync } from "@/lib/sync/run";
+
+async function main() {
+  const syncId = process.argv[2];
+  const started = performance.now();
+  const summary = await runSync({ syncId, trigger: "manual" });
+  const seconds = (performance.now() - started) / 1000;
+  await closeDb();
+  process.stdout.write(JSON.stringify({ seconds, peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024), summary }) + "\n");
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
