@@ -17,6 +17,7 @@ export const notices: Record<string, string> = {
   run_approved: "Run approved. The import is running now.",
   import_scheduled: "Import scheduled. Next Import shows when it runs first.",
   run_reverted: "Run reverted. The contacts are back as they were before it.",
+  import_edit_discarded: "Changes discarded. The import runs as it was saved before.",
 };
 
 export function Flash({ notice }: { notice?: string | string[] }) {

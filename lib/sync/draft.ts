@@ -1,7 +1,7 @@
-import { and, eq, ne } from "drizzle-orm";
+import { and, eq, ne, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import type { SourceSpec } from "@/lib/sources/types";
-import { syncs, uploads, type Field, type Mapping, type Schedule, type Sync } from "@/db/schema";
+import { syncs, uploads, type Field, type Mapping, type PendingEdit, type Schedule, type Sync } from "@/db/schema";
 import { AppError } from "@/lib/errors";
 import { decryptSecret, encryptSecret } from "@/lib/security/crypto";
 import { isSourceError } from "@/lib/sources/errors";
@@ -21,6 +21,11 @@ import {
  * Wizard drafts: every step saves into the sync's row (state "draft" until the last step, with wizard_step),
  * so a reload, another browser or another app instance continues where the user was. The step schemas
  * live in lib/wizard/schemas.ts (client-safe) and are re-exported here.
+ *
+ * Editing an ACTIVE sync: the steps save into `syncs.pending_edit` instead of the live columns, so runs
+ * (scheduled, "Go") keep using the last finished definition. The wizard reads the sync through
+ * `withPendingEdit` (live row + pending fields); the last step applies the pending fields in one UPDATE and
+ * clears them (`activateSync`); `discardPendingEdit` drops them.
  */
 export * from "@/lib/wizard/schemas";
 
@@ -41,14 +46,96 @@ export function isRemote(sync: Pick<Sync, "sourceKind">): boolean {
   return !!sync.sourceKind && sync.sourceKind !== "upload" && sync.sourceKind !== "file";
 }
 
-/** A sync of this manager that the wizard may open (drafts and active syncs; not deleted ones). */
+/**
+ * A sync of this manager that the wizard may open (drafts and active syncs; not deleted ones), as the
+ * wizard sees it: with its pending edit (if any) laid over the live definition.
+ */
 export async function getWizardSync(db: Db, managerId: string, syncId: string): Promise<Sync | null> {
   if (!/^[0-9a-f-]{36}$/i.test(syncId)) return null;
   const [row] = await db
     .select()
     .from(syncs)
     .where(and(eq(syncs.id, syncId), eq(syncs.managerId, managerId), ne(syncs.state, "deleted")));
-  return row ?? null;
+  return row ? withPendingEdit(row) : null;
+}
+
+/** The definition fields an edit of an active sync may change (everything else stays live-only). */
+const pendingFields = [
+  "name",
+  "sourceKind",
+  "location",
+  "login",
+  "secretEnc",
+  "folderMode",
+  "tlsFingerprint",
+  "hostKeyFingerprint",
+  "uploadId",
+  "hasHeader",
+  "delimiter",
+  "encoding",
+  "mapping",
+  "updateExisting",
+  "deleteMissing",
+  "alwaysImport",
+  "errorEmail",
+  "allowPrivateHosts",
+  "schedule",
+] as const satisfies readonly (keyof PendingEdit & keyof Sync)[];
+
+type DefinitionPatch = Partial<typeof syncs.$inferInsert>;
+
+function pendingPart(patch: DefinitionPatch): Partial<PendingEdit> {
+  const out: Record<string, unknown> = {};
+  for (const k of pendingFields) if (k in patch && patch[k] !== undefined) out[k] = patch[k];
+  return out as Partial<PendingEdit>;
+}
+
+/** The live columns a pending edit sets when it is applied. */
+function pendingColumns(pending: PendingEdit): DefinitionPatch {
+  const out: Record<string, unknown> = {};
+  for (const k of pendingFields) if (k in pending) out[k] = pending[k];
+  return out as DefinitionPatch;
+}
+
+/** The sync as the wizard shows it: the live row with its pending edit's fields over it (`pendingEdit` kept). */
+export function withPendingEdit(row: Sync): Sync {
+  if (!row.pendingEdit) return row;
+  return { ...row, ...(pendingColumns(row.pendingEdit) as Partial<Sync>), updatedAt: new Date(row.pendingEdit.savedAt) };
+}
+
+/** Whether the wizard is editing a live (active) sync: its steps then save into the pending edit. */
+export function editsPending(sync: Pick<Sync, "state">): boolean {
+  return sync.state !== "draft";
+}
+
+/**
+ * Save a step's fields: a draft's columns directly; an active sync's into its pending edit (merged with
+ * what earlier steps saved there), leaving the live definition untouched. Returns the sync as the wizard sees it.
+ */
+async function saveDefinition(db: Db, sync: Sync, patch: DefinitionPatch, draftOnly: DefinitionPatch = {}): Promise<Sync> {
+  if (!editsPending(sync)) {
+    const [row] = await db.update(syncs).set({ ...patch, ...draftOnly, updatedAt: new Date() }).where(eq(syncs.id, sync.id)).returning();
+    return withPendingEdit(row);
+  }
+  const now = new Date().toISOString();
+  const merge = { ...pendingPart(patch), savedAt: now };
+  const [row] = await db
+    .update(syncs)
+    .set({ pendingEdit: sql`jsonb_build_object('startedAt', ${now}::text) || coalesce(${syncs.pendingEdit}, '{}'::jsonb) || ${JSON.stringify(merge)}::jsonb` })
+    .where(eq(syncs.id, sync.id))
+    .returning();
+  if (!row) throw new AppError("not_found", "This import no longer exists.", 404);
+  return withPendingEdit(row);
+}
+
+/** "Discard changes": drop an active sync's pending edit; the live definition is untouched. Returns whether there was one. */
+export async function discardPendingEdit(db: Db, sync: Pick<Sync, "id">): Promise<boolean> {
+  const rows = await db
+    .update(syncs)
+    .set({ pendingEdit: null })
+    .where(and(eq(syncs.id, sync.id), sql`${syncs.pendingEdit} is not null`))
+    .returning({ id: syncs.id });
+  return rows.length > 0;
 }
 
 function readSecret(sync: Pick<Sync, "secretEnc"> | null): Secret {
@@ -118,11 +205,7 @@ type ResolvedSource = { current: Sync | null; patch: Partial<typeof syncs.$infer
 
 export async function saveSourceStep(db: Db, input: SourceInput): Promise<Sync> {
   const { current, patch } = await resolveSource(db, input);
-  if (current) {
-    const nextStep = current.state === "draft" ? Math.max(current.wizardStep, 2) : current.wizardStep;
-    const [row] = await db.update(syncs).set({ ...patch, wizardStep: nextStep }).where(eq(syncs.id, current.id)).returning();
-    return row;
-  }
+  if (current) return saveDefinition(db, current, patch, { wizardStep: Math.max(current.wizardStep, 2) });
   const [row] = await db
     .insert(syncs)
     .values({ ...(patch as typeof syncs.$inferInsert), managerId: input.managerId, name: patch.name!, state: "draft", wizardStep: 2, createdBy: input.userId })
@@ -253,7 +336,7 @@ function clean(s: Secret): Secret {
 
 /** Step 2's "use Semicolon?" suggestion. */
 export async function applyParseSuggestion(db: Db, sync: Sync, input: { delimiter: string; encoding: Sync["encoding"] }): Promise<void> {
-  await db.update(syncs).set({ delimiter: input.delimiter, encoding: input.encoding, updatedAt: new Date() }).where(eq(syncs.id, sync.id));
+  await saveDefinition(db, sync, { delimiter: input.delimiter, encoding: input.encoding });
 }
 
 /** Record that the user reached a step (drafts only: an active sync's edit does not move a marker). */
@@ -307,14 +390,16 @@ export async function saveMappingStep(db: Db, sync: Sync, values: Pick<MappingSt
     keyColumn: autoKey ? null : values.key || null,
     autoKey,
   };
-  const patch: Partial<typeof syncs.$inferInsert> = { mapping, updatedAt: new Date() };
+  const patch: DefinitionPatch = { mapping };
   if (autoKey) Object.assign(patch, { updateExisting: false, deleteMissing: false });
-  if (sync.state === "draft") patch.wizardStep = Math.max(sync.wizardStep, 3);
-  const [row] = await db.update(syncs).set(patch).where(eq(syncs.id, sync.id)).returning();
-  return row;
+  return saveDefinition(db, sync, patch, { wizardStep: Math.max(sync.wizardStep, 3) });
 }
 
-/** Last step: the sync becomes active, with or without a schedule. */
+/**
+ * Last step: the sync becomes active, with or without a schedule. An active sync's pending edit (`sync` as
+ * `getWizardSync` returns it) becomes live here, with the schedule, in one UPDATE that also clears it; the
+ * UPDATE only applies the edit the wizard has shown (a concurrent step or discard in another window → 409).
+ */
 export async function activateSync(
   db: Db,
   sync: Sync,
@@ -324,14 +409,21 @@ export async function activateSync(
     throw new AppError("mapping_missing", "Choose the unique identifier column (or generated keys) on the mapping step first.", 400);
   }
   if (input.schedule && !isRemote(sync)) throw new AppError("schedule_not_allowed", "Only imports from a server can be scheduled.", 400);
-  const patch: Partial<typeof syncs.$inferInsert> = {
+  const pending = sync.pendingEdit;
+  const patch: DefinitionPatch = {
+    ...(pending ? pendingColumns(pending) : {}),
     state: "active",
     schedule: input.schedule,
     nextRunAt: input.nextRunAt,
+    pendingEdit: null,
     updatedAt: new Date(),
   };
   if (input.errorEmail !== undefined) patch.errorEmail = input.errorEmail || null;
   if (input.safetyThresholdPct !== undefined) patch.safetyThresholdPct = input.safetyThresholdPct;
-  const [row] = await db.update(syncs).set(patch).where(eq(syncs.id, sync.id)).returning();
+  const same = pending ? sql`${syncs.pendingEdit} = ${JSON.stringify(pending)}::jsonb` : sql`${syncs.pendingEdit} is null`;
+  const [row] = await db.update(syncs).set(patch).where(and(eq(syncs.id, sync.id), same)).returning();
+  if (!row) {
+    throw new AppError("edit_conflict", "This import's changes were saved or discarded in another window meanwhile. Check the steps and finish again.", 409);
+  }
   return row;
 }

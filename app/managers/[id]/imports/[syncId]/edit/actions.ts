@@ -11,6 +11,7 @@ import {
   activateSync,
   addFieldSchema,
   applyParseSuggestion,
+  discardPendingEdit,
   fieldErrorsOf,
   getWizardSync,
   isRemote,
@@ -199,6 +200,16 @@ export const saveScheduleAction = authorizedAction("editor", ids, async ({ manag
   });
   await audit(db, { user, action: "sync.activate", targetType: "sync", targetId: sync.id, details: { name: active.name, schedule } });
   redirect(`/managers/${managerId}/imports?notice=import_scheduled`);
+});
+
+/** "Discard changes": an active import's unfinished edit is dropped; the live import is as it was. */
+export const discardEditAction = authorizedAction("editor", ids, async ({ managerId, syncId }, user) => {
+  const { db, sync } = await loadSync(managerId, syncId);
+  if (!sync) throw new AppError("not_found", "This import no longer exists.", 404);
+  if (await discardPendingEdit(db, sync)) {
+    await audit(db, { user, action: "sync.edit_discard", targetType: "sync", targetId: sync.id, details: { name: sync.name } });
+  }
+  redirect(`/managers/${managerId}/imports?notice=import_edit_discarded`);
 });
 
 /** Live preview of the next run times while the schedule form changes (JavaScript only; the form has a no-JS button). */

@@ -7,6 +7,7 @@ import { wizardPath } from "@/lib/wizard/paths";
 import { buildPreview } from "@/lib/wizard/preview";
 import { saveMappingAction } from "../actions";
 import { loadWizardPage, type WizardParams } from "../load";
+import { PendingNotice } from "../PendingNotice";
 
 export const metadata: Metadata = { title: "Import mapping — Contact Sync" };
 
@@ -17,6 +18,7 @@ export default async function MappingStepPage({ params, searchParams }: { params
   const remote = isRemote(sync);
   return (
     <WizardShell managerId={manager.id} managerName={manager.name} sync={sync} current="mapping" remote={remote}>
+      <PendingNotice managerId={manager.id} sync={sync} />
       {preview.fatal ? (
         <div className="error-box" role="alert">
           <p>

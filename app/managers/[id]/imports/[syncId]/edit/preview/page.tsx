@@ -11,6 +11,7 @@ import { buildPreview } from "@/lib/wizard/preview";
 import { encodingLabels, delimiterChoiceOf, delimiterLabels } from "@/lib/wizard/schemas";
 import { applySuggestionAction, previewNextAction } from "../actions";
 import { loadWizardPage, type WizardParams } from "../load";
+import { PendingNotice } from "../PendingNotice";
 
 export const metadata: Metadata = { title: "Import preview — Contact Sync" };
 
@@ -23,6 +24,7 @@ export default async function PreviewStepPage({ params }: { params: WizardParams
   const suggestionLabel = suggestion ? delimiterName(suggestion) : null;
   return (
     <WizardShell managerId={manager.id} managerName={manager.name} sync={sync} current="preview" remote={isRemote(sync)}>
+      <PendingNotice managerId={manager.id} sync={sync} />
       <section className="card" aria-labelledby="preview-heading">
         <h2 id="preview-heading">Import file preview</h2>
         <p className="parse-facts">

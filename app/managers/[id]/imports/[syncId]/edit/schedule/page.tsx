@@ -8,6 +8,7 @@ import { scheduleFormDefaults, scheduleFromForm, scheduleRunTimes } from "@/lib/
 import { scheduleStepSchema } from "@/lib/wizard/schemas";
 import { saveScheduleAction, scheduleTimesAction } from "../actions";
 import { loadWizardPage, type WizardParams } from "../load";
+import { PendingNotice } from "../PendingNotice";
 
 export const metadata: Metadata = { title: "Run or schedule the import — Contact Sync" };
 
@@ -32,6 +33,7 @@ export default async function ScheduleStepPage({ params }: { params: WizardParam
   }
   return (
     <WizardShell managerId={manager.id} managerName={manager.name} sync={sync} current="schedule" remote>
+      <PendingNotice managerId={manager.id} sync={sync} />
       <ScheduleForm
         key={sync.updatedAt.getTime()}
         action={saveScheduleAction}
