@@ -95,22 +95,48 @@ test.describe("import wizard: remote SFTP source", () => {
     expect(await page.content()).not.toContain("feed-pass-42");
     await expect(page.getByLabel("Delimiter", { exact: true })).toHaveValue("semicolon");
     await shoot(page, "1-source-edit");
+    // Editing a live import: the changes wait in a pending edit until the last step.
+    const notice = page.getByRole("status", { name: "Unfinished changes" });
+    await expect(notice).toContainText("Changes are not live until you finish the last step.");
+    await expect(notice.getByRole("button", { name: "Discard changes" })).toHaveCount(0);
     await page.getByLabel("Email for errors").fill("new-ops@example.org");
     await page.getByRole("button", { name: "Next: preview" }).click();
     await expect(page.getByRole("columnheader", { name: "Member" })).toBeVisible();
     row = await syncRow(syncId);
-    expect(row.error_email).toBe("new-ops@example.org");
+    expect(row.error_email).toBe("feeds@example.org");
+    expect(row.pending_edit?.errorEmail).toBe("new-ops@example.org");
     expect(row.state).toBe("active");
     expect(row.secret_enc).toBeTruthy();
+    await expect(notice.getByRole("button", { name: "Discard changes" })).toBeVisible();
     await page.getByRole("button", { name: "Next: mapping" }).click();
     await expect(page.getByLabel("Unique identifier column")).toHaveValue("Member");
     await page.getByRole("button", { name: "Next: run or schedule" }).click();
-    // The stored schedule comes back into the controls.
+    // The stored schedule comes back into the controls; the pending email too.
     await expect(page.getByLabel("Time zone")).toHaveValue("America/New_York");
     await expect(page.getByLabel("Monday", { exact: true })).toBeChecked();
     await expect(page.getByLabel("Wednesday", { exact: true })).toBeChecked();
+    await expect(page.getByLabel("Notification email")).toHaveValue("new-ops@example.org");
     await page.getByRole("button", { name: "Finish" }).click();
     await expect(page).toHaveURL(/\/imports\?notice=import_scheduled$/);
+    row = await syncRow(syncId);
+    expect(row.error_email).toBe("new-ops@example.org");
+    expect(row.pending_edit).toBeNull();
+
+    // Another edit, abandoned: reopening resumes it; "Discard changes" leaves the live import as it was.
+    await page.goto(`/managers/${manager.id}/imports/${syncId}/edit`);
+    await page.getByLabel("Email for errors").fill("abandoned@example.org");
+    await page.getByRole("button", { name: "Next: preview" }).click();
+    await expect(page.getByRole("columnheader", { name: "Member" })).toBeVisible();
+    await page.goto(`/managers/${manager.id}/imports/${syncId}/edit`);
+    await expect(page.getByLabel("Email for errors")).toHaveValue("abandoned@example.org");
+    await expect(page.getByText(/You have unfinished changes from/)).toBeVisible();
+    await shoot(page, "1-source-pending-edit");
+    await page.getByRole("button", { name: "Discard changes" }).click();
+    await expect(page).toHaveURL(/\/imports\?notice=import_edit_discarded$/);
+    await expect(page.getByText("Changes discarded.")).toBeVisible();
+    row = await syncRow(syncId);
+    expect(row.error_email).toBe("new-ops@example.org");
+    expect(row.pending_edit).toBeNull();
   });
 
   test("schedule step errors, and a reload keeps the saved steps", async ({ page }) => {

@@ -67,6 +67,7 @@ export async function syncRow(syncId: string) {
         schedule: { start: string; tz: string; rrule: string } | null;
         next_run_at: Date | null;
         mapping: { keyColumn: string | null; autoKey: boolean; columns: { column: string; fieldId: string }[] } | null;
+        pending_edit: { errorEmail?: string | null; secretEnc?: string | null } | null;
       }[]
     >`select * from syncs where id = ${syncId}`,
   );
