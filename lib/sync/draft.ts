@@ -84,6 +84,13 @@ const pendingFields = [
 
 type DefinitionPatch = Partial<typeof syncs.$inferInsert>;
 
+/**
+ * The fields that decide what a run reads and writes: when a finished edit changes one, the last source
+ * fingerprint is forgotten so the next run applies the new definition even to an unchanged file (as
+ * one-off CLI imports do when their options change).
+ */
+const readingFields = ["sourceKind", "location", "uploadId", "login", "folderMode", "hasHeader", "delimiter", "encoding", "mapping", "updateExisting", "deleteMissing"] as const;
+
 function pendingPart(patch: DefinitionPatch): Partial<PendingEdit> {
   const out: Record<string, unknown> = {};
   for (const k of pendingFields) if (k in patch && patch[k] !== undefined) out[k] = patch[k];
@@ -410,6 +417,11 @@ export async function activateSync(
   }
   if (input.schedule && !isRemote(sync)) throw new AppError("schedule_not_allowed", "Only imports from a server can be scheduled.", 400);
   const pending = sync.pendingEdit;
+  let readingChanged = false;
+  if (pending) {
+    const [live] = await db.select().from(syncs).where(eq(syncs.id, sync.id));
+    readingChanged = !!live && readingFields.some((k) => k in pending && JSON.stringify(pending[k] ?? null) !== JSON.stringify(live[k] ?? null));
+  }
   const patch: DefinitionPatch = {
     ...(pending ? pendingColumns(pending) : {}),
     state: "active",
@@ -420,6 +432,7 @@ export async function activateSync(
   };
   if (input.errorEmail !== undefined) patch.errorEmail = input.errorEmail || null;
   if (input.safetyThresholdPct !== undefined) patch.safetyThresholdPct = input.safetyThresholdPct;
+  if (readingChanged) patch.lastFingerprint = null;
   const same = pending ? sql`${syncs.pendingEdit} = ${JSON.stringify(pending)}::jsonb` : sql`${syncs.pendingEdit} is null`;
   const [row] = await db.update(syncs).set(patch).where(and(eq(syncs.id, sync.id), same)).returning();
   if (!row) {

@@ -77,12 +77,12 @@ async function upload(userId: string, content: string, filename: string) {
 }
 
 /** An active upload import of Email/First Name (key Email) that has run once: ann and bob. */
-async function activeUploadSync() {
+async function activeUploadSync({ alwaysImport = true } = {}) {
   const editor = await createTestUser(db, "editor");
   actAs(editor);
   const manager = await createManager(db, { name: uniqueName("pending") });
   const fileA = await upload(editor.id, "Email,First Name\nann@example.org,Ann\nbob@example.org,Bob\n", "a.csv");
-  const step1 = await post(saveSourceAction, { ...sourceDefaults, managerId: manager.id, syncId: "", sourceType: "upload", uploadId: fileA.id, alwaysImport: "on", name: "Members" });
+  const step1 = await post(saveSourceAction, { ...sourceDefaults, managerId: manager.id, syncId: "", sourceType: "upload", uploadId: fileA.id, alwaysImport: alwaysImport ? "on" : undefined, name: "Members" });
   const syncId = /imports\/([0-9a-f-]{36})\//.exec(step1.redirect!)![1];
   const fields = (await getManager(db, manager.id))!.fields;
   const email = fields.find((f) => f.role === "email")!;
@@ -194,6 +194,27 @@ describe("editing an active import", () => {
     const run = await runSync({ syncId, trigger: "manual" });
     expect(run.status).toBe("succeeded");
     expect(await liveKeys(manager.id)).toEqual(["ann@example.org", "bob@example.org"]);
+  });
+
+  it("finishing an edit that changes how the file is read forgets the last fingerprint; a rename does not", async () => {
+    const { manager, syncId, email, first } = await activeUploadSync({ alwaysImport: false });
+    const source = { ...sourceDefaults, managerId: manager.id, syncId, sourceType: "upload", uploadId: (await syncRow(syncId)).uploadId! };
+    const mapping = { managerId: manager.id, syncId, "columns.0.column": "Email", "columns.0.fieldId": email.id, "columns.1.column": "First Name", "columns.1.fieldId": first.id, key: "Email" };
+    expect((await runSync({ syncId, trigger: "manual" })).status).toBe("skipped_unchanged");
+
+    await post(saveSourceAction, { ...source, name: "Renamed" });
+    expect((await post(saveMappingAction, { ...mapping, intent: "run" })).redirect).toMatch(/\/runs\//);
+    let live = await syncRow(syncId);
+    expect(live.name).toBe("Renamed");
+    const renamedRun = await waitForRun((await db.select().from(runs).where(eq(runs.syncId, syncId))).sort((a, b) => +b.queuedAt - +a.queuedAt)[0].id);
+    expect(renamedRun.status).toBe("skipped_unchanged");
+
+    // Same file, First Name no longer mapped: the next run reads the file again instead of skipping it.
+    await post(saveSourceAction, { ...source, name: "Renamed" });
+    const finish = await post(saveMappingAction, { ...mapping, "columns.1.fieldId": "", intent: "run" });
+    live = await syncRow(syncId);
+    expect(live.mapping?.columns).toHaveLength(1);
+    expect((await waitForRun(finish.redirect!.split("/").pop()!)).status).toBe("succeeded");
   });
 
   it("an edit saved or discarded in another window meanwhile is not applied blindly", async () => {
