@@ -1,5 +1,5 @@
 import type { Db } from "@/db/client";
-import type { Role } from "@/db/schema";
+import { syncs, type Role } from "@/db/schema";
 import { createManager } from "@/lib/managers/queries";
 import { uniqueName } from "../../support/db";
 import { callAction, callRoute, createTestUser, type Outcome } from "./helpers";
@@ -102,6 +102,19 @@ export const endpoints: Endpoint[] = [
     call: async ({ db, actor }) => {
       const file = await storeUpload(db, Readable.from([Buffer.from("Email\na@example.org\n")]), { filename: "m.csv", maxBytes: 1 << 20, createdBy: actor.id || null });
       return callAction(wizardActions.saveSourceAction, { managerId: (await manager(db)).id, syncId: "", sourceType: "upload", uploadId: file.id, hasHeader: "on", delimiter: "comma", encoding: "auto" });
+    },
+  },
+  {
+    name: "action wizard discardEdit",
+    minRole: "editor",
+    call: async ({ db }) => {
+      const m = await manager(db);
+      const now = new Date().toISOString();
+      const [sync] = await db
+        .insert(syncs)
+        .values({ managerId: m.id, name: "Live", state: "active", sourceKind: "upload", pendingEdit: { startedAt: now, savedAt: now, name: "Edited" } })
+        .returning();
+      return callAction(wizardActions.discardEditAction, { managerId: m.id, syncId: sync.id });
     },
   },
   {
