@@ -450,15 +450,15 @@ async function readAndApply(
   }
 }
 
-/** Rows written by one run above which the planner statistics of `contacts` are refreshed at once. */
-const BIG_CHANGE = 50_000;
+/** Contacts created by one run above which the planner statistics of `contacts` are refreshed at once. */
+const BIG_GROWTH = 50_000;
 
 /**
- * After a big import the statistics of `contacts` say little about the manager (a new one looks empty),
+ * After a big first import the statistics of `contacts` say little about the manager (it looks empty),
  * and pages and the next run would plan for that until autovacuum catches up: refresh them now. Costs a
  * sample of the table (ANALYZE reads at most 30,000 rows), never the run: a failure is only logged.
  */
 async function refreshStatisticsAfter(counts: RunOutcome["counts"]): Promise<void> {
-  if (counts.created + counts.updated + counts.deleted < BIG_CHANGE) return;
+  if (counts.created < BIG_GROWTH) return;
   await getSql()`analyze contacts`.catch((e) => logger.warn("analyze contacts failed", { error: String(e) }));
 }
