@@ -44,9 +44,23 @@ function valuesJson(values: (string | null)[]): string {
   return out + "]";
 }
 
-/** JSON text in COPY text form: JSON has no raw tab or line break, so only backslashes need doubling. */
-function copyJson(json: string): string {
-  return json.indexOf("\\") >= 0 ? json.replace(BACKSLASH_G, "\\\\") : json;
+/**
+ * A value as a JSON string literal in COPY text form. JSON output has no raw tab or line break, so only
+ * backslashes need doubling — and only a value that needed JSON escaping can hold one.
+ */
+function copyJsonString(v: string): string {
+  return JSON_UNSAFE.test(v) ? JSON.stringify(v).replace(BACKSLASH_G, "\\\\") : '"' + v + '"';
+}
+
+/** `valuesJson` in COPY text form. */
+function copyValuesJson(values: (string | null)[]): string {
+  let out = "[";
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (i > 0) out += ",";
+    out += v === null ? "null" : copyJsonString(v);
+  }
+  return out + "]";
 }
 
 /** Six characters naming the mapped field ids, in order: hashes of different mappings never match. */
@@ -79,7 +93,7 @@ export function stageLines(): (row: StagedRow, maybeDup: boolean) => string {
     "\t" +
     copyValue(r.keyNorm) +
     "\t" +
-    copyJson(valuesJson(r.values)) +
+    copyValuesJson(r.values) +
     "\t" +
     copyValue(r.password) +
     "\t" +
@@ -94,16 +108,16 @@ export const CONTACT_COLUMNS = "key, key_norm, data, row_hash, manager_id, creat
 /** Lines of `contacts` for valid rows (no password: the direct path does not hash). */
 export function contactLines(plan: RowPlan, managerId: string, runId: string): (row: StagedRow) => string {
   const tag = mappingTag(plan);
-  const prefixes = plan.targets.map((t) => jsonString(t.field.id) + ":");
+  const prefixes = plan.targets.map((t) => copyJsonString(t.field.id) + ":");
   const tail = `\t${managerId}\t${runId}\n`;
   return (r) => {
     const values = r.values;
     let data = "{";
     for (let i = 0; i < values.length; i++) {
       const v = values[i];
-      if (v !== null) data += (data.length > 1 ? "," : "") + prefixes[i] + jsonString(v);
+      if (v !== null) data += (data.length > 1 ? "," : "") + prefixes[i] + copyJsonString(v);
     }
     data += "}";
-    return copyValue(r.key) + "\t" + copyValue(r.keyNorm) + "\t" + copyJson(data) + "\t" + rowHash(tag, valuesJson(values), r.passwordMac) + tail;
+    return copyValue(r.key) + "\t" + copyValue(r.keyNorm) + "\t" + data + "\t" + rowHash(tag, valuesJson(values), r.passwordMac) + tail;
   };
 }
