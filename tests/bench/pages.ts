@@ -1,12 +1,14 @@
 /**
  * Page/API load bench (issue 7): `npm run bench:pages -- [--contacts N] [--syncs N] [--runs-per-sync N]
- * [--duration S] [--reuse] [--build]`. Seeds a manager with N contacts and S syncs with R runs each (set-based SQL),
+ * [--duration S] [--warmup S] [--syncs-limit N] [--reuse] [--build]`. Seeds a manager with N contacts and S syncs with R runs each (set-based SQL),
  * mints an admin session, starts `next start` on 127.0.0.1 (BENCH_PORT or 3400; builds first when .next is
  * missing or with --build, as a stale build may lack pages), then loads each target with autocannon (20 connections) and prints one JSON line per target:
  * {target, requests, p50_ms, p95_ms, p97_5_ms, p99_ms, non2xx, errors, rps, server_cpu_ms_per_req}.
  * p95 is computed exactly from every response time autocannon reports; p50/p97.5/p99 come from its histogram.
  * server_cpu_ms_per_req is the Next server process's CPU time (user + system, from /proc) over the load divided by
  * the requests: on a shared, busy machine it varies much less than the latencies, so compare it between runs.
+ * Each target first gets --warmup seconds (default 3) of the same load, not measured: JIT, first reads of freshly
+ * seeded pages (hint bits) and the first requests' module loading would otherwise count as steady-state latency.
  * --syncs-limit N adds a target for one page of N syncs (/api/syncs?limit=N; the plain target gets the default page).
  * Progress goes to stderr, results to stdout. Loopback only; the server is stopped at the end.
  */
@@ -31,6 +33,7 @@ const { values } = parseArgs({
     reuse: { type: "boolean" },
     build: { type: "boolean" },
     "syncs-limit": { type: "string" },
+    warmup: { type: "string" },
   },
 });
 function count(name: string, raw: string | undefined, dflt: number, min: number): number {
@@ -42,6 +45,7 @@ const CONTACTS = count("contacts", values.contacts, 1_000_000, 1);
 const SYNCS = count("syncs", values.syncs, 1_000, 1);
 const RUNS = count("runs-per-sync", values["runs-per-sync"], 100, 1);
 const DURATION = count("duration", values.duration, 10, 1);
+const WARMUP = count("warmup", values.warmup, 3, 0);
 const SYNCS_LIMIT = values["syncs-limit"] === undefined ? null : count("syncs-limit", values["syncs-limit"], 0, 1);
 const PORT = count("BENCH_PORT", process.env.BENCH_PORT, 3400, 1);
 const CONNECTIONS = 20;
@@ -210,6 +214,11 @@ function serverPid(server: ChildProcess): number | undefined {
 }
 
 async function load(target: string, url: string, cookie: string, pid: number | undefined): Promise<void> {
+  if (WARMUP > 0) {
+    await new Promise<void>((resolve, reject) =>
+      autocannon({ url, connections: CONNECTIONS, duration: WARMUP, headers: { cookie } }, (err) => (err ? reject(err) : resolve())),
+    );
+  }
   const times: number[] = [];
   const cpuBefore = cpuSeconds(pid);
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
@@ -225,6 +234,7 @@ async function load(target: string, url: string, cookie: string, pid: number | u
     target,
     connections: CONNECTIONS,
     duration_s: DURATION,
+    warmup_s: WARMUP,
     requests: result.requests.total,
     rps: round(result.requests.average),
     p50_ms: round(result.latency.p50),
