@@ -95,7 +95,7 @@ async function watchForAbort(pid: number, signal: AbortSignal): Promise<boolean>
 }
 
 /**
- * COPY text (whole lines, in pieces of ~256 KiB) into `table (columns)`, honouring back-pressure. Rows are
+ * COPY text (whole lines, in pieces of ~256 KiB, UTF-8 buffers or strings) into `table (columns)`, honouring back-pressure. Rows are
  * serialised by the caller (never by the driver) and every wait is bounded: a COPY that the server rejects
  * may never settle in postgres.js (porsager/postgres#1173), so a timeout turns that into an error instead of
  * a hang. An error the server reports (e.g. a unique violation) is thrown as is.
@@ -103,7 +103,7 @@ async function watchForAbort(pid: number, signal: AbortSignal): Promise<boolean>
 export async function copyText(
   tx: Tx,
   target: string,
-  pieces: AsyncIterable<string>,
+  pieces: AsyncIterable<Buffer | string>,
   opts: { backendPid: number; stallTimeoutMs?: number },
 ): Promise<void> {
   const timeout = opts.stallTimeoutMs ?? 120_000;
