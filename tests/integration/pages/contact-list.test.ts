@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { ManagerWithFields } from "@/lib/managers/queries";
-import { createManager } from "@/lib/managers/queries";
-import { countContacts, countContactsUpTo, listContacts, prefixUpperBound, type ContactSort } from "@/lib/managers/contact-list";
+import { createManager, listManagers } from "@/lib/managers/queries";
+import { CONTACT_COUNT_CAP, countContacts, countContactsUpTo, listContacts, prefixUpperBound, type ContactSort } from "@/lib/managers/contact-list";
 import { uniqueName, useDb } from "../../support/db";
 
 const { db, sql } = useDb();
@@ -53,6 +53,15 @@ describe("listContacts", () => {
     expect(await countContactsUpTo(sql, m.id, 10)).toEqual({ count: 10, more: true });
     const empty = await createManager(db, { name: uniqueName("empty") });
     expect(await countContactsUpTo(sql, empty.id)).toEqual({ count: 0, more: false });
+  });
+
+  it("the managers list counts live contacts up to the cap too", async () => {
+    const big = await createManager(db, { name: uniqueName("big") });
+    await sql`insert into contacts (manager_id, key, key_norm, data, row_hash)
+      select ${big.id}, 'k' || i, 'k' || i, '{}', 'x' from generate_series(1, ${CONTACT_COUNT_CAP + 5}) i`;
+    const listed = await listManagers(db);
+    expect(listed.find((x) => x.id === m.id)).toMatchObject({ contactCount: 120, contactCountMore: false });
+    expect(listed.find((x) => x.id === big.id)).toMatchObject({ contactCount: CONTACT_COUNT_CAP, contactCountMore: true });
   });
 
   it("reads at most cap + 1 rows to count (bounded, whatever the manager's size)", async () => {
