@@ -1,5 +1,6 @@
 import { eq } from "drizzle-orm";
 import { cookies } from "next/headers";
+import { cache } from "react";
 import { decode } from "next-auth/jwt";
 import { getDb } from "@/db/client";
 import { users } from "@/db/schema";
@@ -34,10 +35,14 @@ export function setSessionReaderForTests(next: SessionReader | null): void {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
- * The signed-in user, re-read from the database on every call (a primary-key lookup), so a role change,
- * a disabled account or a changed password takes effect at once, also for sessions issued earlier.
+ * The signed-in user, re-read from the database on every request (a primary-key lookup), so a role change,
+ * a disabled account or a changed password takes effect at once, also for sessions issued earlier. Within
+ * one server render the layout and the page share one lookup (React `cache`, scoped to that render; outside
+ * a render — route handlers, actions, tests — every call reads again).
  */
-export async function getCurrentUser(): Promise<SessionUser | null> {
+export const getCurrentUser = cache(readCurrentUser);
+
+async function readCurrentUser(): Promise<SessionUser | null> {
   const claim = await reader();
   if (!claim || !UUID.test(claim.userId)) return null;
   // Prepared: postgres.js then sends it in one round trip (unprepared, drizzle's default, it describes first: two).
