@@ -2,6 +2,7 @@ import { and, asc, eq, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { builtinFields, contacts, fields, managers, type Field, type FieldType, type Manager } from "@/db/schema";
 import { AppError } from "@/lib/errors";
+import { managerLockName } from "@/lib/sync/apply";
 import { CONTACT_COUNT_CAP } from "./contact-list";
 
 export type ManagerWithFields = Manager & { fields: Field[] };
@@ -89,9 +90,17 @@ export async function renameManager(db: Db, id: string, name: string): Promise<v
 }
 
 /** Delete a manager with its fields, contacts, syncs and runs. */
+/**
+ * Delete a manager with its contacts (contacts have no foreign key: see db/schema/contacts.ts). Waits for a
+ * run writing into the manager to finish (the manager's lock), so no contact is left behind.
+ */
 export async function deleteManager(db: Db, id: string): Promise<void> {
-  const res = await db.delete(managers).where(eq(managers.id, id)).returning({ id: managers.id });
-  if (res.length === 0) throw new AppError("not_found", "Contact Manager not found.", 404);
+  await db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${managerLockName(id)}, 0))`);
+    const res = await tx.delete(managers).where(eq(managers.id, id)).returning({ id: managers.id });
+    if (res.length === 0) throw new AppError("not_found", "Contact Manager not found.", 404);
+    await tx.delete(contacts).where(eq(contacts.managerId, id));
+  });
 }
 
 /** The key field's label/type may change only while the manager has no contacts. */

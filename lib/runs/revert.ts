@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import type { Run } from "@/db/schema";
 import { audit, type AuditActor } from "@/lib/audit";
+import { managerLockName } from "@/lib/sync/apply";
 import { AppError } from "@/lib/errors";
 
 export type RevertResult = { restored: number; reverted: number; removed: number };
@@ -129,7 +130,7 @@ export async function revertRun(db: Db, input: { runId: string; user: AuditActor
       throw new AppError("run_active", `The import "${busy.name}" is running on this Contact Manager. Revert when it has finished.`, 409);
     }
     // The engine applies a run under this lock (lib/sync/apply.ts lockManager): no apply interleaves with us.
-    await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${"contacts:" + run.manager_id}, 0))`);
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${managerLockName(run.manager_id)}, 0))`);
 
     const conflict = await findConflict(tx, run);
     if (conflict) throw new AppError("revert_conflict", conflict.reason, 409, { contacts: conflict.contacts, laterRunId: conflict.laterRunId });

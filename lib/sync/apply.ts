@@ -1,14 +1,24 @@
 import type postgres from "postgres";
 import { hashPassword } from "@/lib/auth/passwords";
+import { AppError } from "@/lib/errors";
 
 type Tx = postgres.Sql;
 
 /** Contact passwords: scrypt like staff passwords, at a lower cost (imports may carry many). */
 export const CONTACT_PASSWORD_COST = { N: 1 << 12, r: 8, p: 1 } as const;
 
-/** Serialise the runs of one manager: two syncs into one manager never apply at the same time. */
+/** The advisory lock of a manager's contacts (transaction-scoped), shared by imports and deletion. */
+export const managerLockName = (managerId: string) => `contacts:${managerId}`;
+
+/**
+ * Serialise the runs of one manager: two syncs into one manager never apply at the same time, and a manager
+ * is never deleted while a run writes into it (deleteManager takes the same lock). Fails when the manager
+ * was deleted before the lock was granted.
+ */
 export async function lockManager(tx: Tx, managerId: string): Promise<void> {
-  await tx`select pg_advisory_xact_lock(hashtextextended(${"contacts:" + managerId}, 0))`;
+  await tx`select pg_advisory_xact_lock(hashtextextended(${managerLockName(managerId)}, 0))`;
+  const [manager] = await tx`select 1 from managers where id = ${managerId}`;
+  if (!manager) throw new AppError("not_found", "This Contact Manager was deleted during the import. Nothing was changed.", 404);
 }
 
 /**

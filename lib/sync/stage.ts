@@ -83,6 +83,9 @@ function waitFor(
   });
 }
 
+/** COPY data queued for the socket before the producer waits (bounds memory; keeps both sides busy). */
+const IN_FLIGHT = 4 * 1024 * 1024;
+
 /** Resolves true once the backend `pid` sits in an aborted transaction; false when `signal` fires first. */
 async function watchForAbort(pid: number, signal: AbortSignal): Promise<boolean> {
   while (!signal.aborted) {
@@ -113,7 +116,10 @@ export async function copyText(
   try {
     for await (const piece of pieces) {
       if (streamError) throw streamError;
-      if (!stream.write(piece)) await waitFor(stream, "drain", timeout, "back-pressure", () => streamError);
+      // The driver's stream asks to wait after 16 KiB; waiting then would leave Node idle while Postgres
+      // works through the piece, and the other way round. Up to IN_FLIGHT bytes stay queued instead.
+      stream.write(piece);
+      if (stream.writableLength > IN_FLIGHT) await waitFor(stream, "drain", timeout, "back-pressure", () => streamError);
     }
     if (streamError) throw streamError;
     const stop = new AbortController();

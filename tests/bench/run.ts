@@ -111,7 +111,9 @@ async function copyFloor(fieldIds: string[]): Promise<void> {
     fieldIds.forEach((id, k) => (data[id] = row[k]));
     buf += `${manager}\t${row[0]}\t${row[0]}\t${copyValue(JSON.stringify(data))}\t${i.toString(36).padStart(28, "0")}\n`;
     if (buf.length > 256 * 1024) {
-      if (!stream.write(buf)) await once(stream, "drain");
+      // As the engine does (stage.ts): up to 4 MiB queued, so generating and storing rows overlap.
+      stream.write(buf);
+      if (stream.writableLength > 4 * 1024 * 1024) await once(stream, "drain");
       buf = "";
     }
   }

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { useDb } from "@/tests/support/db";
+import { deleteManager } from "@/lib/managers/queries";
+import { managerLockName } from "@/lib/sync/apply";
 import { runSync } from "@/lib/sync/run";
 import { makeFileSync, makeManager, writeCsv } from "./helpers";
 
@@ -79,5 +81,39 @@ describe("direct and staged first imports", () => {
     expect(r).toMatchObject({ status: "completed_with_errors", created: 1 });
     expect(r.errors.map((e) => [e.line, e.column])).toEqual([[2, "Score"], [3, "Email"]]);
     expect((await stored(m.id)).map((c) => c.key)).toEqual(["bob@x.com"]);
+  });
+});
+
+describe("manager deletion and imports", () => {
+  it("deleting a manager removes its contacts", async () => {
+    const m = await makeManager(db);
+    const s = await makeFileSync(db, m, writeCsv("Email,First\nann@x.com,Ann\nbob@x.com,Bob\n"));
+    await runSync({ syncId: s.id, trigger: "manual" });
+    await deleteManager(db, m.id);
+    const [{ n }] = await sql`select count(*)::int as n from contacts where manager_id = ${m.id}`;
+    expect(n).toBe(0);
+  });
+
+  it("a run that gets the manager's lock after the manager was deleted writes nothing", async () => {
+    const m = await makeManager(db);
+    const s = await makeFileSync(db, m, writeCsv("Email,First\nann@x.com,Ann\n"));
+    const holder = await sql.reserve();
+    try {
+      await holder`begin`;
+      await holder`select pg_advisory_xact_lock(hashtextextended(${managerLockName(m.id)}, 0))`;
+      const run = runSync({ syncId: s.id, trigger: "manual" }).catch((e: unknown) => e);
+      // The run waits for the lock (its transaction shows up waiting on an advisory lock).
+      const waiting = () => sql`
+        select 1 from pg_locks where locktype = 'advisory' and not granted
+          and ((classid::bigint << 32) | objid::bigint) = hashtextextended(${managerLockName(m.id)}, 0)`;
+      await expect.poll(async () => (await waiting()).length, { timeout: 10_000 }).toBe(1);
+      await holder`delete from managers where id = ${m.id}`;
+      await holder`commit`;
+      await run;
+    } finally {
+      holder.release();
+    }
+    const [{ n }] = await sql`select count(*)::int as n from contacts where manager_id = ${m.id}`;
+    expect(n).toBe(0);
   });
 });
