@@ -84,7 +84,7 @@ function waitFor(
 }
 
 /** COPY data queued for the socket before the producer waits (bounds memory; keeps both sides busy). */
-const IN_FLIGHT = 4 * 1024 * 1024;
+const IN_FLIGHT = 1024 * 1024;
 
 /** Resolves true once the backend `pid` sits in an aborted transaction; false when `signal` fires first. */
 async function watchForAbort(pid: number, signal: AbortSignal): Promise<boolean> {
