@@ -33,17 +33,6 @@ function jsonString(v: string): string {
   return JSON_UNSAFE.test(v) ? JSON.stringify(v) : '"' + v + '"';
 }
 
-/** The values as a JSON array (null for an empty cell). */
-function valuesJson(values: (string | null)[]): string {
-  let out = "[";
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (i > 0) out += ",";
-    out += v === null ? "null" : jsonString(v);
-  }
-  return out + "]";
-}
-
 /**
  * A value as a JSON string literal in COPY text form. JSON output has no raw tab or line break, so only
  * backslashes need doubling — and only a value that needed JSON escaping can hold one.
@@ -52,13 +41,13 @@ function copyJsonString(v: string): string {
   return JSON_UNSAFE.test(v) ? JSON.stringify(v).replace(BACKSLASH_G, "\\\\") : '"' + v + '"';
 }
 
-/** `valuesJson` in COPY text form. */
-function copyValuesJson(values: (string | null)[]): string {
+/** The values as a JSON array (null for an empty cell); `string` renders one value (plain or COPY form). */
+function valuesJson(values: (string | null)[], string: (v: string) => string = jsonString): string {
   let out = "[";
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (i > 0) out += ",";
-    out += v === null ? "null" : copyJsonString(v);
+    out += v === null ? "null" : string(v);
   }
   return out + "]";
 }
@@ -93,7 +82,7 @@ export function stageLines(): (row: StagedRow, maybeDup: boolean) => string {
     "\t" +
     copyValue(r.keyNorm) +
     "\t" +
-    copyValuesJson(r.values) +
+    valuesJson(r.values, copyJsonString) +
     "\t" +
     copyValue(r.password) +
     "\t" +
