@@ -3,7 +3,6 @@ import os from "node:os";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { and, eq, isNull } from "drizzle-orm";
-import { isRedirectError } from "next/dist/client/components/redirect-error";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { contacts, runs, syncs, type Sync } from "@/db/schema";
 import { createManager, getManager } from "@/lib/managers/queries";
@@ -21,6 +20,7 @@ import {
 import { startSftpServer, type TestSftpServer } from "../../support/servers/sftp";
 import { uniqueName, useDb } from "../../support/db";
 import { actAs, createTestUser } from "../auth/helpers";
+import { postForm, readSync, type PostResult } from "./helpers";
 
 /**
  * Editing an ACTIVE import: the wizard's steps go into syncs.pending_edit; runs keep the live definition
@@ -29,26 +29,10 @@ import { actAs, createTestUser } from "../auth/helpers";
 const { db } = useDb();
 
 type State = Awaited<ReturnType<typeof saveSourceAction>>;
-type Result = { redirect: string | null; state: State | null };
-
-async function post(action: (prev: State, fd: FormData) => Promise<State>, fields: Record<string, string | string[] | undefined>): Promise<Result> {
-  const fd = new FormData();
-  for (const [k, v] of Object.entries(fields)) {
-    if (v === undefined) continue;
-    for (const one of Array.isArray(v) ? v : [v]) fd.append(k, one);
-  }
-  try {
-    return { redirect: null, state: await action({}, fd) };
-  } catch (e) {
-    if (isRedirectError(e)) return { redirect: e.digest.split(";")[2], state: null };
-    throw e;
-  }
-}
-
-async function syncRow(id: string): Promise<Sync> {
-  const [row] = await db.select().from(syncs).where(eq(syncs.id, id));
-  return row;
-}
+type Result = PostResult<State>;
+const post = (action: (prev: State, fd: FormData) => Promise<State>, fields: Record<string, string | string[] | undefined>): Promise<Result> =>
+  postForm(action, fields);
+const syncRow = (id: string) => readSync(db, id);
 
 /** The definition a run reads (everything but bookkeeping). */
 function definition(s: Sync) {
