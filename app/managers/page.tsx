@@ -39,7 +39,7 @@ export default async function ManagersPage({ searchParams }: { searchParams: Pro
                 <tr key={m.id}>
                   <td data-label="Name"><Link href={`/managers/${m.id}`}>{m.name}</Link></td>
                   <td data-label="Contacts" className="num">
-                    {m.contactCountMore ? `More than ${m.contactCount.toLocaleString("en-US")}` : m.contactCount.toLocaleString("en-US")}
+                    {m.contactCount.toLocaleString("en-US")}
                   </td>
                   <td data-label="Actions">
                     <span className="row-actions">

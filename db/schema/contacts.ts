@@ -17,6 +17,11 @@ export const builtinFields: { label: string; type: FieldType; role: "key" | "ema
 export const managers = pgTable("managers", {
   id: uuid("id").primaryKey().defaultRandom(),
   name: text("name").notNull(),
+  /**
+   * Live (not deleted) contacts. Kept in the transaction that changes them (an import's apply, a revert), so
+   * the pages read one number instead of counting up to a million rows.
+   */
+  contactCount: integer("contact_count").notNull().default(0),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 });

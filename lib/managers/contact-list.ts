@@ -149,26 +149,10 @@ export async function listContacts(sql: Sql, query: ContactListQuery): Promise<C
 }
 
 /**
- * Live contacts of a manager, exactly. Reads every live row (a parallel seq scan, ~0.3 s at a million): for the
- * delete confirmation, which must say how many contacts go, not for the hot contacts page (countContactsUpTo).
+ * Live contacts of a manager, counted row by row (a parallel seq scan, ~0.3 s at a million): for the delete
+ * confirmation, which must say exactly how many contacts go. Pages show managers.contact_count instead.
  */
 export async function countContacts(sql: Sql, managerId: string): Promise<number> {
   const [{ n }] = await sql<{ n: number }[]>`select count(*)::int as n from contacts where manager_id = ${managerId} and deleted_at is null`;
   return n;
-}
-
-/** The contacts page's count: exact up to `cap`, else "more than cap". */
-export type CappedCount = { count: number; more: boolean };
-
-export const CONTACT_COUNT_CAP = 10_000;
-
-/**
- * Live contacts of a manager, counted up to `cap` + 1 rows only: the cost is bounded by the cap (a few ms), not by
- * the size of the manager, so the contacts page stays fast at a million contacts. Beyond the cap it says
- * `{ count: cap, more: true }` and the page shows "more than 10,000" rather than a stale or estimated figure.
- */
-export async function countContactsUpTo(sql: Sql, managerId: string, cap = CONTACT_COUNT_CAP): Promise<CappedCount> {
-  const [{ n }] = await sql<{ n: number }[]>`
-    select count(*)::int as n from (select 1 from contacts where manager_id = ${managerId} and deleted_at is null limit ${cap + 1}) live`;
-  return n > cap ? { count: cap, more: true } : { count: n, more: false };
 }

@@ -3,7 +3,6 @@ import type { Db } from "@/db/client";
 import { builtinFields, contacts, fields, managers, type Field, type FieldType, type Manager } from "@/db/schema";
 import { AppError } from "@/lib/errors";
 import { managerLockName } from "@/lib/sync/apply";
-import { CONTACT_COUNT_CAP } from "./contact-list";
 
 export type ManagerWithFields = Manager & { fields: Field[] };
 
@@ -47,25 +46,9 @@ export async function getManager(db: Db, id: string): Promise<ManagerWithFields 
   return { ...manager, fields: list };
 }
 
-/**
- * The managers with their live contacts counted up to CONTACT_COUNT_CAP + 1 each (like the contacts page): the
- * list costs a few ms per manager, not a scan of every contact. `contactCountMore`: there are more than the cap.
- */
-export async function listManagers(db: Db): Promise<(Manager & { contactCount: number; contactCountMore: boolean })[]> {
-  const rows = await db
-    .select({
-      manager: managers,
-      // Qualified by hand: drizzle leaves single-table columns unqualified, and a bare "id" here is c.id.
-      contactCount: sql<number>`(select count(*)::int from (
-        select 1 from ${contacts} c where c.manager_id = "managers"."id" and c.deleted_at is null limit ${CONTACT_COUNT_CAP + 1}) live)`,
-    })
-    .from(managers)
-    .orderBy(asc(managers.name));
-  return rows.map((r) => ({
-    ...r.manager,
-    contactCount: Math.min(r.contactCount, CONTACT_COUNT_CAP),
-    contactCountMore: r.contactCount > CONTACT_COUNT_CAP,
-  }));
+/** The managers, by name, each with its live contact count (managers.contact_count). */
+export async function listManagers(db: Db): Promise<Manager[]> {
+  return db.select().from(managers).orderBy(asc(managers.name));
 }
 
 /** Add a custom field (also used by the mapping step's "Add Field"). */

@@ -108,6 +108,18 @@ const previousRun = (run: RunRow, what: "deleted" | "updated") => sql`(
   order by pr.queued_at desc limit 1)`;
 
 /**
+ * The live contacts among those the run touched (created, or with a version row of the run). Counted before
+ * and after the revert, the difference is what managers.contact_count must follow.
+ */
+async function liveTouchedBy(tx: Db, run: RunRow): Promise<number> {
+  const [{ n }] = await tx.execute<{ n: number }>(sql`
+    select count(*)::int as n from contacts c
+    where c.manager_id = ${run.manager_id} and c.deleted_at is null
+      and (c.created_by_run = ${run.id} or c.id in (select v.contact_id from contact_versions v where v.run_id = ${run.id}))`);
+  return n;
+}
+
+/**
  * Undo one completed run, in one transaction: contacts it deleted come back, contacts it updated get their
  * previous values (data, password, hash), contacts it created are removed again (soft delete; a revived
  * contact goes back to its deleted state). Refused when a later run, not itself reverted, changed any of the
@@ -135,6 +147,7 @@ export async function revertRun(db: Db, input: { runId: string; user: AuditActor
     const conflict = await findConflict(tx, run);
     if (conflict) throw new AppError("revert_conflict", conflict.reason, 409, { contacts: conflict.contacts, laterRunId: conflict.laterRunId });
 
+    const liveBefore = await liveTouchedBy(tx, run);
     const inserted = await tx.execute(sql`
       update contacts c set deleted_at = now(), deleted_by_run = null, updated_at = now()
       where c.manager_id = ${run.manager_id} and c.created_by_run = ${run.id} and c.deleted_at is null
@@ -159,6 +172,8 @@ export async function revertRun(db: Db, input: { runId: string; user: AuditActor
       from contact_versions v
       where v.run_id = ${run.id} and v.change = 'deleted' and v.contact_id = c.id`);
 
+    const live = (await liveTouchedBy(tx, run)) - liveBefore;
+    if (live !== 0) await tx.execute(sql`update managers set contact_count = contact_count + ${live} where id = ${run.manager_id}`);
     await tx.execute(sql`update runs set reverted_at = now(), reverted_by = ${input.user?.id ?? null} where id = ${run.id}`);
     const result = { restored: restored.count, reverted: updated.count, removed: inserted.count + revived.count };
     await audit(tx, {

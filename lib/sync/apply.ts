@@ -22,6 +22,15 @@ export async function lockManager(tx: Tx, managerId: string): Promise<void> {
 }
 
 /**
+ * Keep managers.contact_count (live contacts) in step with what the run wrote, in the run's transaction:
+ * created (inserted or revived) minus deleted.
+ */
+export async function countAppliedContacts(tx: Tx, managerId: string, applied: { created: number; deleted: number }): Promise<void> {
+  const delta = applied.created - applied.deleted;
+  if (delta !== 0) await tx`update managers set contact_count = contact_count + ${delta} where id = ${managerId}`;
+}
+
+/**
  * Hash the passwords that are new or changed (their MAC differs from the stored one): the rows of the
  * plan that need it (new and revived contacts, changed passwords). Identical re-imported passwords are never re-hashed. Hashes land in the
  * `hashes` table (line → hash), in batches, a few in parallel (libuv pool).

@@ -12,7 +12,7 @@ import { AppError, isAppError } from "@/lib/errors";
 import { logger } from "@/lib/log";
 import { notifyRunFinished } from "@/lib/notify";
 import type { OpenedSource, RemoteFile } from "@/lib/sources/types";
-import { applyPlan, hashNewPasswords, lockManager } from "./apply";
+import { applyPlan, countAppliedContacts, hashNewPasswords, lockManager } from "./apply";
 import { decodeStream } from "./decode";
 import { parseCsv } from "./parse";
 import { buildPlan, directPlan, generateKeys, markDuplicates, safetyBlock, safetyRuleApplies, type Plan } from "./plan";
@@ -423,6 +423,7 @@ async function readAndApply(
         mark("hashed");
         await applyPlan(tx, { managerId: sync.managerId, runId: run.id, mappedFieldIds, updateExisting });
       }
+      await countAppliedContacts(tx, sync.managerId, plan);
       mark("applied");
 
       // Remember what was applied (inside the same transaction: a crash leaves no half-recorded state).

@@ -84,6 +84,7 @@ async function seedContacts(): Promise<string> {
       ) s`;
     log(`contacts ${to}/${CONTACTS}`);
   }
+  await sql`update managers set contact_count = ${CONTACTS} where id = ${manager.id}`;
   await sql`analyze contacts`;
   log(`seeded ${CONTACTS} contacts in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   return manager.id;

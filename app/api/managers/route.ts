@@ -5,10 +5,9 @@ import { listManagers } from "@/lib/managers/queries";
 export const dynamic = "force-dynamic";
 
 /**
- * GET /api/managers — the Contact Managers with their live contact counts (any signed-in staff). Counts stop at
- * 10,000: above, `contactCount` is 10000 and `contactCountMore` is true.
+ * GET /api/managers — the Contact Managers with their live contact counts (any signed-in staff).
  */
 export const GET = withApiAuth("viewer", async () => {
   const managers = await listManagers(getDb());
-  return Response.json({ managers: managers.map((m) => ({ id: m.id, name: m.name, contactCount: m.contactCount, contactCountMore: m.contactCountMore })) });
+  return Response.json({ managers: managers.map((m) => ({ id: m.id, name: m.name, contactCount: m.contactCount })) });
 });

@@ -5,7 +5,7 @@ import { getDb, getSql } from "@/db/client";
 import { requireUser } from "@/lib/auth/guard";
 import { hasRole } from "@/lib/auth/roles";
 import { isAppError } from "@/lib/errors";
-import { contactSorts, countContactsUpTo, listContacts, searchModes, type ContactPage, type ContactSort, type SearchMode } from "@/lib/managers/contact-list";
+import { contactSorts, listContacts, searchModes, type ContactPage, type ContactSort, type SearchMode } from "@/lib/managers/contact-list";
 import { getManager } from "@/lib/managers/queries";
 import { ErrorBox, Flash } from "../../_components/Flash";
 import { CursorPagination, hrefWith } from "../../_components/Pagination";
@@ -31,17 +31,23 @@ export default async function ManagerPage({ params, searchParams }: { params: Pr
   const q = (one(sp.q) ?? "").slice(0, 200);
   const query = { q: q || undefined, in: searchIn === "key" ? undefined : searchIn, sort: sort === "key_asc" ? undefined : sort };
 
-  // The count stops at 10,000 (a bounded read, whatever the manager's size); the list is keyset-paged.
-  const [total, { page, listError }] = await Promise.all([
-    countContactsUpTo(getSql(), manager.id),
-    listContacts(getSql(), { managerId: manager.id, fields: manager.fields, sort, q, searchIn, after: one(sp.after), before: one(sp.before) }).then(
-      (p): { page: ContactPage | null; listError: string | null } => ({ page: p, listError: null }),
-      (e) => {
-        if (!isAppError(e)) throw e;
-        return { page: null, listError: e.message };
-      },
-    ),
-  ]);
+  // The count is kept by the imports (managers.contact_count); the list is keyset-paged.
+  const total = manager.contactCount;
+  const { page, listError } = await listContacts(getSql(), {
+    managerId: manager.id,
+    fields: manager.fields,
+    sort,
+    q,
+    searchIn,
+    after: one(sp.after),
+    before: one(sp.before),
+  }).then(
+    (p): { page: ContactPage | null; listError: string | null } => ({ page: p, listError: null }),
+    (e) => {
+      if (!isAppError(e)) throw e;
+      return { page: null, listError: e.message };
+    },
+  );
 
   const keyField = manager.fields.find((f) => f.role === "key");
   const columns = manager.fields.filter((f) => f.role !== "key" && f.type !== "password");
@@ -66,7 +72,7 @@ export default async function ManagerPage({ params, searchParams }: { params: Pr
       </div>
       <Flash notice={sp.notice} />
       <p className="muted">
-        {total.more ? `More than ${total.count.toLocaleString("en-US")} contacts` : `${total.count.toLocaleString("en-US")} contact${total.count === 1 ? "" : "s"}`}
+        {`${total.toLocaleString("en-US")} contact${total === 1 ? "" : "s"}`}
       </p>
 
       <section aria-labelledby="contacts-heading">
@@ -131,7 +137,7 @@ export default async function ManagerPage({ params, searchParams }: { params: Pr
         )}
       </section>
 
-      <ManagerSettings manager={manager} canEdit={canEdit} keyLocked={total.count > 0 || (await hasAnyContact(manager.id))} />
+      <ManagerSettings manager={manager} canEdit={canEdit} keyLocked={total > 0 || (await hasAnyContact(manager.id))} />
     </main>
   );
 }

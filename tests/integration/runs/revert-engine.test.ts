@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { rm } from "node:fs/promises";
+import { sql } from "drizzle-orm";
 import { useDb } from "@/tests/support/db";
 import { runSync } from "@/lib/sync/run";
 import { revertRun, checkRevert } from "@/lib/runs/revert";
@@ -15,10 +16,16 @@ afterAll(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
 
-/** Live contacts as key → first name, after whatever the engine and the revert did. */
+/**
+ * Live contacts as key → first name, after whatever the engine and the revert did. Each look also checks that
+ * the manager's kept count (managers.contact_count, shown by the pages) matches the live rows.
+ */
 async function live(managerId: string, firstNameField: string) {
   const all = await contactsByKey(db, managerId);
-  return Object.fromEntries([...all.values()].filter((c) => !c.deletedAt).map((c) => [c.key, c.data[firstNameField] ?? ""]).sort());
+  const rows = Object.fromEntries([...all.values()].filter((c) => !c.deletedAt).map((c) => [c.key, c.data[firstNameField] ?? ""]).sort());
+  const [{ kept }] = await db.execute<{ kept: number }>(sql`select contact_count as kept from managers where id = ${managerId}`);
+  expect(kept).toBe(Object.keys(rows).length);
+  return rows;
 }
 
 describe("revert runs made by the engine", () => {
@@ -45,6 +52,11 @@ describe("revert runs made by the engine", () => {
     const r1 = await go("Email,First Name\na@x.test,Ann\nb@x.test,Bob\nc@x.test,Cy\n");
     expect(r1).toMatchObject({ status: "succeeded", created: 3 });
     const afterFirst = await live(manager.id, first);
+
+    // A dry run writes nothing, the count included.
+    await writeFile(file, "Email,First Name\nz@x.test,Zed\n");
+    expect(await runSync({ syncId: sync.id, trigger: "manual", dryRun: true })).toMatchObject({ created: 1, deleted: 3 });
+    expect(await live(manager.id, first)).toEqual(afterFirst);
 
     const r2 = await go("Email,First Name\na@x.test,Anna\nb@x.test,Bob\nd@x.test,Dee\n");
     expect(r2).toMatchObject({ status: "succeeded", created: 1, updated: 1, deleted: 1 });
