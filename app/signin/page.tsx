@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { getCurrentUser } from "@/lib/auth/guard";
+import { safeNextPath } from "@/lib/auth/next-path";
 import { Flash } from "../_components/Flash";
 import { SignInForm } from "./SignInForm";
 
@@ -17,7 +18,7 @@ const nextAuthErrors: Record<string, string> = {
 export default async function SignInPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const params = await searchParams;
   const next = typeof params.next === "string" ? params.next : undefined;
-  if (await getCurrentUser()) redirect("/managers");
+  if (await getCurrentUser()) redirect(safeNextPath(next));
   const error = typeof params.error === "string" ? (nextAuthErrors[params.error] ?? "Sign-in failed. Try again.") : undefined;
   return (
     <main className="narrow">

@@ -4,7 +4,7 @@ import { credentials, SignInPage, uniqueName } from "./fixtures";
 test.describe("sign-in", () => {
   test("an admin signs in through the page and creates a Contact Manager", async ({ page, context }) => {
     await page.goto("/managers");
-    await expect(page).toHaveURL(/\/signin$/); // anonymous → sign-in page
+    await expect(page).toHaveURL(/\/signin\?next=%2Fmanagers$/); // anonymous → sign-in page, which remembers the page
     await new SignInPage(page).signInAs("admin");
 
     const cookie = (await context.cookies()).find((c) => c.name.endsWith("next-auth.session-token"));
@@ -34,7 +34,21 @@ test.describe("sign-in", () => {
     await page.getByRole("button", { name: "Sign out" }).click();
     await expect(page).toHaveURL(/\/signin\?notice=signed_out$/);
     await page.goto("/managers");
-    await expect(page).toHaveURL(/\/signin$/);
+    await expect(page).toHaveURL(/\/signin\?next=%2Fmanagers$/);
+  });
+
+  test("a link opened while signed out leads back to its page after sign-in", async ({ page }) => {
+    await page.goto("/imports?after=x");
+    await expect(page).toHaveURL(/\/signin\?next=%2Fimports%3Fafter%3Dx$/);
+    const { email, password } = credentials("viewer");
+    await new SignInPage(page).signIn(email, password);
+    await expect(page).toHaveURL(/\/imports\?after=x$/);
+    // Signed in, the sign-in page itself sends the visitor on to the remembered page too.
+    await page.goto("/signin?next=%2Faccount");
+    await expect(page).toHaveURL(/\/account$/);
+    // A next that points off the site is ignored.
+    await page.goto("/signin?next=%2F%2Fevil.example");
+    await expect(page).toHaveURL(/\/managers$/);
   });
 
   test("a wrong password gets a clear message and keeps the email", async ({ page }) => {
