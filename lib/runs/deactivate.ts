@@ -18,7 +18,7 @@ export async function deactivateSync(db: Db, input: { syncId: string; user: Acto
       .from(runs)
       .where(and(eq(runs.syncId, sync.id), inArray(runs.status, ["queued", "running"])));
     if (active) throw new AppError("run_active", `"${sync.name}" is running. Delete it when the run has finished.`, 409);
-    await tx.update(syncs).set({ state: "deleted", nextRunAt: null, deletedAt: new Date(), updatedAt: new Date() }).where(eq(syncs.id, sync.id));
+    await tx.update(syncs).set({ state: "deleted", nextRunAt: null, pendingEdit: null, deletedAt: new Date(), updatedAt: new Date() }).where(eq(syncs.id, sync.id));
     await audit(tx as unknown as Db, {
       user: input.user,
       action: "sync.delete",

@@ -57,6 +57,8 @@ export type ImportRow = {
   errors: string[];
   /** Row errors not listed in `errors`. */
   moreErrors: number;
+  /** An edit of this active import was started (ISO time) and is neither finished nor discarded yet. */
+  pendingEditSince: string | null;
 };
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
@@ -168,6 +170,7 @@ type PageRow = {
   schedule: Schedule | null;
   next_run_at: string | null;
   created_text: string;
+  pending_edit_since: string | null;
   latest: PageRun | null;
   active: PageRun | null;
   /** [line, column, message] of the latest run's first row errors. */
@@ -221,13 +224,13 @@ export async function listImportsPage(
   const fetched = await c<PageRow[]>`
     with page as materialized (
       select s.id, s.name, s.manager_id, m.name as manager_name, s.state, s.origin, s.source_kind, s.location, s.schedule,
-        s.next_run_at, s.created_at
+        s.next_run_at, s.created_at, s.pending_edit->>'startedAt' as pending_edit_since
       from syncs s join managers m on m.id = s.manager_id
       where ${where}
       order by ${order("")} ${limit === null ? c`` : c`limit ${limit + 1}`}
     )
     select p.id, p.name, p.manager_id, p.manager_name, p.state, p.origin, p.source_kind, p.location, p.schedule,
-      ${iso("p.next_run_at")} as next_run_at, p.created_at::text as created_text,
+      ${iso("p.next_run_at")} as next_run_at, p.created_at::text as created_text, p.pending_edit_since,
       case when l.id is null then null else ${runJson("l")} end as latest,
       case when a.id is null then null else ${runJson("a")} end as active,
       e.errors
@@ -293,6 +296,7 @@ export async function listImportsPage(
       status,
       errors,
       moreErrors,
+      pendingEditSince: r.pending_edit_since,
     };
   });
   return { rows, nextCursor, prevCursor };

@@ -131,6 +131,11 @@ test.describe("import wizard: remote SFTP source", () => {
     await expect(page.getByLabel("Email for errors")).toHaveValue("abandoned@example.org");
     await expect(page.getByText(/You have unfinished changes from/)).toBeVisible();
     await shoot(page, "1-source-pending-edit");
+    // The imports list says so too, and its link continues the edit.
+    await page.goto(`/managers/${manager.id}/imports`);
+    const listed = page.locator(`tr[data-sync-id="${syncId}"]`);
+    await expect(listed).toContainText("unfinished edit");
+    await listed.getByRole("link", { name: /^Continue editing/ }).click();
     await page.getByRole("button", { name: "Discard changes" }).click();
     await expect(page).toHaveURL(/\/imports\?notice=import_edit_discarded$/);
     await expect(page.getByText("Changes discarded.")).toBeVisible();

@@ -199,6 +199,7 @@ function ImportTableRow({
           {sourceText(row)}
           {cli && " · command line"}
           {row.state === "draft" && " · draft"}
+          {row.pendingEditSince && " · unfinished edit (runs use the saved settings)"}
         </span>
       </td>
       <td data-label="Latest Import">
@@ -262,8 +263,8 @@ function ImportTableRow({
       {canEdit && (
         <td data-label="Edit" className={styles.actionCell}>
           {!cli && (
-            <Link href={`${base}/edit`} aria-label={`${row.state === "draft" ? "Continue setting up" : "Edit"} “${row.name}”`}>
-              {row.state === "draft" ? "Continue setup" : "Edit"}
+            <Link href={`${base}/edit`} aria-label={`${row.state === "draft" ? "Continue setting up" : row.pendingEditSince ? "Continue editing" : "Edit"} “${row.name}”`}>
+              {row.state === "draft" ? "Continue setup" : row.pendingEditSince ? "Continue editing" : "Edit"}
             </Link>
           )}
         </td>

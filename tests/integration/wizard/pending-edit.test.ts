@@ -10,6 +10,8 @@ import { decryptSecret } from "@/lib/security/crypto";
 import { storeUpload } from "@/lib/sources/upload";
 import { activateSync, getWizardSync } from "@/lib/sync/draft";
 import { runSync } from "@/lib/sync/run";
+import { deactivateSync } from "@/lib/runs/deactivate";
+import { listImportsPage } from "@/lib/runs/queries";
 import {
   discardEditAction,
   previewNextAction,
@@ -168,8 +170,12 @@ describe("editing an active import", () => {
     const fileB = await upload(editor.id, "Mail\ncarl@example.org\n", "b.csv");
     await post(saveSourceAction, { ...sourceDefaults, managerId: manager.id, syncId, sourceType: "upload", uploadId: fileB.id, deleteMissing: "on", name: "Renamed" });
     expect((await syncRow(syncId)).pendingEdit).not.toBeNull();
+    // The imports list says an edit is unfinished (and still shows the live name).
+    const listed = async () => (await listImportsPage(db, { managerId: manager.id })).rows.find((r) => r.id === syncId)!;
+    expect(await listed()).toMatchObject({ name: "Members", pendingEditSince: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
 
     const discarded = await post(discardEditAction, { managerId: manager.id, syncId });
+    expect(await listed()).toMatchObject({ pendingEditSince: null });
     expect(discarded.redirect).toBe(`/managers/${manager.id}/imports?notice=import_edit_discarded`);
     const after = await syncRow(syncId);
     expect(after.pendingEdit).toBeNull();
@@ -178,6 +184,14 @@ describe("editing an active import", () => {
     const run = await runSync({ syncId, trigger: "manual" });
     expect(run.status).toBe("succeeded");
     expect(await liveKeys(manager.id)).toEqual(["ann@example.org", "bob@example.org"]);
+  });
+
+  it("deleting an import drops its unfinished edit", async () => {
+    const { editor, manager, syncId } = await activeUploadSync();
+    await post(saveSourceAction, { ...sourceDefaults, managerId: manager.id, syncId, sourceType: "upload", uploadId: (await syncRow(syncId)).uploadId!, name: "Renamed" });
+    expect((await syncRow(syncId)).pendingEdit).not.toBeNull();
+    await deactivateSync(db, { syncId, user: { id: editor.id, email: editor.email } });
+    expect(await syncRow(syncId)).toMatchObject({ state: "deleted", pendingEdit: null, name: "Members" });
   });
 
   it("finishing an edit that changes how the file is read forgets the last fingerprint; a rename does not", async () => {
