@@ -1,5 +1,6 @@
 import type postgres from "postgres";
 import type { Fingerprint, RunStatus } from "@/db/schema";
+import { detach } from "./detach";
 import type { RowError } from "./validate";
 
 type Q = postgres.Sql;
@@ -43,7 +44,7 @@ export class ErrorCollector {
   add(errors: RowError[]): void {
     for (const e of errors) {
       this.total++;
-      if (this.kept.length < MAX_STORED_ERRORS) this.kept.push(e);
+      if (this.kept.length < MAX_STORED_ERRORS) this.kept.push({ line: e.line, column: e.column === null ? null : detach(e.column), message: detach(e.message) });
     }
   }
   /** Merge errors found later (e.g. duplicates, found in SQL) keeping line order and the cap. */

@@ -7,6 +7,7 @@
  *   then reads the file again on the stage path, which reports duplicates by line.
  * Both validate and encode each row once, count rows, collect row errors and feed a KeyFilter.
  */
+import { detach } from "./detach";
 import type { CsvRecord } from "./parse";
 import type { ErrorCollector } from "./report";
 import { KeyFilter } from "./key-filter";
@@ -90,7 +91,7 @@ export function stageText(
     const row = check(record);
     const maybeDup = row.keyNorm !== null && filter.add(row.keyNorm);
     if (maybeDup && candidates.keys) {
-      if (candidates.keys.length < MAX_CANDIDATES) candidates.keys.push(row.keyNorm!);
+      if (candidates.keys.length < MAX_CANDIDATES) candidates.keys.push(detach(row.keyNorm!));
       else candidates.keys = null;
     }
     return line(row, maybeDup);
@@ -116,7 +117,7 @@ export function directText(
       // The first occurrence of a key wins even when it is invalid: the later ones are duplicates.
       if (filter.add(key)) throw new DirectPathAbandoned("an invalid row repeats a key");
       if (invalidKeys.size >= MAX_INVALID_KEYS) throw new DirectPathAbandoned("too many invalid rows");
-      invalidKeys.add(key);
+      invalidKeys.add(detach(key));
       return null;
     }
     if (key === null) return null; // not reached: a valid row always has a key (direct path: no generated keys)
