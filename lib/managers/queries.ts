@@ -37,13 +37,17 @@ export async function createManager(
 
 export async function getManager(db: Db, id: string): Promise<ManagerWithFields | null> {
   if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
-  // Both at once, prepared (one round trip each instead of describe + execute): every manager page starts here.
-  const [[manager], list] = await Promise.all([
-    db.select().from(managers).where(eq(managers.id, id)).prepare("manager_by_id").execute(),
-    db.select().from(fields).where(eq(fields.managerId, id)).orderBy(asc(fields.position)).prepare("manager_fields").execute(),
-  ]);
-  if (!manager) return null;
-  return { ...manager, fields: list };
+  // One prepared statement (one round trip): every manager page starts here.
+  const rows = await db
+    .select({ manager: managers, field: fields })
+    .from(managers)
+    .leftJoin(fields, eq(fields.managerId, managers.id))
+    .where(eq(managers.id, id))
+    .orderBy(asc(fields.position))
+    .prepare("manager_with_fields")
+    .execute();
+  if (rows.length === 0) return null;
+  return { ...rows[0].manager, fields: rows.flatMap((r) => (r.field ? [r.field] : [])) };
 }
 
 /** The managers, by name, each with its live contact count (managers.contact_count). */
