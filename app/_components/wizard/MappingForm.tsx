@@ -1,10 +1,10 @@
 "use client";
 
-import Link from "next/link";
 import { useId } from "react";
 import { addFieldSchema, AUTO_KEY, mappingDraftSchema, mappingStepSchema } from "@/lib/wizard/schemas";
 import { FieldError } from "./fields";
 import { useWizardForm, type WizardAction } from "./useWizardForm";
+import { IntentButton, WizardNav } from "./WizardNav";
 
 type FieldOption = { id: string; label: string; type: string; role: string | null };
 
@@ -126,9 +126,7 @@ export function MappingForm({
           </table>
         </div>
         <div className="actions">
-          <button type="submit" name="intent" value="apply" className="btn btn-secondary" disabled={pending}>
-            {pending && intent === "apply" ? "Saving…" : "Apply Mapping"}
-          </button>
+          <IntentButton intent="apply" label="Apply Mapping" busyLabel="Saving…" className="btn btn-secondary" pending={pending} submitting={intent} />
         </div>
         {mapped.length > 0 && (
           <>
@@ -224,27 +222,16 @@ export function MappingForm({
             </select>
           </div>
         </div>
-        <button type="submit" name="intent" value="addField" className="btn btn-secondary" disabled={pending}>
-          {pending && intent === "addField" ? "Adding…" : "Add Field"}
-        </button>
+        <IntentButton intent="addField" label="Add Field" busyLabel="Adding…" className="btn btn-secondary" pending={pending} submitting={intent} />
       </section>
 
-      <div className="wizard-nav">
-        <Link href={backHref} className="btn btn-secondary">
-          Back
-        </Link>
-        <div className="right">
-          {remote ? (
-            <button type="submit" name="intent" value="next" className="btn btn-primary" disabled={pending}>
-              {pending && intent === "next" ? "Saving…" : "Next: run or schedule"}
-            </button>
-          ) : (
-            <button type="submit" name="intent" value="run" className="btn btn-primary" disabled={pending}>
-              {pending && intent === "run" ? "Starting…" : "Run Import"}
-            </button>
-          )}
-        </div>
-      </div>
+      <WizardNav backHref={backHref}>
+        {remote ? (
+          <IntentButton intent="next" label="Next: run or schedule" busyLabel="Saving…" pending={pending} submitting={intent} />
+        ) : (
+          <IntentButton intent="run" label="Run Import" busyLabel="Starting…" pending={pending} submitting={intent} />
+        )}
+      </WizardNav>
     </form>
   );
 }

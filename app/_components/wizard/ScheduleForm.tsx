@@ -1,10 +1,10 @@
 "use client";
 
-import Link from "next/link";
 import { startTransition, useEffect, useRef, useState } from "react";
 import { scheduleStepSchema, weekdayLabels, weekdays, type ScheduleStepInput } from "@/lib/wizard/schemas";
 import { Checkbox, Radio, Select, TextInput } from "./fields";
 import { useWizardForm, type WizardAction } from "./useWizardForm";
+import { IntentButton, WizardNav } from "./WizardNav";
 
 const units: Record<string, string> = { hourly: "hours", daily: "days", weekly: "weeks", monthly: "months", yearly: "years" };
 const months = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
@@ -263,19 +263,10 @@ export function ScheduleForm({
         </section>
       </div>
 
-      <div className="wizard-nav">
-        <Link href={backHref} className="btn btn-secondary">
-          Back
-        </Link>
-        <div className="right">
-          <button type="submit" name="intent" value="now" className="btn btn-primary mode-now" disabled={pending}>
-            {pending && intent === "now" ? "Starting…" : "Run Import now"}
-          </button>
-          <button type="submit" name="intent" value="finish" className="btn btn-primary schedule-only" disabled={pending}>
-            {pending && intent === "finish" ? "Saving…" : "Finish"}
-          </button>
-        </div>
-      </div>
+      <WizardNav backHref={backHref}>
+        <IntentButton intent="now" label="Run Import now" busyLabel="Starting…" className="btn btn-primary mode-now" pending={pending} submitting={intent} />
+        <IntentButton intent="finish" label="Finish" busyLabel="Saving…" className="btn btn-primary schedule-only" pending={pending} submitting={intent} />
+      </WizardNav>
     </form>
   );
 }

@@ -1,12 +1,12 @@
 "use client";
 
-import Link from "next/link";
 import { useEffect, useState } from "react";
 import { isLocationProblem, parseLocation, protocolLabels, remoteKinds } from "@/lib/wizard/location";
 import { delimiterLabels, encodingLabels, encodings, sourceStepSchema, type SourceStepInput } from "@/lib/wizard/schemas";
 import { Checkbox, Radio, Select, TextArea, TextInput } from "./fields";
 import { UPLOAD_FORM_ID, UploadField } from "./UploadField";
 import { useWizardForm, type WizardAction } from "./useWizardForm";
+import { IntentButton, WizardNav } from "./WizardNav";
 
 const checkboxes = ["hasHeader", "updateExisting", "deleteMissing", "alwaysImport", "trustFingerprint"];
 
@@ -200,9 +200,7 @@ export function SourceForm({
             )}
             <input type="hidden" {...form.register("fingerprint")} defaultValue={shownFingerprint ?? String(defaults.fingerprint ?? "")} key={shownFingerprint ?? "stored"} />
             <div className="actions">
-              <button type="submit" name="intent" value="test" className="btn btn-secondary" disabled={pending}>
-                {pending && intent === "test" ? "Testing…" : "Test connection"}
-              </button>
+              <IntentButton intent="test" label="Test connection" busyLabel="Testing…" className="btn btn-secondary" pending={pending} submitting={intent} />
             </div>
             {test && (
               <div className={`test-result ${test.ok ? "notice" : "error-box"}`} role="status" aria-live="polite">
@@ -285,16 +283,9 @@ export function SourceForm({
           />
         </section>
 
-        <div className="wizard-nav">
-          <Link href={cancelHref} className="btn btn-secondary">
-            Cancel
-          </Link>
-          <div className="right">
-            <button type="submit" name="intent" value="next" className="btn btn-primary" disabled={pending}>
-              {pending && intent === "next" ? "Saving…" : "Next: preview"}
-            </button>
-          </div>
-        </div>
+        <WizardNav backHref={cancelHref} backLabel="Cancel">
+          <IntentButton intent="next" label="Next: preview" busyLabel="Saving…" pending={pending} submitting={intent} />
+        </WizardNav>
       </form>
     </>
   );

@@ -20,6 +20,29 @@ export function FieldError({ id, error }: { id: string; error?: string }) {
   );
 }
 
+/** The frame every control shares: label (with a required mark), hint, the control, and its error. */
+function FieldShell({ id, label, hint, error, className, required, children }: {
+  id: string;
+  label: React.ReactNode;
+  hint?: React.ReactNode;
+  error?: string;
+  className?: string;
+  required?: boolean;
+  children: React.ReactNode;
+}) {
+  return (
+    <div className={`field${error ? " field-invalid" : ""}${className ? ` ${className}` : ""}`}>
+      <label htmlFor={id}>
+        {label}
+        {required && <span className="required" aria-hidden="true"> *</span>}
+      </label>
+      {hint && <p className="hint" id={`${id}-hint`}>{hint}</p>}
+      {children}
+      <FieldError id={id} error={error} />
+    </div>
+  );
+}
+
 export function TextInput({
   form,
   name,
@@ -45,12 +68,7 @@ export function TextInput({
 }) {
   const id = useId();
   return (
-    <div className={`field${error ? " field-invalid" : ""}${className ? ` ${className}` : ""}`}>
-      <label htmlFor={id}>
-        {label}
-        {required && <span className="required" aria-hidden="true"> *</span>}
-      </label>
-      {hint && <p className="hint" id={`${id}-hint`}>{hint}</p>}
+    <FieldShell id={id} label={label} hint={hint} error={error} className={className} required={required}>
       <input
         id={id}
         type={type}
@@ -64,17 +82,14 @@ export function TextInput({
         aria-describedby={describedBy(id, hint, error)}
         aria-required={required || undefined}
       />
-      <FieldError id={id} error={error} />
-    </div>
+    </FieldShell>
   );
 }
 
 export function TextArea({ form, name, label, hint, error, className, rows = 6, placeholder }: Base & { rows?: number; placeholder?: string }) {
   const id = useId();
   return (
-    <div className={`field${error ? " field-invalid" : ""}${className ? ` ${className}` : ""}`}>
-      <label htmlFor={id}>{label}</label>
-      {hint && <p className="hint" id={`${id}-hint`}>{hint}</p>}
+    <FieldShell id={id} label={label} hint={hint} error={error} className={className}>
       <textarea
         id={id}
         className="mono"
@@ -86,8 +101,7 @@ export function TextArea({ form, name, label, hint, error, className, rows = 6, 
         aria-invalid={error ? true : undefined}
         aria-describedby={describedBy(id, hint, error)}
       />
-      <FieldError id={id} error={error} />
-    </div>
+    </FieldShell>
   );
 }
 
@@ -102,9 +116,7 @@ export function Select({
 }: Base & { options: { value: string; label: string }[] }) {
   const id = useId();
   return (
-    <div className={`field${error ? " field-invalid" : ""}${className ? ` ${className}` : ""}`}>
-      <label htmlFor={id}>{label}</label>
-      {hint && <p className="hint" id={`${id}-hint`}>{hint}</p>}
+    <FieldShell id={id} label={label} hint={hint} error={error} className={className}>
       <select
         id={id}
         {...form.register(name)}
@@ -118,8 +130,7 @@ export function Select({
           </option>
         ))}
       </select>
-      <FieldError id={id} error={error} />
-    </div>
+    </FieldShell>
   );
 }
 

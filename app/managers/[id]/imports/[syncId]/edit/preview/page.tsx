@@ -4,6 +4,7 @@ import { ActionForm } from "@/app/_components/ActionForm";
 import { SubmitButton } from "@/app/_components/SubmitButton";
 import { PreviewErrors, PreviewTable } from "@/app/_components/wizard/PreviewTable";
 import { WizardShell } from "@/app/_components/wizard/WizardShell";
+import { WizardNav } from "@/app/_components/wizard/WizardNav";
 import { isRemote } from "@/lib/sync/draft";
 import { delimiterName } from "@/lib/wizard/detect";
 import { wizardPath } from "@/lib/wizard/paths";
@@ -108,20 +109,15 @@ export default async function PreviewStepPage({ params }: { params: WizardParams
           </>
         )}
 
-        <div className="wizard-nav">
-          <Link href={wizardPath(manager.id, sync.id, "source")} className="btn btn-secondary">
-            Back
-          </Link>
+        <WizardNav backHref={wizardPath(manager.id, sync.id, "source")}>
           {!preview.fatal && (
-            <div className="right">
-              <ActionForm action={previewNextAction} ariaLabel="Continue to the mapping">
-                <input type="hidden" name="managerId" value={manager.id} />
-                <input type="hidden" name="syncId" value={sync.id} />
-                <SubmitButton pendingLabel="Opening…">Next: mapping</SubmitButton>
-              </ActionForm>
-            </div>
+            <ActionForm action={previewNextAction} ariaLabel="Continue to the mapping">
+              <input type="hidden" name="managerId" value={manager.id} />
+              <input type="hidden" name="syncId" value={sync.id} />
+              <SubmitButton pendingLabel="Opening…">Next: mapping</SubmitButton>
+            </ActionForm>
           )}
-        </div>
+        </WizardNav>
       </section>
     </WizardShell>
   );
