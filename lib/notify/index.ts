@@ -9,22 +9,25 @@ export { drainOutbox, enqueueNotification, listOutbox, retryDelayMs, MAX_ATTEMPT
 export type { Notification, DrainResult, OutboxEntry } from "./outbox";
 export { runPageUrl } from "./run-message";
 
-/** Queue (once per run) the error email for a failed, blocked or completed-with-errors run. */
-export async function enqueueRunNotification(db: Db, run: Run): Promise<boolean> {
-  if (!(notifiedStatuses as readonly string[]).includes(run.status) || run.dryRun) return false;
+/**
+ * Queue (once per run) the error email for a failed, blocked or completed-with-errors run. Returns the
+ * queued message's id, or null when the run needs none (or has one already).
+ */
+export async function enqueueRunNotification(db: Db, run: Run): Promise<string | null> {
+  if (!(notifiedStatuses as readonly string[]).includes(run.status) || run.dryRun) return null;
   const [row] = await db
     .select({ sync: syncs, managerName: managers.name })
     .from(syncs)
     .innerJoin(managers, eq(managers.id, syncs.managerId))
     .where(eq(syncs.id, run.syncId));
-  if (!row) return false;
+  if (!row) return null;
   const to = row.sync.errorEmail?.trim();
   if (!to) {
     logger.debug("run finished with errors; the sync has no error email", { runId: run.id, syncId: run.syncId });
-    return false;
+    return null;
   }
   const [already] = await db.select({ id: notifications.id }).from(notifications).where(eq(notifications.runId, run.id)).limit(1);
-  if (already) return false;
+  if (already) return null;
   const errors = await db
     .select({ line: runErrors.line, column: runErrors.column, message: runErrors.message })
     .from(runErrors)
@@ -32,18 +35,19 @@ export async function enqueueRunNotification(db: Db, run: Run): Promise<boolean>
     .orderBy(asc(runErrors.id))
     .limit(maxListedErrors);
   const { subject, body } = buildRunMessage({ run, sync: row.sync, managerName: row.managerName, errors });
-  await enqueueNotification(db, { runId: run.id, to, subject, body });
-  return true;
+  return (await enqueueNotification(db, { runId: run.id, to, subject, body })).id;
 }
 
 /**
- * Called by the engine when a run ends. Queues the error email when the run needs one, then tries to
- * deliver due messages. Never throws: a mail problem must not turn a finished run into a failed one.
+ * Called by the engine when a run ends. Queues the error email when the run needs one and tries to deliver
+ * it at once; the scheduler heartbeat retries what could not be sent. Never throws: a mail problem must not
+ * turn a finished run into a failed one.
  */
 export async function notifyRunFinished(run: Run): Promise<void> {
   const db = getDb();
   try {
-    if (await enqueueRunNotification(db, run)) await drainOutbox(db);
+    const id = await enqueueRunNotification(db, run);
+    if (id) await drainOutbox(db, { ids: [id] });
   } catch (e) {
     logger.error("could not queue or send the run notification", { runId: run.id, error: e instanceof Error ? e.message : String(e) });
   }

@@ -32,21 +32,26 @@ export type DrainResult = { sent: number; logged: number; retrying: number; fail
 
 /**
  * Deliver due outbox messages. Safe to call from any number of processes at once: each message is claimed
- * with FOR UPDATE SKIP LOCKED and a lease, and sent with its id as the idempotency key. Called after each
- * enqueue and by the scheduler heartbeat. `now` lets tests look at a later moment.
+ * with FOR UPDATE SKIP LOCKED and a lease, and sent with its id as the idempotency key. The scheduler
+ * heartbeat drains the whole outbox (retries included); a finished run delivers its own message (`ids`).
+ * `now` lets tests look at a later moment.
  */
-export async function drainOutbox(db: Db, opts: { limit?: number; now?: Date } = {}): Promise<DrainResult> {
+export async function drainOutbox(db: Db, opts: { limit?: number; now?: Date; ids?: string[] } = {}): Promise<DrainResult> {
   const limit = opts.limit ?? 20;
   const now = opts.now ?? new Date();
+  // "Due" is judged by the database's clock, the one that stamped next_attempt_at: Node's Date has only
+  // milliseconds, so a message queued a moment ago (microseconds) could look not due yet.
+  const dbNow = opts.now ? sql`${opts.now.toISOString()}::timestamptz` : sql`clock_timestamp()`;
+  const only = opts.ids ? sql`and id = any(${`{${opts.ids.join(",")}}`}::uuid[])` : sql``;
   const result: DrainResult = { sent: 0, logged: 0, retrying: 0, failed: 0 };
 
   const claimed = await db.execute<{ id: string }>(sql`
     update ${notifications} set
       attempts = attempts + 1,
-      next_attempt_at = ${now.toISOString()}::timestamptz + make_interval(secs => ${CLAIM_LEASE_SECONDS})
+      next_attempt_at = ${dbNow} + make_interval(secs => ${CLAIM_LEASE_SECONDS})
     where id in (
       select id from ${notifications}
-      where status = 'pending' and next_attempt_at <= ${now.toISOString()}::timestamptz
+      where status = 'pending' and next_attempt_at <= ${dbNow} ${only}
       order by next_attempt_at
       limit ${limit}
       for update skip locked

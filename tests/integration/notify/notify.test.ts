@@ -76,13 +76,14 @@ describe("error emails through Resend", () => {
       expect(row.status).toBe("pending");
       expect(row.attempts).toBe(1);
       expect(row.lastError).toContain("503");
-      // Not due yet: a drain right away leaves it alone.
-      await drainOutbox(db);
+      // Not due yet: a drain right away leaves it alone. (Drains name this test's message: other test files
+      // queue messages in the same database at the same time.)
+      await drainOutbox(db, { ids: [row.id] });
       expect(api.received).toHaveLength(1);
 
       const later = new Date(row.nextAttemptAt.getTime() + 1000);
       expect(row.nextAttemptAt.getTime() - Date.now()).toBeGreaterThan(retryDelayMs(1) - 5_000);
-      await drainOutbox(db, { now: later });
+      await drainOutbox(db, { now: later, ids: [row.id] });
       [row] = await outboxFor(run);
       expect(api.received).toHaveLength(2);
       expect(api.received[1].headers["idempotency-key"]).toBe(api.received[0].headers["idempotency-key"]);
@@ -124,7 +125,7 @@ describe("error emails through Resend", () => {
     let [row] = await outboxFor(run);
     expect(row.status).toBe("pending");
     for (let i = 0; i < 10 && row.status === "pending"; i++) {
-      await drainOutbox(db, { now: new Date(row.nextAttemptAt.getTime() + 1000) });
+      await drainOutbox(db, { now: new Date(row.nextAttemptAt.getTime() + 1000), ids: [row.id] });
       [row] = await outboxFor(run);
     }
     expect(row.status).toBe("failed");
@@ -177,8 +178,9 @@ describe("error emails through Resend", () => {
       // Queue five messages without draining, then let three drainers race for them.
       for (let i = 0; i < 5; i++) queued.push(await makeRun(db, sync.id, { status: "failed", message: `failure ${i}` }));
       const { enqueueRunNotification } = await import("@/lib/notify");
-      for (const r of queued) await enqueueRunNotification(db, r);
-      await Promise.all([drainOutbox(db, { limit: 50 }), drainOutbox(db, { limit: 50 }), drainOutbox(db, { limit: 50 })]);
+      const ids: string[] = [];
+      for (const r of queued) ids.push((await enqueueRunNotification(db, r))!);
+      await Promise.all([drainOutbox(db, { ids }), drainOutbox(db, { ids }), drainOutbox(db, { ids })]);
       const keys = api.received.map((r) => r.headers["idempotency-key"]);
       const ours = new Set<string>();
       for (const r of queued) {
