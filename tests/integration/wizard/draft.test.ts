@@ -4,7 +4,7 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import { and, eq } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { auditLog, contacts, runs } from "@/db/schema";
+import { auditLog, contacts } from "@/db/schema";
 import { createManager, getManager } from "@/lib/managers/queries";
 import { decryptSecret } from "@/lib/security/crypto";
 import { storeUpload } from "@/lib/sources/upload";
@@ -19,7 +19,7 @@ import {
 import { startSftpServer, type TestSftpServer } from "../../support/servers/sftp";
 import { uniqueName, useDb } from "../../support/db";
 import { actAs, createTestUser } from "../auth/helpers";
-import { postForm, readSync, type PostResult } from "./helpers";
+import { postForm, readSync, waitForRun, type PostResult } from "./helpers";
 
 const { db } = useDb();
 
@@ -37,14 +37,6 @@ async function upload(userId: string, content: string, filename = "people.csv") 
   return storeUpload(db, Readable.from([Buffer.from(content)]), { filename, maxBytes: 1 << 20, createdBy: userId });
 }
 
-async function waitForRun(syncId: string): Promise<typeof runs.$inferSelect> {
-  for (let i = 0; i < 100; i++) {
-    const [run] = await db.select().from(runs).where(eq(runs.syncId, syncId));
-    if (run && run.status !== "queued" && run.status !== "running") return run;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error("run did not finish");
-}
 
 let sftp: TestSftpServer;
 let sftpRoot: string;
@@ -99,7 +91,7 @@ describe("wizard drafts: upload source", () => {
     const run = await post(saveMappingAction, { managerId: manager.id, syncId, ...columns, "columns.2.fieldId": team.id, key: "Email", intent: "run" });
     expect(run.redirect).toMatch(new RegExp(`^/managers/${manager.id}/imports/${syncId}/runs/[0-9a-f-]{36}$`));
     expect((await syncRow(syncId)).state).toBe("active");
-    const finished = await waitForRun(syncId);
+    const finished = await waitForRun(db, { syncId });
     expect(finished.trigger).toBe("upload");
     expect(finished.status).toBe("succeeded");
     const rows = await db.select().from(contacts).where(eq(contacts.managerId, manager.id));

@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { isRedirectError } from "next/dist/client/components/redirect-error";
 import type { Db } from "@/db/client";
-import { syncs, type Sync } from "@/db/schema";
+import { runs, syncs, type Run, type Sync } from "@/db/schema";
 
 export type PostResult<S> = { redirect: string | null; state: S | null };
 
@@ -27,4 +27,15 @@ export async function postForm<S extends object>(
 export async function readSync(db: Db, id: string): Promise<Sync> {
   const [row] = await db.select().from(syncs).where(eq(syncs.id, id));
   return row;
+}
+
+/** Wait until a run (by its id, or the first run of a sync) has finished; its row. */
+export async function waitForRun(db: Db, by: { runId: string } | { syncId: string }): Promise<Run> {
+  const where = "runId" in by ? eq(runs.id, by.runId) : eq(runs.syncId, by.syncId);
+  for (let i = 0; i < 200; i++) {
+    const [run] = await db.select().from(runs).where(where);
+    if (run && run.status !== "queued" && run.status !== "running") return run;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error("run did not finish");
 }

@@ -22,7 +22,7 @@ import {
 import { startSftpServer, type TestSftpServer } from "../../support/servers/sftp";
 import { uniqueName, useDb } from "../../support/db";
 import { actAs, createTestUser } from "../auth/helpers";
-import { postForm, readSync, type PostResult } from "./helpers";
+import { postForm, readSync, waitForRun, type PostResult } from "./helpers";
 
 /**
  * Editing an ACTIVE import: the wizard's steps go into syncs.pending_edit; runs keep the live definition
@@ -42,14 +42,6 @@ function definition(s: Sync) {
   return rest;
 }
 
-async function waitForRun(runId: string): Promise<typeof runs.$inferSelect> {
-  for (let i = 0; i < 200; i++) {
-    const [run] = await db.select().from(runs).where(eq(runs.id, runId));
-    if (run && run.status !== "queued" && run.status !== "running") return run;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error("run did not finish");
-}
 
 async function liveKeys(managerId: string): Promise<string[]> {
   const rows = await db.select({ key: contacts.key }).from(contacts).where(and(eq(contacts.managerId, managerId), isNull(contacts.deletedAt)));
@@ -84,7 +76,7 @@ async function activeUploadSync({ alwaysImport = true } = {}) {
     intent: "run",
   });
   expect(run.redirect).toMatch(/\/runs\/[0-9a-f-]{36}$/);
-  expect((await waitForRun(run.redirect!.split("/").pop()!)).status).toBe("succeeded");
+  expect((await waitForRun(db, { runId: run.redirect!.split("/").pop()! })).status).toBe("succeeded");
   expect(await liveKeys(manager.id)).toEqual(["ann@example.org", "bob@example.org"]);
   return { editor, manager, syncId, fileA, email, first };
 }
@@ -154,7 +146,7 @@ describe("editing an active import", () => {
     expect(live.pendingEdit).toBeNull();
     expect(live).toMatchObject({ state: "active", uploadId: fileB.id, delimiter: ";", deleteMissing: true, name: "Members (new)" });
     expect(live.mapping).toMatchObject({ keyColumn: "Mail" });
-    const finishedRun = await waitForRun(finish.redirect!.split("/").pop()!);
+    const finishedRun = await waitForRun(db, { runId: finish.redirect!.split("/").pop()! });
     expect(finishedRun.status).toBe("succeeded");
     expect(finishedRun.sourceName).toBe("b.csv");
     expect(await liveKeys(manager.id)).toEqual(["carl@example.org"]);
@@ -204,7 +196,7 @@ describe("editing an active import", () => {
     expect((await post(saveMappingAction, { ...mapping, intent: "run" })).redirect).toMatch(/\/runs\//);
     let live = await syncRow(syncId);
     expect(live.name).toBe("Renamed");
-    const renamedRun = await waitForRun((await db.select().from(runs).where(eq(runs.syncId, syncId))).sort((a, b) => +b.queuedAt - +a.queuedAt)[0].id);
+    const renamedRun = await waitForRun(db, { runId: (await db.select().from(runs).where(eq(runs.syncId, syncId))).sort((a, b) => +b.queuedAt - +a.queuedAt)[0].id });
     expect(renamedRun.status).toBe("skipped_unchanged");
 
     // Same file, First Name no longer mapped: the next run reads the file again instead of skipping it.
@@ -212,7 +204,7 @@ describe("editing an active import", () => {
     const finish = await post(saveMappingAction, { ...mapping, "columns.1.fieldId": "", intent: "run" });
     live = await syncRow(syncId);
     expect(live.mapping?.columns).toHaveLength(1);
-    expect((await waitForRun(finish.redirect!.split("/").pop()!)).status).toBe("succeeded");
+    expect((await waitForRun(db, { runId: finish.redirect!.split("/").pop()! })).status).toBe("succeeded");
   });
 
   it("an edit saved or discarded in another window meanwhile is not applied blindly", async () => {
