@@ -263,8 +263,8 @@ function ImportTableRow({
       {canEdit && (
         <td data-label="Edit" className={styles.actionCell}>
           {!cli && (
-            <Link href={`${base}/edit`} aria-label={`${row.state === "draft" ? "Continue setting up" : row.pendingEditSince ? "Continue editing" : "Edit"} “${row.name}”`}>
-              {row.state === "draft" ? "Continue setup" : row.pendingEditSince ? "Continue editing" : "Edit"}
+            <Link href={`${base}/edit`} aria-label={`${row.state === "draft" ? "Continue setting up" : editLabel(row)} “${row.name}”`}>
+              {row.state === "draft" ? "Continue setup" : editLabel(row)}
             </Link>
           )}
         </td>
@@ -333,4 +333,9 @@ function runSummary(run: NonNullable<ImportRow["latestRun"]>): string {
   const counts = `${n(run.created)} created · ${n(run.updated)} updated · ${n(run.deleted)} deleted`;
   if (run.status === "blocked") return `${label}: would be ${counts}`;
   return `${label}${run.revertedAt ? " (reverted)" : ""}: ${counts}`;
+}
+
+/** An active import's edit link: "Continue editing" while an edit of it is unfinished. */
+function editLabel(row: ImportRow): string {
+  return row.pendingEditSince ? "Continue editing" : "Edit";
 }
