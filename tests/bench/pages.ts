@@ -3,7 +3,7 @@
  * [--duration S] [--warmup S] [--syncs-limit N] [--reuse] [--build]`. Seeds a manager with N contacts and S syncs with R runs each (set-based SQL),
  * mints an admin session, starts `next start` on 127.0.0.1 (BENCH_PORT or 3400; builds first when .next is
  * missing or with --build, as a stale build may lack pages), then loads each target with autocannon (20 connections) and prints one JSON line per target:
- * {target, requests, p50_ms, p95_ms, p97_5_ms, p99_ms, non2xx, errors, rps, server_cpu_ms_per_req}.
+ * {target, requests, p50_ms, p95_ms, p97_5_ms, p99_ms, non2xx, errors, rps, kb_per_response, server_cpu_ms_per_req}.
  * p95 is computed exactly from every response time autocannon reports; p50/p97.5/p99 come from its histogram.
  * server_cpu_ms_per_req is the Next server process's CPU time (user + system, from /proc) over the load divided by
  * the requests: on a shared, busy machine it varies much less than the latencies, so compare it between runs.
@@ -151,7 +151,9 @@ async function startServer(): Promise<ChildProcess> {
   const logFile = path.join(os.tmpdir(), `bench-pages-server-${process.pid}.log`);
   const out = fs.openSync(logFile, "w");
   log(`starting next start on 127.0.0.1:${PORT} (server log: ${logFile})`);
-  const server = spawn(nextBin, ["start", "-H", "127.0.0.1", "-p", String(PORT)], {
+  // BENCH_CPU_PROF=<dir>: the server writes a CPU profile (Chrome DevTools format) into <dir> when it stops.
+  const profile = process.env.BENCH_CPU_PROF ? ["--cpu-prof", "--cpu-prof-dir", process.env.BENCH_CPU_PROF] : [];
+  const server = spawn(process.execPath, [...profile, nextBin, "start", "-H", "127.0.0.1", "-p", String(PORT)], {
     cwd: ROOT,
     stdio: ["ignore", out, out],
     env: { ...process.env, PORT: String(PORT), NODE_ENV: "production" },
@@ -246,6 +248,7 @@ async function load(target: string, url: string, cookie: string, pid: number | u
     non2xx: result.non2xx,
     errors: result.errors,
     timeouts: result.timeouts,
+    kb_per_response: result.requests.total ? round(result.throughput.total / result.requests.total / 1024) : null,
     server_cpu_ms_per_req:
       cpuBefore === null || cpuAfter === null || !result.requests.total ? null : round(((cpuAfter - cpuBefore) * 1000) / result.requests.total),
   };

@@ -127,7 +127,9 @@ async function copyFloor(fieldIds: string[]): Promise<void> {
 /** Run one import in a child process (import-once.ts); its stdout's last line is its result. */
 function importOnce(syncId: string): Promise<{ seconds: number; peak_rss_mb: number; summary: RunSummary }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", path.join(import.meta.dirname, "import-once.ts"), syncId], {
+    // BENCH_CPU_PROF=<dir>: a CPU profile of each import process (Chrome DevTools format) lands in <dir>.
+    const profile = process.env.BENCH_CPU_PROF ? ["--cpu-prof", "--cpu-prof-dir", process.env.BENCH_CPU_PROF] : [];
+    const child = spawn(process.execPath, [...profile, "--import", "tsx", path.join(import.meta.dirname, "import-once.ts"), syncId], {
       stdio: ["ignore", "pipe", "inherit"],
     });
     let out = "";
