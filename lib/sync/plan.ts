@@ -109,7 +109,6 @@ export async function buildPlan(tx: Tx, o: PlanOptions & { valid: number; countE
       on c.key_norm = s.key_norm
     where (s.valid and (c.id is null or c.deleted_at is not null or c.row_hash is distinct from s.row_hash))
       or (${o.deleteMissing}::boolean and s.line is null and c.deleted_at is null)`;
-  await tx`analyze plan`;
   await lookUpContactsById(tx);
   await tx`
     update plan p set action = 'rehash' from contacts c
