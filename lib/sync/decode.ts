@@ -74,6 +74,28 @@ export function firstInvalidUtf8(buf: Buffer): number {
 
 const NON_ASCII = /[^\x00-\x7f]/;
 
+/** Bytes looked at before decoding starts: a BOM, or signs that the file is not text at all. */
+const SNIFF_BYTES = 4096;
+
+const SIGNATURES: { bytes: number[]; what: string }[] = [
+  { bytes: [0x50, 0x4b, 0x03, 0x04], what: "a ZIP archive — an Excel workbook (.xlsx) or an OpenDocument spreadsheet (.ods) is one" },
+  { bytes: [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1], what: "an Excel 97–2003 workbook (.xls)" },
+  { bytes: [0x25, 0x50, 0x44, 0x46, 0x2d], what: "a PDF document" },
+  { bytes: [0x1f, 0x8b], what: "a gzip-compressed file" },
+];
+
+/**
+ * Why the first bytes of a file cannot be CSV text in a one-byte encoding, or null: a known binary format
+ * (the usual mistake: a spreadsheet saved as .xlsx), or NUL bytes (binary data, or UTF-16 without a BOM).
+ */
+export function notTextReason(head: Buffer): string | null {
+  const known = SIGNATURES.find((s) => head.length >= s.bytes.length && s.bytes.every((b, i) => head[i] === b));
+  if (known) return `This file is ${known.what}, not a CSV file. Save it as CSV (comma-separated values) and import that file.`;
+  if (head.includes(0))
+    return "This file contains binary data (NUL bytes), so it is not a CSV text file. If it is UTF-16 text without a byte-order mark, choose UTF-16 as its encoding.";
+  return null;
+}
+
 /**
  * Decode a raw byte stream into text, streaming (a multi-byte character split across chunks stays whole).
  *
@@ -85,6 +107,7 @@ const NON_ASCII = /[^\x00-\x7f]/;
  *  - if real UTF-8 characters were already emitted, the file mixes encodings: the run fails with a message
  *    asking to choose the encoding explicitly (nothing is applied before the whole file was read).
  * A forced encoding is used as is; invalid bytes in forced UTF-8/UTF-16 fail the run with the byte offset.
+ * A file that starts like a binary format (a spreadsheet, a PDF, NUL bytes) fails at once (notTextReason).
  */
 export function decodeStream(source: AsyncIterable<Buffer | Uint8Array | string>, options: { encoding?: Encoding } = {}) {
   const hash = createHash("sha256");
@@ -106,6 +129,9 @@ export function decodeStream(source: AsyncIterable<Buffer | Uint8Array | string>
 
     const start = (buf: Buffer): Buffer => {
       const bom = bomOf(buf);
+      const utf16 = bom === "utf-16le" || bom === "utf-16be" || requested === "utf-16le" || requested === "utf-16be";
+      const reason = utf16 ? null : notTextReason(buf.subarray(0, SNIFF_BYTES));
+      if (reason) throw new AppError("not_text", reason);
       let enc: Concrete;
       if (requested === "auto") {
         enc = bom ?? "utf-8";
@@ -149,7 +175,8 @@ export function decodeStream(source: AsyncIterable<Buffer | Uint8Array | string>
         return out;
       }
       const bad = firstInvalidUtf8(whole);
-      if (!emittedNonAscii) {
+      // Real UTF-8 characters before the bad byte, emitted earlier or in this very chunk: mixed encodings.
+      if (!emittedNonAscii && !whole.subarray(0, Math.max(bad, 0)).some((b) => b >= 0x80)) {
         // Everything emitted so far was ASCII, which reads the same in Windows-1252: switch seamlessly. The
         // UTF-8 decoder may hold `carry` without having emitted it, so those bytes are re-decoded here.
         const out = switchTo1252(joined);
@@ -171,9 +198,10 @@ export function decodeStream(source: AsyncIterable<Buffer | Uint8Array | string>
       stats.bytes += chunk.length;
       let buf = chunk;
       if (head) {
-        // Wait for 3 bytes so a BOM split across chunks is still recognised.
+        // The first SNIFF_BYTES (or the whole file) are looked at together: a BOM or a binary format split
+        // across small chunks is still recognised.
         head = Buffer.concat([head, chunk]);
-        if (head.length < 3) continue;
+        if (head.length < SNIFF_BYTES) continue;
         buf = start(head);
         head = null;
       }

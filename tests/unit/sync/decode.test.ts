@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { firstInvalidUtf8 } from "@/lib/sync/decode";
+import { firstInvalidUtf8, notTextReason } from "@/lib/sync/decode";
 import { decodeAll, fixture } from "./helpers";
 
 const text = "Email,Name\nann@x.com,Zoë 日本語 😀 €\n";
@@ -56,6 +56,23 @@ describe("decode", () => {
     await expect(decodeAll(Buffer.from([0x41, 0xff, 0x42]), [1], "utf-8")).rejects.toThrow(/not valid UTF-8/);
     const le = Buffer.from("Hi ü", "utf16le");
     expect((await decodeAll(le, [1], "utf-16le")).text).toBe("Hi ü");
+  });
+
+  it("refuses files that are not text: spreadsheets, PDFs, archives, NUL bytes — even in 1-byte chunks", async () => {
+    const xlsx = Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00]), Buffer.from("[Content_Types].xml")]);
+    const xls = Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, 0, 0, 0, 0]);
+    const utf16NoBom = Buffer.from("Email,First\nann@x.com,Ann\n", "utf16le");
+    for (const sizes of [[1], [4096]]) {
+      await expect(decodeAll(xlsx, sizes)).rejects.toThrow(/Excel workbook \(\.xlsx\).*Save it as CSV/);
+      await expect(decodeAll(xls, sizes)).rejects.toThrow(/Excel 97–2003 workbook/);
+      await expect(decodeAll(Buffer.from("%PDF-1.7\n"), sizes)).rejects.toThrow(/PDF document/);
+      await expect(decodeAll(utf16NoBom, sizes)).rejects.toThrow(/NUL bytes.*choose UTF-16/);
+    }
+    // Chosen as UTF-16, the same bytes are text; NUL bytes after the first 4 KiB are left to the row checks.
+    expect((await decodeAll(utf16NoBom, [5], "utf-16le")).text).toBe("Email,First\nann@x.com,Ann\n");
+    const lateNul = Buffer.concat([Buffer.from("Email,First\n" + "a@x.com,A\n".repeat(500)), Buffer.from("b@x.com,B\0\n")]);
+    expect((await decodeAll(lateNul, [1000])).text.endsWith("b@x.com,B\0\n")).toBe(true);
+    expect(notTextReason(Buffer.from("Email,First\nann@x.com,Zoë\n"))).toBeNull();
   });
 
   it("decodes an empty stream to nothing", async () => {
