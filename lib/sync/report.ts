@@ -100,10 +100,24 @@ export function toSummary(runId: string, o: RunOutcome): RunSummary {
 }
 
 /** The human summary line stored as the run's message. */
-export function describe(o: { created: number; updated: number; deleted: number; unchanged: number; errorTotal: number; notUpdated?: number; dryRun?: boolean }): string {
+export function describe(o: {
+  created: number;
+  updated: number;
+  deleted: number;
+  unchanged: number;
+  errorTotal: number;
+  /** Rows left out for their errors (a row may have several); defaults to errorTotal. */
+  skippedRows?: number;
+  notUpdated?: number;
+  dryRun?: boolean;
+}): string {
   const parts = [`${o.created} created`, `${o.updated} updated`, `${o.deleted} deleted`, `${o.unchanged} unchanged`];
   let text = (o.dryRun ? "Dry run (nothing was changed): " : "") + parts.join(", ");
-  if (o.errorTotal > 0) text += `; ${o.errorTotal} row error${o.errorTotal === 1 ? "" : "s"} (rows skipped)`;
+  if (o.errorTotal > 0) {
+    const rows = o.skippedRows ?? o.errorTotal;
+    const errors = `${o.errorTotal} row error${o.errorTotal === 1 ? "" : "s"}`;
+    text += rows === o.errorTotal ? `; ${errors} (${rows === 1 ? "row" : "rows"} skipped)` : `; ${errors} in ${rows} row${rows === 1 ? "" : "s"} (skipped)`;
+  }
   if (o.notUpdated) text += `; ${o.notUpdated} changed row${o.notUpdated === 1 ? " was" : "s were"} not updated because "update existing contacts" is off`;
   return text + ".";
 }

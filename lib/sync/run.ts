@@ -410,7 +410,13 @@ async function readAndApply(
           });
       const counts = { created: plan.created, updated: plan.updated, deleted: plan.deleted, unchanged: plan.unchanged };
       const status = collector.total > 0 ? "completed_with_errors" : "succeeded";
-      const summaryText = describe({ ...counts, errorTotal: collector.total, notUpdated: plan.notUpdated, dryRun: run.dryRun });
+      const summaryText = describe({
+        ...counts,
+        errorTotal: collector.total,
+        skippedRows: ctx.progress.rowsRead - valid,
+        notUpdated: plan.notUpdated,
+        dryRun: run.dryRun,
+      });
 
       const blocked =
         run.trigger === "approval" ? null : safetyBlock(plan, { trigger: run.trigger, deleteMissing, thresholdPct: Number(sync.safetyThresholdPct) });
