@@ -46,6 +46,7 @@ export function MappingForm({
   const watched = (form.watch("columns") as { column: string; fieldId: string }[] | undefined) ?? defaults.columns;
   const key = (form.watch("key") as string | undefined) ?? defaults.key;
   const mapped = watched.filter((c) => c.fieldId);
+  const keyIsColumn = key !== "" && key !== AUTO_KEY && columns.includes(key);
   const fieldLabel = (id: string) => fields.find((f) => f.id === id)?.label ?? "?";
   const passwordMapped = !!passwordField && mapped.some((c) => c.fieldId === passwordField.id);
   const addError = errorOf("newFieldLabel");
@@ -67,7 +68,10 @@ export function MappingForm({
 
       <section className="card" aria-labelledby="map-heading">
         <h2 id="map-heading">Map the file&apos;s columns to Contact Manager fields</h2>
-        <p className="hint">Columns whose name matches a field are mapped already. Columns left “Not imported” are ignored.</p>
+        <p className="hint">
+          Columns whose name matches a field are mapped already. Columns left “Not imported” are ignored. The unique identifier column (below)
+          always feeds the “{keyField?.label ?? "Unique Key"}” field; map it here too only to copy its value into another field.
+        </p>
         <div className="table-wrap">
           <table className="table responsive mapping-table">
             <thead>
@@ -103,7 +107,7 @@ export function MappingForm({
                         aria-invalid={err ? true : undefined}
                         aria-describedby={err ? `${keyId}-c${i}-error` : undefined}
                       >
-                        <option value="">— Not imported —</option>
+                        <option value="">{key === column ? "— Only as the unique key —" : "— Not imported —"}</option>
                         {mappable.map((f) => (
                           <option key={f.id} value={f.id}>
                             {f.label} ({typeNames[f.type] ?? f.type})
@@ -128,10 +132,15 @@ export function MappingForm({
         <div className="actions">
           <IntentButton intent="apply" label="Apply Mapping" busyLabel="Saving…" className="btn btn-secondary" pending={pending} submitting={intent} />
         </div>
-        {mapped.length > 0 && (
+        {(mapped.length > 0 || keyIsColumn) && (
           <>
             <h3>Mapped columns</h3>
             <ul className="mapped-list">
+              {keyIsColumn && (
+                <li>
+                  {key} → {keyField?.label ?? "Unique Key"} (unique key)
+                </li>
+              )}
               {mapped.map((c) => (
                 <li key={c.column}>
                   {c.column} → {fieldLabel(c.fieldId)}
