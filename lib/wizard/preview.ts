@@ -149,6 +149,25 @@ function suggestEncoding(sample: Buffer[], chosen: Encoding, fatalCode: string |
   const bom = boms.find(([bytes]) => bytes.every((b, i) => head[i] === b))?.[1] ?? null;
   if (bom && chosen !== "auto" && chosen !== bom) return bom;
   if (fatalCode === "invalid_encoding" && chosen !== "windows-1252" && !bom) return "windows-1252";
+  if (fatalCode === "not_text" && !bom) return utf16Order(Buffer.concat(sample).subarray(0, 1024));
+  return null;
+}
+
+/**
+ * UTF-16 text without a BOM, told apart from other binary data: mostly-ASCII text in UTF-16 has a zero
+ * in every other byte (odd positions: little endian, even: big endian) and none in between.
+ */
+function utf16Order(bytes: Buffer): Encoding | null {
+  const pairs = Math.floor(bytes.length / 2);
+  if (pairs < 4) return null;
+  let zeroEven = 0;
+  let zeroOdd = 0;
+  for (let i = 0; i < pairs * 2; i += 2) {
+    if (bytes[i] === 0) zeroEven++;
+    if (bytes[i + 1] === 0) zeroOdd++;
+  }
+  if (zeroOdd >= pairs * 0.7 && zeroEven === 0) return "utf-16le";
+  if (zeroEven >= pairs * 0.7 && zeroOdd === 0) return "utf-16be";
   return null;
 }
 

@@ -54,6 +54,18 @@ describe("wizard preview (the engine's decode → parse → validate on a prefix
     expect(forced.suggestedEncoding).toBe("windows-1252");
   });
 
+  it("refuses a binary file, and suggests UTF-16 when it is UTF-16 text without a BOM", async () => {
+    const le = await previewOf(Buffer.from("Email,First Name\nzoe@example.org,Zoé\n", "utf16le"));
+    expect(le.fatal?.code).toBe("not_text");
+    expect(le.suggestedEncoding).toBe("utf-16le");
+    const be = Buffer.from("Email\na@example.org\n", "utf16le").swap16();
+    expect((await previewOf(be)).suggestedEncoding).toBe("utf-16be");
+    expect((await previewOf(be, { encoding: "utf-16be" })).rows[0].cells[0]).toBe("a@example.org");
+    const xlsx = await previewOf(Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04]), Buffer.alloc(200, 7)]));
+    expect(xlsx.fatal?.message).toMatch(/Excel workbook \(\.xlsx\)/);
+    expect(xlsx.suggestedEncoding).toBeNull();
+  });
+
   it("suggests the encoding a BOM names when another one is forced", async () => {
     const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from("Email\na@example.org\n", "utf16le")]);
     const p = await previewOf(utf16, { encoding: "windows-1252" });
