@@ -23,7 +23,7 @@ export const renameManagerAction = authorizedAction("editor", renameManagerSchem
   if (!before) throw new AppError("not_found", "This Contact Manager no longer exists.", 404);
   await renameManager(db, input.id, input.name);
   await audit(db, { user, action: "manager.rename", targetType: "manager", targetId: input.id, details: { from: before.name, to: input.name } });
-  redirect(`/managers/${input.id}?notice=manager_renamed`);
+  redirect(`/managers/${input.id}/settings?notice=manager_renamed`);
 });
 
 export const deleteManagerAction = authorizedAction("editor", deleteManagerSchema, async (input, user) => {
@@ -43,7 +43,7 @@ export const addFieldAction = authorizedAction("editor", addFieldSchema, async (
   if (!(await getManager(db, input.managerId))) throw new AppError("not_found", "This Contact Manager no longer exists.", 404);
   const field = await addField(db, input.managerId, { label: input.label, type: input.type });
   await audit(db, { user, action: "field.create", targetType: "manager", targetId: input.managerId, details: { fieldId: field.id, label: field.label, type: field.type } });
-  redirect(`/managers/${input.managerId}?notice=field_added#fields`);
+  redirect(`/managers/${input.managerId}/settings?notice=field_added`);
 });
 
 export const updateKeyFieldAction = authorizedAction("editor", updateKeyFieldSchema, async (input, user) => {
@@ -51,5 +51,5 @@ export const updateKeyFieldAction = authorizedAction("editor", updateKeyFieldSch
   if (!(await getManager(db, input.managerId))) throw new AppError("not_found", "This Contact Manager no longer exists.", 404);
   await updateKeyField(db, input.managerId, { label: input.label, type: input.type });
   await audit(db, { user, action: "field.update_key", targetType: "manager", targetId: input.managerId, details: { label: input.label, type: input.type } });
-  redirect(`/managers/${input.managerId}?notice=key_field_updated#fields`);
+  redirect(`/managers/${input.managerId}/settings?notice=key_field_updated`);
 });

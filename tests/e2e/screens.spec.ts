@@ -41,6 +41,11 @@ for (const width of [1280, 390]) {
     await page.screenshot({ path: `${dir}/manager-${width}.png`, fullPage: true });
     await page.screenshot({ path: `${dir}/manager-top-${width}.png` });
 
+    await page.goto(`/managers/${managerId}/settings`);
+    await expect(page.getByRole("heading", { level: 1, name: "Fields and name" })).toBeVisible();
+    await expectNoPageOverflow(page);
+    await page.screenshot({ path: `${dir}/manager-settings-${width}.png`, fullPage: true });
+
     await page.goto("/managers");
     await expectNoPageOverflow(page);
     await page.screenshot({ path: `${dir}/managers-${width}.png`, fullPage: true });

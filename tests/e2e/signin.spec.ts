@@ -24,11 +24,19 @@ test.describe("sign-in", () => {
     await expect(fields).toContainText("Team");
     await expect(page.getByRole("link", { name: "Import", exact: true })).toHaveAttribute("href", /\/imports$/);
 
-    // Add a field, then see it listed.
+    // Add a field on the settings page, then see it listed.
+    await page.getByRole("link", { name: "Fields and name" }).click();
+    await expect(page.getByRole("heading", { level: 1, name: "Fields and name" })).toBeVisible();
     await page.getByRole("form", { name: "Add a field" }).getByLabel("Label").fill("Department");
     await page.getByRole("button", { name: "Add field" }).click();
     await expect(page.getByRole("main").getByRole("status")).toHaveText("Field added.");
     await expect(fields).toContainText("Department");
+    await page.getByRole("form", { name: "Rename the Contact Manager" }).getByLabel("Name").fill(`${name} renamed`);
+    await page.getByRole("button", { name: "Rename" }).click();
+    await expect(page.getByRole("main").getByRole("status")).toHaveText("Contact Manager renamed.");
+    await page.getByRole("link", { name: `${name} renamed` }).click();
+    await expect(page.getByRole("heading", { level: 1, name: `${name} renamed` })).toBeVisible();
+    await expect(page.locator("#fields table")).toContainText("Department");
 
     // Sign out.
     await page.getByRole("button", { name: "Sign out" }).click();

@@ -10,7 +10,8 @@ import { getManager } from "@/lib/managers/queries";
 import { ErrorBox, Flash } from "../../_components/Flash";
 import { CursorPagination, hrefWith } from "../../_components/Pagination";
 import { ContactRows, type ContactRowData } from "./ContactRows";
-import { ManagerSettings } from "./ManagerSettings";
+import { FieldsTable } from "./FieldsTable";
+import { keyIsLocked } from "./key-lock";
 
 export const metadata: Metadata = { title: "Contact Manager — Contact Sync" };
 
@@ -67,6 +68,7 @@ export default async function ManagerPage({ params, searchParams }: { params: Pr
         <h1>{manager.name}</h1>
         <div className="title-actions">
           <Link className="btn btn-primary" href={`/managers/${manager.id}/imports`}>Import</Link>
+          {canEdit && <Link className="btn btn-secondary" href={`/managers/${manager.id}/settings`}>Fields and name</Link>}
           {canEdit && <Link className="btn btn-danger" href={`/managers/${manager.id}/delete`}>Delete…</Link>}
         </div>
       </div>
@@ -137,13 +139,15 @@ export default async function ManagerPage({ params, searchParams }: { params: Pr
         )}
       </section>
 
-      <ManagerSettings manager={manager} canEdit={canEdit} keyLocked={total > 0 || (await hasAnyContact(manager.id))} />
+      <section aria-labelledby="fields-heading" id="fields">
+        <h2 id="fields-heading">Fields</h2>
+        <FieldsTable manager={manager} keyLocked={await keyIsLocked(manager)} />
+        {canEdit && (
+          <p>
+            <Link href={`/managers/${manager.id}/settings`}>Add a field, change the unique key field or rename</Link>
+          </p>
+        )}
+      </section>
     </main>
   );
-}
-
-/** Soft-deleted contacts also lock the key field (they can be restored). */
-async function hasAnyContact(managerId: string): Promise<boolean> {
-  const rows = await getSql()`select 1 from contacts where manager_id = ${managerId} limit 1`;
-  return rows.length > 0;
 }
