@@ -90,10 +90,17 @@ export async function deleteManager(db: Db, id: string): Promise<void> {
   });
 }
 
+/** The key field is locked once the manager has contacts; soft-deleted ones count too (they can be restored). */
+export async function keyFieldLocked(db: Db, manager: Pick<Manager, "id" | "contactCount">): Promise<boolean> {
+  if (manager.contactCount > 0) return true;
+  const rows = await db.select({ one: sql`1` }).from(contacts).where(eq(contacts.managerId, manager.id)).limit(1);
+  return rows.length > 0;
+}
+
 /** The key field's label/type may change only while the manager has no contacts. */
 export async function updateKeyField(db: Db, managerId: string, input: { label: string; type: FieldType }): Promise<void> {
-  const [{ n }] = await db.select({ n: sql<number>`count(*)::int` }).from(contacts).where(eq(contacts.managerId, managerId));
-  if (n > 0) throw new AppError("key_locked", "The unique key field is locked once the Contact Manager has contacts.", 409);
+  if (await keyFieldLocked(db, { id: managerId, contactCount: 0 }))
+    throw new AppError("key_locked", "The unique key field is locked once the Contact Manager has contacts.", 409);
   const label = input.label.trim();
   if (!label) throw new AppError("invalid_field", "A field needs a label.");
   const [clash] = await db

@@ -6,12 +6,11 @@ import { requireUser } from "@/lib/auth/guard";
 import { hasRole } from "@/lib/auth/roles";
 import { isAppError } from "@/lib/errors";
 import { contactSorts, listContacts, searchModes, type ContactPage, type ContactSort, type SearchMode } from "@/lib/managers/contact-list";
-import { getManager } from "@/lib/managers/queries";
+import { getManager, keyFieldLocked } from "@/lib/managers/queries";
 import { ErrorBox, Flash } from "../../_components/Flash";
 import { CursorPagination, hrefWith } from "../../_components/Pagination";
 import { ContactRows, type ContactRowData } from "./ContactRows";
 import { FieldsTable } from "./FieldsTable";
-import { keyIsLocked } from "./key-lock";
 
 export const metadata: Metadata = { title: "Contact Manager — Contact Sync" };
 
@@ -141,7 +140,7 @@ export default async function ManagerPage({ params, searchParams }: { params: Pr
 
       <section aria-labelledby="fields-heading" id="fields">
         <h2 id="fields-heading">Fields</h2>
-        <FieldsTable manager={manager} keyLocked={await keyIsLocked(manager)} />
+        <FieldsTable manager={manager} keyLocked={await keyFieldLocked(db, manager)} />
         {canEdit && (
           <p>
             <Link href={`/managers/${manager.id}/settings`}>Add a field, change the unique key field or rename</Link>

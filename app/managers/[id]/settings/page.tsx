@@ -3,7 +3,7 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { getDb } from "@/db/client";
 import { requireUser } from "@/lib/auth/guard";
-import { getManager } from "@/lib/managers/queries";
+import { getManager, keyFieldLocked } from "@/lib/managers/queries";
 import { ActionForm } from "../../../_components/ActionForm";
 import { Flash } from "../../../_components/Flash";
 import { FormField, SelectField } from "../../../_components/FormField";
@@ -11,7 +11,6 @@ import { SubmitButton } from "../../../_components/SubmitButton";
 import { addFieldAction, renameManagerAction, updateKeyFieldAction } from "../../actions";
 import { typeLabels, typeOptions } from "../../field-types";
 import { FieldsTable } from "../FieldsTable";
-import { keyIsLocked } from "../key-lock";
 
 export const metadata: Metadata = { title: "Contact Manager settings — Contact Sync" };
 
@@ -23,10 +22,11 @@ export default async function ManagerSettingsPage({ params, searchParams }: { pa
   await requireUser("editor");
   const { id } = await params;
   const { notice } = await searchParams;
-  const manager = await getManager(getDb(), id);
+  const db = getDb();
+  const manager = await getManager(db, id);
   if (!manager) notFound();
   const keyField = manager.fields.find((f) => f.role === "key");
-  const keyLocked = await keyIsLocked(manager);
+  const keyLocked = await keyFieldLocked(db, manager);
   return (
     <main>
       <p className="breadcrumb">
