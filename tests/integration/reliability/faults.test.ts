@@ -2,7 +2,6 @@ import fs from "node:fs";
 import path from "node:path";
 import type http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import ssh2 from "ssh2";
 import type { Sync } from "@/db/schema";
 import { reloadEnv } from "@/lib/env";
 import { encryptSecret } from "@/lib/security/crypto";
@@ -10,7 +9,7 @@ import { executeRun, queueRun, runSync, type RunSummary } from "@/lib/sync/run";
 import { useDb } from "@/tests/support/db";
 import { startFtpServer, type TestFtpServer } from "@/tests/support/servers/ftp";
 import { startHttpServer, type TestHttpServer } from "@/tests/support/servers/http";
-import { startSftpServer, type SftpServerOptions, type TestSftpServer } from "@/tests/support/servers/sftp";
+import { makeKeyPair, startSftpServer, type SftpServerOptions, type TestSftpServer } from "@/tests/support/servers/sftp";
 import { contactsCsv, contactsDigest, exportJson, newManager, runRow, setSync, sleep, syncFromSpec, tempDir } from "./helpers";
 
 const { db, sql } = useDb();
@@ -33,7 +32,7 @@ let httpMode: "ok" | "drop" | "stall" | "short" = "ok";
 let httpBody = Buffer.from(V1);
 const stalled: http.ServerResponse[] = [];
 let ftp: TestFtpServer;
-const sftpOpts: SftpServerOptions = { root: "", user: USER, password: PASSWORD, hostKey: ssh2.utils.generateKeyPairSync("ed25519").private };
+const sftpOpts: SftpServerOptions = { root: "", user: USER, password: PASSWORD, hostKey: makeKeyPair().private };
 let sftp: TestSftpServer;
 
 beforeAll(async () => {
