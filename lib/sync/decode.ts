@@ -20,7 +20,8 @@ const BOMS: { bytes: number[]; encoding: Concrete }[] = [
   { bytes: [0xfe, 0xff], encoding: "utf-16be" },
 ];
 
-function bomOf(buf: Buffer): Concrete | null {
+/** The encoding a byte-order mark at the start of `buf` names, or null. */
+export function bomOf(buf: Buffer): Concrete | null {
   for (const b of BOMS) if (buf.length >= b.bytes.length && b.bytes.every((x, i) => buf[i] === x)) return b.encoding;
   return null;
 }

@@ -6,7 +6,7 @@ import { logger } from "@/lib/log";
 import { openSource } from "@/lib/sources";
 import { mappingDefaults } from "@/lib/sync/draft";
 import { buildSourceSpec } from "@/lib/sync/source";
-import { decodeStream, type Encoding } from "@/lib/sync/decode";
+import { bomOf, decodeStream, type Encoding } from "@/lib/sync/decode";
 import { parseCsv } from "@/lib/sync/parse";
 import { createRowValidator, resolveRowPlan, type RowError } from "@/lib/sync/validate";
 import { AUTO_KEY } from "./schemas";
@@ -138,18 +138,12 @@ export async function buildPreview(_db: Db, sync: Sync, fields: Field[], opts: {
   return preview;
 }
 
-const boms: [number[], Encoding][] = [
-  [[0xef, 0xbb, 0xbf], "utf-8"],
-  [[0xff, 0xfe], "utf-16le"],
-  [[0xfe, 0xff], "utf-16be"],
-];
-
 function suggestEncoding(sample: Buffer[], chosen: Encoding, fatalCode: string | undefined): Encoding | null {
-  const head = sample.length ? Buffer.concat(sample).subarray(0, 4) : Buffer.alloc(0);
-  const bom = boms.find(([bytes]) => bytes.every((b, i) => head[i] === b))?.[1] ?? null;
+  const head = Buffer.concat(sample).subarray(0, 1024);
+  const bom = bomOf(head);
   if (bom && chosen !== "auto" && chosen !== bom) return bom;
   if (fatalCode === "invalid_encoding" && chosen !== "windows-1252" && !bom) return "windows-1252";
-  if (fatalCode === "not_text" && !bom) return utf16Order(Buffer.concat(sample).subarray(0, 1024));
+  if (fatalCode === "not_text" && !bom) return utf16Order(head);
   return null;
 }
 
