@@ -76,7 +76,6 @@ export async function renameManager(db: Db, id: string, name: string): Promise<v
   if (res.length === 0) throw new AppError("not_found", "Contact Manager not found.", 404);
 }
 
-/** Delete a manager with its fields, contacts, syncs and runs. */
 /**
  * Delete a manager with its contacts (contacts have no foreign key: see db/schema/contacts.ts). Waits for a
  * run writing into the manager to finish (the manager's lock), so no contact is left behind.
@@ -91,25 +90,34 @@ export async function deleteManager(db: Db, id: string): Promise<void> {
 }
 
 /** The key field is locked once the manager has contacts; soft-deleted ones count too (they can be restored). */
-export async function keyFieldLocked(db: Db, manager: Pick<Manager, "id" | "contactCount">): Promise<boolean> {
+export async function keyFieldLocked(db: Pick<Db, "select">, manager: Pick<Manager, "id" | "contactCount">): Promise<boolean> {
   if (manager.contactCount > 0) return true;
   const rows = await db.select({ one: sql`1` }).from(contacts).where(eq(contacts.managerId, manager.id)).limit(1);
   return rows.length > 0;
 }
 
-/** The key field's label/type may change only while the manager has no contacts. */
+/**
+ * The key field's label/type may change only while the manager has no contacts. Under the manager's lock, so
+ * no import applies meanwhile; an import that checked its keys against the old type finds the change when it
+ * takes the lock and fails (lib/sync/apply.ts assertKeyTypeUnchanged).
+ */
 export async function updateKeyField(db: Db, managerId: string, input: { label: string; type: FieldType }): Promise<void> {
-  if (await keyFieldLocked(db, { id: managerId, contactCount: 0 }))
-    throw new AppError("key_locked", "The unique key field is locked once the Contact Manager has contacts.", 409);
   const label = input.label.trim();
   if (!label) throw new AppError("invalid_field", "A field needs a label.");
-  const [clash] = await db
-    .select({ id: fields.id })
-    .from(fields)
-    .where(and(eq(fields.managerId, managerId), sql`lower(${fields.label}) = lower(${label})`, sql`${fields.role} is distinct from 'key'`));
-  if (clash) throw new AppError("duplicate_field", `This Contact Manager already has a field "${label}".`, 409);
-  await db
-    .update(fields)
-    .set({ label, type: input.type })
-    .where(and(eq(fields.managerId, managerId), eq(fields.role, "key")));
+  await db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${managerLockName(managerId)}, 0))`);
+    const [manager] = await tx.select({ contactCount: managers.contactCount }).from(managers).where(eq(managers.id, managerId));
+    if (!manager) throw new AppError("not_found", "Contact Manager not found.", 404);
+    if (await keyFieldLocked(tx, { id: managerId, contactCount: manager.contactCount }))
+      throw new AppError("key_locked", "The unique key field is locked once the Contact Manager has contacts.", 409);
+    const [clash] = await tx
+      .select({ id: fields.id })
+      .from(fields)
+      .where(and(eq(fields.managerId, managerId), sql`lower(${fields.label}) = lower(${label})`, sql`${fields.role} is distinct from 'key'`));
+    if (clash) throw new AppError("duplicate_field", `This Contact Manager already has a field "${label}".`, 409);
+    await tx
+      .update(fields)
+      .set({ label, type: input.type })
+      .where(and(eq(fields.managerId, managerId), eq(fields.role, "key")));
+  });
 }

@@ -22,6 +22,20 @@ export async function lockManager(tx: Tx, managerId: string): Promise<void> {
 }
 
 /**
+ * Under the manager lock: the key field still has the type the rows' keys were checked against. It may change
+ * while the manager is empty (updateKeyField, under the same lock), so between reading the file and this lock.
+ */
+export async function assertKeyTypeUnchanged(tx: Tx, managerId: string, checkedAs: string): Promise<void> {
+  const [key] = await tx<{ type: string }[]>`select type from fields where manager_id = ${managerId} and role = 'key'`;
+  if (key && key.type !== checkedAs)
+    throw new AppError(
+      "key_field_changed",
+      "The unique key field's type was changed while this file was being read. Nothing was changed; run the import again.",
+      409,
+    );
+}
+
+/**
  * Keep managers.contact_count (live contacts) in step with what the run wrote, in the run's transaction:
  * created (inserted or revived) minus deleted.
  */

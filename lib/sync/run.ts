@@ -12,7 +12,7 @@ import { AppError, isAppError } from "@/lib/errors";
 import { logger } from "@/lib/log";
 import { notifyRunFinished } from "@/lib/notify";
 import type { OpenedSource, RemoteFile } from "@/lib/sources/types";
-import { applyPlan, countAppliedContacts, hashNewPasswords, lockManager } from "./apply";
+import { applyPlan, assertKeyTypeUnchanged, countAppliedContacts, hashNewPasswords, lockManager } from "./apply";
 import { decodeStream } from "./decode";
 import { parseCsv } from "./parse";
 import { buildPlan, directPlan, generateKeys, markDuplicates, safetyBlock, safetyRuleApplies, type Plan } from "./plan";
@@ -398,6 +398,7 @@ async function readAndApply(
         throw new Rollback(outcomeOf("skipped_unchanged", zeroCounts(), "The file has not changed since the last import.", fingerprint));
 
       if (!direct) await lockManager(tx, sync.managerId);
+      if (rowPlan.key) await assertKeyTypeUnchanged(tx, sync.managerId, rowPlan.key.type);
       const plan: Plan = direct
         ? directPlan(valid)
         : await buildPlan(tx, {
