@@ -29,3 +29,14 @@ export function errorResponse(e: unknown): Response {
   console.error(e);
   return Response.json({ error: { code: "internal", message: safeMessage(e) } }, { status: 500 });
 }
+
+/**
+ * The constraint a unique violation (Postgres 23505) broke, as postgres.js throws it or drizzle wraps it ("" when
+ * the server named none); null for any other error.
+ */
+export function violatedUniqueConstraint(e: unknown): string | null {
+  const err = e as { code?: string; constraint_name?: string; cause?: { code?: string; constraint_name?: string } } | null;
+  const code = err?.code ?? err?.cause?.code;
+  if (code !== "23505") return null;
+  return err?.constraint_name ?? err?.cause?.constraint_name ?? "";
+}

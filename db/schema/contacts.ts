@@ -14,17 +14,22 @@ export const builtinFields: { label: string; type: FieldType; role: "key" | "ema
   { label: "Password", type: "password", role: "password" },
 ];
 
-export const managers = pgTable("managers", {
-  id: uuid("id").primaryKey().defaultRandom(),
-  name: text("name").notNull(),
-  /**
-   * Live (not deleted) contacts. Kept in the transaction that changes them (an import's apply, a revert), so
-   * the pages read one number instead of counting up to a million rows.
-   */
-  contactCount: integer("contact_count").notNull().default(0),
-  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
-  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
-});
+export const managers = pgTable(
+  "managers",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    name: text("name").notNull(),
+    /**
+     * Live (not deleted) contacts. Kept in the transaction that changes them (an import's apply, a revert), so
+     * the pages read one number instead of counting up to a million rows.
+     */
+    contactCount: integer("contact_count").notNull().default(0),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  // A name tells one list from another on every page: no two managers share one, whatever the case.
+  (t) => [uniqueIndex("managers_name_idx").on(sql`lower(${t.name})`)],
+);
 
 export const fields = pgTable(
   "fields",

@@ -1,10 +1,17 @@
 import { and, asc, eq, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { builtinFields, contacts, fields, managers, type Field, type FieldType, type Manager } from "@/db/schema";
-import { AppError } from "@/lib/errors";
+import { AppError, violatedUniqueConstraint } from "@/lib/errors";
 import { managerLockName } from "@/lib/sync/apply";
 
 export type ManagerWithFields = Manager & { fields: Field[] };
+
+/** A unique violation of the managers' name index, told as such; any other error as it is. */
+const nameTaken = (name: string) => (e: unknown): never => {
+  if (violatedUniqueConstraint(e) === "managers_name_idx")
+    throw new AppError("duplicate_name", `A Contact Manager named "${name}" already exists. Choose another name.`, 409);
+  throw e;
+};
 
 /** Create a manager with the built-in fields, then any custom ones. The key field's label/type may be chosen. */
 export async function createManager(
@@ -14,7 +21,7 @@ export async function createManager(
   const name = input.name.trim();
   if (!name) throw new AppError("invalid_name", "A Contact Manager needs a name.");
   return db.transaction(async (tx) => {
-    const [manager] = await tx.insert(managers).values({ name }).returning();
+    const [manager] = await tx.insert(managers).values({ name }).returning().catch(nameTaken(name));
     const rows = builtinFields.map((f, i) => ({
       managerId: manager.id,
       label: f.role === "key" && input.keyLabel?.trim() ? input.keyLabel.trim() : f.label,
@@ -72,7 +79,12 @@ export async function addField(db: Db, managerId: string, input: { label: string
 export async function renameManager(db: Db, id: string, name: string): Promise<void> {
   const trimmed = name.trim();
   if (!trimmed) throw new AppError("invalid_name", "A Contact Manager needs a name.");
-  const res = await db.update(managers).set({ name: trimmed, updatedAt: new Date() }).where(eq(managers.id, id)).returning({ id: managers.id });
+  const res = await db
+    .update(managers)
+    .set({ name: trimmed, updatedAt: new Date() })
+    .where(eq(managers.id, id))
+    .returning({ id: managers.id })
+    .catch(nameTaken(trimmed));
   if (res.length === 0) throw new AppError("not_found", "Contact Manager not found.", 404);
 }
 

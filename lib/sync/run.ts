@@ -8,7 +8,7 @@ import type postgres from "postgres";
 import { getDb, getSql } from "@/db/client";
 import { fields as fieldsTable, runs, syncs, type Field, type Fingerprint, type Run, type Sync } from "@/db/schema";
 import { env } from "@/lib/env";
-import { AppError, isAppError } from "@/lib/errors";
+import { AppError, isAppError, violatedUniqueConstraint } from "@/lib/errors";
 import { logger } from "@/lib/log";
 import { notifyRunFinished } from "@/lib/notify";
 import type { OpenedSource, RemoteFile } from "@/lib/sources/types";
@@ -84,10 +84,8 @@ export async function queueRun(opts: RunRequest): Promise<string> {
       .returning({ id: runs.id });
     return run.id;
   } catch (e) {
-    const err = e as { code?: string; constraint_name?: string; cause?: { code?: string; constraint_name?: string } };
-    const code = err.code ?? err.cause?.code;
-    const constraint = err.constraint_name ?? err.cause?.constraint_name;
-    if (code === "23505" && (!constraint || constraint === "runs_one_active_per_sync_idx"))
+    const constraint = violatedUniqueConstraint(e);
+    if (constraint === "" || constraint === "runs_one_active_per_sync_idx")
       throw new AppError("run_active", "This import is already running. Wait for it to finish.", 409);
     throw e;
   }

@@ -7,13 +7,20 @@ import { makeFileSync, writeCsv } from "../engine/helpers";
 
 const { db, sql } = useDb();
 
-/** Hold the manager's lock in a transaction of our own until `release` resolves; `body` runs under it. */
-function holdLock(managerId: string, body: (tx: typeof sql) => Promise<void>, release: Promise<void>): Promise<unknown> {
-  return sql.begin(async (tx) => {
+/** Take the manager's lock in a transaction of our own, run `body` under it, and keep it until `release()`. */
+async function holdLock(managerId: string, body: (tx: typeof sql) => Promise<unknown> = async () => {}) {
+  let release!: () => void;
+  const released = new Promise<void>((r) => (release = r));
+  let held!: () => void;
+  const holding = new Promise<void>((r) => (held = r));
+  const done = sql.begin(async (tx) => {
     await tx`select pg_advisory_xact_lock(hashtextextended(${managerLockName(managerId)}, 0))`;
     await body(tx as unknown as typeof sql);
-    await release;
+    held();
+    await released;
   });
+  await Promise.race([holding, done]);
+  return { release, done };
 }
 
 /** Resolves once some backend waits for an advisory lock. */
@@ -44,19 +51,12 @@ describe("the unique key field", () => {
 
   it("waits for an import that holds the manager's lock, then refuses: the import wrote contacts", async () => {
     const m = await createManager(db, { name: uniqueName("key") });
-    let release!: () => void;
-    const held = holdLock(
-      m.id,
-      async (tx) => {
-        await tx`insert into contacts (manager_id, key, key_norm, data, row_hash) values (${m.id}, 'a', 'a', '{}', 'h')`;
-      },
-      new Promise<void>((r) => (release = r)),
-    );
+    const lock = await holdLock(m.id, (tx) => tx`insert into contacts (manager_id, key, key_norm, data, row_hash) values (${m.id}, 'a', 'a', '{}', 'h')`);
     const change = updateKeyField(db, m.id, { label: "Code", type: "number" });
     const outcome = change.then(() => "changed", (e) => e.code);
     await someoneWaitsForTheLock();
-    release();
-    await held;
+    lock.release();
+    await lock.done;
     // Without the lock it would have seen no contact (the insert was not committed yet) and changed the type.
     expect(await outcome).toBe("key_locked");
   });
@@ -67,14 +67,13 @@ describe("the unique key field", () => {
     // A password column takes the stage path, whose lock comes after the file was read.
     const file = writeCsv("Code,Password\nA1,secret1\nA2,secret2\n");
     const s = await makeFileSync(db, m, file, { key: "Code", map: { Code: "Unique Key", Password: "Password" } });
-    let release!: () => void;
-    const held = holdLock(m.id, async () => {}, new Promise<void>((r) => (release = r)));
+    const lock = await holdLock(m.id);
     const run = runSync({ syncId: s.id, trigger: "manual" });
     await someoneWaitsForTheLock();
     // What updateKeyField does under the lock while the manager is still empty.
     await sql`update fields set type = 'number' where id = ${keyId}`;
-    release();
-    await held;
+    lock.release();
+    await lock.done;
     const summary = await run;
     expect(summary.status).toBe("failed");
     expect(summary.message).toMatch(/unique key field's type was changed/);
