@@ -46,6 +46,9 @@ export async function* normaliseRecordEnds(text: AsyncIterable<string>, options:
     );
   };
   const isDelimiterAt = (s: string, i: number) => s.charCodeAt(i) === delim0 && (delimiter.length === 1 || s.startsWith(delimiter, i));
+  // Runs of characters that are neither a quote nor a line break are skipped at once (indexOf), not one by
+  // one: a single-character delimiter only matters as the last character of such a run.
+  const skipRuns = delimiter.length === 1 && !'"\r\n'.includes(delimiter);
 
   /** Rewrites `s`; returns the text ready for papaparse and keeps an undecidable tail in `carry`. */
   function rewrite(s: string, final: boolean): string {
@@ -53,7 +56,28 @@ export async function* normaliseRecordEnds(text: AsyncIterable<string>, options:
     let out = "";
     let emitted = 0; // s[emitted..i) is not yet in `out`
     let i = 0;
+    // The next quote, CR and LF at or after i (-1: none left in s; refreshed once i passes them).
+    let nextQuote = -2;
+    let nextCr = -2;
+    let nextLf = -2;
     while (i < len) {
+      if (skipRuns) {
+        if (nextQuote !== -1 && nextQuote < i) nextQuote = s.indexOf('"', i);
+        if (nextCr !== -1 && nextCr < i) nextCr = s.indexOf("\r", i);
+        if (nextLf !== -1 && nextLf < i) nextLf = s.indexOf("\n", i);
+        let lineBreak = nextCr === -1 ? nextLf : nextLf === -1 ? nextCr : Math.min(nextCr, nextLf);
+        if (lineBreak === -1) lineBreak = len;
+        const quote = nextQuote === -1 ? len : nextQuote;
+        const runEnd = Math.min(quote, lineBreak);
+        if (runEnd > i) {
+          recordChars += runEnd - i;
+          if (recordChars > maxRecordChars) tooLarge();
+          if (!inQuotes) fieldStart = s.charCodeAt(runEnd - 1) === delim0;
+          afterCr = false;
+          i = runEnd;
+          continue;
+        }
+      }
       const c = s.charCodeAt(i);
       if (inQuotes) {
         if (c === QUOTE) {
