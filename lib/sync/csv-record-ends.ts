@@ -10,17 +10,19 @@ import { AppError } from "@/lib/errors";
  *  - refuse a record longer than `maxRecordChars` (a quote that is never closed, or a hostile file) before
  *    papaparse buffers it: papaparse keeps the whole unfinished record in memory;
  *  - report a quote still open at the end of the file, with the line where its record starts;
- *  - hand papaparse pieces of at most `pieceChars`: papaparse pauses every few rows when its reader is
- *    slower, and each resume rescans the rest of the piece it was given, so big pieces cost quadratic time.
+ *  - hand out pieces of whole records (each ends with a record's "\n", but the last piece of the file), so
+ *    that papaparse can parse each piece on its own, at once (parse.ts). A record that goes on past the
+ *    text read so far waits for the rest; it is never longer than `maxRecordChars`.
  */
 export type RecordEndsOptions = {
   delimiter: string;
   maxRecordChars: number;
-  pieceChars?: number;
   /** Counts line breaks met inside quoted fields so far (lets the parser skip looking for them while 0). */
   stats?: { quotedLineBreaks: number };
 };
 
+/** Text looked at in one go: the pieces handed out are about this long (plus an unfinished record). */
+const PART_CHARS = 64 * 1024;
 const QUOTE = 34;
 const CR = 13;
 const LF = 10;
@@ -29,7 +31,6 @@ const TAB = 9;
 
 export async function* normaliseRecordEnds(text: AsyncIterable<string>, options: RecordEndsOptions): AsyncGenerator<string> {
   const { delimiter, maxRecordChars, stats } = options;
-  const pieceChars = options.pieceChars ?? 64 * 1024;
   const delim0 = delimiter.charCodeAt(0);
   let inQuotes = false;
   let fieldStart = true;
@@ -37,7 +38,8 @@ export async function* normaliseRecordEnds(text: AsyncIterable<string>, options:
   let line = 1; // physical line at the current position
   let recordLine = 1; // physical line where the current record starts
   let afterCr = false; // the last character was a CR (a following LF belongs to the same line break)
-  let carry = "";
+  let carry = ""; // text not looked at yet: its end could not be decided (a CR, a quote) without more text
+  let pending = ""; // text looked at already: the start of a record whose end has not come yet
 
   const tooLarge = (): never => {
     throw new AppError(
@@ -50,12 +52,16 @@ export async function* normaliseRecordEnds(text: AsyncIterable<string>, options:
   // one: a single-character delimiter only matters as the last character of such a run.
   const skipRuns = delimiter.length === 1 && !'"\r\n'.includes(delimiter);
 
-  /** Rewrites `s`; returns the text ready for papaparse and keeps an undecidable tail in `carry`. */
+  /**
+   * Rewrites `s`; returns the whole records ready for papaparse (with the `pending` start of the first one),
+   * keeps the start of an unfinished record in `pending` and an undecidable tail in `carry`.
+   */
   function rewrite(s: string, final: boolean): string {
     const len = s.length;
     let out = "";
     let emitted = 0; // s[emitted..i) is not yet in `out`
     let i = 0;
+    let lastRecordEnd = -1; // in s, just after the last record end outside quotes
     // The next quote, CR and LF at or after i (-1: none left in s; refreshed once i passes them).
     let nextQuote = -2;
     let nextCr = -2;
@@ -123,6 +129,7 @@ export async function* normaliseRecordEnds(text: AsyncIterable<string>, options:
           emitted = end;
         }
         i = end;
+        lastRecordEnd = end;
         line++;
         recordLine = line;
         recordChars = 0;
@@ -144,18 +151,32 @@ export async function* normaliseRecordEnds(text: AsyncIterable<string>, options:
     }
     carry = s.slice(i);
     if (carry.length > maxRecordChars) tooLarge();
-    return emitted === 0 ? s.slice(0, i) : out + s.slice(emitted, i);
-  }
-
-  function* pieces(s: string): Generator<string> {
-    for (let at = 0; at < s.length; at += pieceChars) yield s.slice(at, at + pieceChars);
+    const rewritten = emitted === 0 ? s.slice(0, i) : out + s.slice(emitted, i);
+    if (final) {
+      const rest = pending + rewritten;
+      pending = "";
+      return rest;
+    }
+    if (lastRecordEnd < 0) {
+      pending += rewritten;
+      return "";
+    }
+    // After the last record end nothing was rewritten: the unfinished record is s[lastRecordEnd..i) as it is.
+    const unfinished = i - lastRecordEnd;
+    const records = pending + rewritten.slice(0, rewritten.length - unfinished);
+    pending = s.slice(lastRecordEnd, i);
+    return records;
   }
 
   for await (const chunk of text) {
-    if (!chunk) continue;
-    yield* pieces(rewrite(carry + chunk, false));
+    // Big chunks (an upload's are 1 MiB) are looked at in parts, so a piece holds a few hundred records.
+    for (let at = 0; at < chunk.length; at += PART_CHARS) {
+      const records = rewrite(carry + chunk.slice(at, at + PART_CHARS), false);
+      if (records) yield records;
+    }
   }
-  yield* pieces(rewrite(carry, true));
+  const rest = rewrite(carry, true);
+  if (rest) yield rest;
   if (inQuotes)
     throw new AppError("unclosed_quote", `A quoted field starting on line ${recordLine} is never closed. Check the quoting of the file.`);
 }

@@ -1,5 +1,4 @@
 import { AppError } from "@/lib/errors";
-import { Readable, getDefaultHighWaterMark, pipeline, setDefaultHighWaterMark } from "node:stream";
 import Papa from "papaparse";
 import { normaliseRecordEnds } from "./csv-record-ends";
 
@@ -24,8 +23,6 @@ export type ParsedCsv = {
 };
 
 const BATCH = 512;
-/** Rows papa may hold ready before it pauses; each pause/resume restarts its parser on the rest of the piece. */
-const PAPA_ROWS_BUFFERED = 1024;
 
 export function checkDelimiter(delimiter: string): string {
   if ([...delimiter].length !== 1) throw new AppError("invalid_delimiter", "The delimiter must be exactly one character.");
@@ -57,17 +54,27 @@ function lineBreaksIn(fields: string[]): number {
 }
 
 /**
- * Parse decoded CSV text, streaming, with papaparse's Node stream mode (DESIGN.md): the text is piped in
- * with back-pressure and records are read with `for await`, so memory stays bounded by a few pieces of text
- * and the longest record. Papa runs header-less with blank lines kept, so every physical line is counted:
- * a record starts on the line after the previous one, which spanned 1 + (line breaks in its quoted fields)
- * lines; blank records are dropped here. Limits (columns, rows, record size) are clear errors. Field counts
- * are checked by the validator (a ragged row is a row error).
+ * Parse decoded CSV text, streaming: `normaliseRecordEnds` hands out pieces of whole records (about one chunk
+ * of decoded text each), and papaparse parses each piece at once, only when the consumer asks for more — so
+ * memory stays bounded by a piece and the longest record, and back-pressure is the pull of the generator.
+ * (Papa's NODE_STREAM_INPUT mode, used before, restarted its parser for every row once the consumer was the
+ * slower side: half of the parse time of a big file.) Papa runs header-less with blank lines kept, so every
+ * physical line is counted: a record starts on the line after the previous one, which spanned 1 + (line
+ * breaks in its quoted fields) lines; blank records are dropped here. Limits (columns, rows, record size) are
+ * clear errors. Field counts are checked by the validator (a ragged row is a row error).
  */
 export function parseCsv(text: AsyncIterable<string>, options: ParseOptions): ParsedCsv {
   const delimiter = checkDelimiter(options.delimiter);
-  // A record this long is an unclosed quote (or a hostile file): refuse it instead of buffering the file.
   const maxRecordChars = Math.max(4 * options.maxFieldBytes, 4 * 1024 * 1024);
+  const papaConfig = {
+    delimiter,
+    newline: "\n", // normaliseRecordEnds turned every record end into "\n"
+    quoteChar: '"',
+    escapeChar: '"',
+    header: false,
+    skipEmptyLines: false,
+    fastMode: false,
+  } as const;
 
   let resolveColumns!: (c: string[] | null) => void;
   let rejectColumns!: (e: unknown) => void;
@@ -78,67 +85,42 @@ export function parseCsv(text: AsyncIterable<string>, options: ParseOptions): Pa
   columns.catch(() => {});
 
   async function* batches(): AsyncGenerator<CsvRecord[]> {
-    // Papa's duplex stream takes the default object-mode buffer size (16 rows): it would pause and restart
-    // its parser every 16 rows. Raise the default while papa creates its stream (synchronously), then restore it.
-    const defaultRows = getDefaultHighWaterMark(true);
-    setDefaultHighWaterMark(true, PAPA_ROWS_BUFFERED);
-    let papa: NodeJS.ReadWriteStream & Readable;
-    try {
-      papa = Papa.parse(Papa.NODE_STREAM_INPUT, {
-        delimiter,
-        newline: "\n", // normaliseRecordEnds turned every record end into "\n"
-        quoteChar: '"',
-        escapeChar: '"',
-        header: false,
-        skipEmptyLines: false,
-        // Papa's fast mode re-splits the whole remaining piece after every pause: quadratic on large pieces.
-        fastMode: false,
-      }) as NodeJS.ReadWriteStream & Readable;
-    } finally {
-      setDefaultHighWaterMark(true, defaultRows);
-    }
-    // The pre-pass runs ahead of papa: while it has met no quoted line break, no record holds one.
     const ends = { quotedLineBreaks: 0 };
-    const input = Readable.from(normaliseRecordEnds(text, { delimiter, maxRecordChars, stats: ends }), { objectMode: true, highWaterMark: 1 });
-    let inputError: unknown = null;
-    pipeline(input, papa, (err) => {
-      if (err) inputError = err;
-    });
-
     let line = 1;
     let header: string[] | null = null;
     let rows = 0;
     let batch: CsvRecord[] = [];
     try {
-      for await (const fields of papa as AsyncIterable<string[]>) {
-        const start = line;
-        line += ends.quotedLineBreaks === 0 ? 1 : 1 + lineBreaksIn(fields);
-        if (fields.length === 1 && fields[0] === "") continue; // blank line
-        if (fields.length > options.maxColumns)
-          throw new AppError("too_many_columns", `Line ${start} has ${fields.length} columns; at most ${options.maxColumns} are allowed.`);
-        if (!header) {
-          header = headerColumns(fields, options.hasHeader);
-          resolveColumns(header);
-          if (options.hasHeader) continue;
-        }
-        if (++rows > options.maxRows)
-          throw new AppError("too_many_rows", `The file has more than ${options.maxRows.toLocaleString("en")} rows, the most one import may hold.`);
-        batch.push({ line: start, fields });
-        if (batch.length === BATCH) {
-          yield batch;
-          batch = [];
+      for await (const piece of normaliseRecordEnds(text, { delimiter, maxRecordChars, stats: ends })) {
+        const records = Papa.parse<string[]>(piece, papaConfig).data;
+        // After a piece's final "\n" papa reports one more, empty record: not a line of the file.
+        const count = piece.endsWith("\n") ? records.length - 1 : records.length;
+        for (let r = 0; r < count; r++) {
+          const fields = records[r];
+          const start = line;
+          line += ends.quotedLineBreaks === 0 ? 1 : 1 + lineBreaksIn(fields);
+          if (fields.length === 1 && fields[0] === "") continue; // blank line
+          if (fields.length > options.maxColumns)
+            throw new AppError("too_many_columns", `Line ${start} has ${fields.length} columns; at most ${options.maxColumns} are allowed.`);
+          if (!header) {
+            header = headerColumns(fields, options.hasHeader);
+            resolveColumns(header);
+            if (options.hasHeader) continue;
+          }
+          if (++rows > options.maxRows)
+            throw new AppError("too_many_rows", `The file has more than ${options.maxRows.toLocaleString("en")} rows, the most one import may hold.`);
+          batch.push({ line: start, fields });
+          if (batch.length === BATCH) {
+            yield batch;
+            batch = [];
+          }
         }
       }
-      if (inputError) throw inputError;
       if (batch.length) yield batch;
       if (!header) resolveColumns(null);
     } catch (e) {
-      const error = inputError ?? e;
-      rejectColumns(error);
-      throw error;
-    } finally {
-      input.destroy();
-      papa.destroy();
+      rejectColumns(e);
+      throw e;
     }
   }
 
