@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { useDb } from "@/tests/support/db";
 import { deleteManager } from "@/lib/managers/queries";
-import { managerLockName } from "@/lib/sync/apply";
+import { holdManagerLock, untilManagerLockAwaited } from "@/tests/support/manager-lock";
 import { runSync } from "@/lib/sync/run";
 import { makeFileSync, makeManager, writeCsv } from "./helpers";
 
@@ -97,21 +97,15 @@ describe("manager deletion and imports", () => {
   it("a run that gets the manager's lock after the manager was deleted writes nothing", async () => {
     const m = await makeManager(db);
     const s = await makeFileSync(db, m, writeCsv("Email,First\nann@x.com,Ann\n"));
-    const holder = await sql.reserve();
+    const lock = await holdManagerLock(sql, m.id);
     try {
-      await holder`begin`;
-      await holder`select pg_advisory_xact_lock(hashtextextended(${managerLockName(m.id)}, 0))`;
       const run = runSync({ syncId: s.id, trigger: "manual" }).catch((e: unknown) => e);
-      // The run waits for the lock (its transaction shows up waiting on an advisory lock).
-      const waiting = () => sql`
-        select 1 from pg_locks where locktype = 'advisory' and not granted
-          and ((classid::bigint << 32) | objid::bigint) = hashtextextended(${managerLockName(m.id)}, 0)`;
-      await expect.poll(async () => (await waiting()).length, { timeout: 10_000 }).toBe(1);
-      await holder`delete from managers where id = ${m.id}`;
-      await holder`commit`;
+      await untilManagerLockAwaited(sql, m.id);
+      await lock.sql`delete from managers where id = ${m.id}`;
+      await lock.commit();
       await run;
     } finally {
-      holder.release();
+      lock.release();
     }
     const [{ n }] = await sql`select count(*)::int as n from contacts where manager_id = ${m.id}`;
     expect(n).toBe(0);
