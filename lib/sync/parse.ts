@@ -31,15 +31,27 @@ export function checkDelimiter(delimiter: string): string {
   return delimiter;
 }
 
-/** Column names from the header record: trimmed, non-empty and unique (case-insensitively). */
+/**
+ * Column names from the header record: trimmed and unique (case-insensitively). A header cell left blank —
+ * spreadsheets often export trailing empty columns ("Email,Name,,") — is named after its position, as
+ * without a header ("Column 3"), so it can be mapped or left out like any other column.
+ */
 export function headerColumns(fields: string[], hasHeader: boolean): string[] {
   if (!hasHeader) return fields.map((_, i) => `Column ${i + 1}`);
   const seen = new Map<string, number>();
+  const named = fields.map((raw) => raw.trim() !== "");
   return fields.map((raw, i) => {
-    const name = raw.trim();
-    if (!name) throw new AppError("invalid_header", `Column ${i + 1} of the header line has no name. Give every column a name, or turn off "first line is header".`);
+    const name = named[i] ? raw.trim() : `Column ${i + 1}`;
     const prev = seen.get(name.toLowerCase());
-    if (prev !== undefined) throw new AppError("invalid_header", `The header names the column "${name}" twice (columns ${prev + 1} and ${i + 1}). Column names must be unique.`);
+    if (prev !== undefined) {
+      const blank = [prev, i].find((c) => !named[c]);
+      throw new AppError(
+        "invalid_header",
+        blank === undefined
+          ? `The header names the column "${name}" twice (columns ${prev + 1} and ${i + 1}). Column names must be unique.`
+          : `Column ${blank + 1} of the header line has no name, and its position name "${name}" is the name of another column. Give column ${blank + 1} a name.`,
+      );
+    }
     seen.set(name.toLowerCase(), i);
     return name;
   });

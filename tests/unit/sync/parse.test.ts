@@ -70,9 +70,24 @@ describe("parse", () => {
     expect(await parseAll(fixture("header-only.csv"))).toEqual({ columns: ["Email", "First"], records: [] });
   });
 
-  it("refuses empty or duplicate header names with a clear message", async () => {
+  it("refuses duplicate header names with a clear message", async () => {
     await expect(parseAll(fixture("duplicate-header.csv"))).rejects.toThrow(/"Email" twice/);
-    await expect(parseAll(fixture("empty-header.csv"))).rejects.toThrow(/Column 2 of the header line has no name/);
+    await expect(parseAll("email,Name,EMAIL\n")).rejects.toThrow(/"EMAIL" twice \(columns 1 and 3\)/);
+  });
+
+  it("names a blank header cell after its position, like a file without a header", async () => {
+    expect(await parseAll(fixture("empty-header.csv"))).toEqual({
+      columns: ["Email", "Column 2", "Last"],
+      records: [{ line: 2, fields: ["ann@x.com", "Ann", "Lee"] }],
+    });
+    // Trailing empty columns of a spreadsheet export.
+    const { columns } = await parseAll("Email,Name, ,\nann@x.com,Ann,,\n");
+    expect(columns).toEqual(["Email", "Name", "Column 3", "Column 4"]);
+  });
+
+  it("refuses a blank header cell whose position name another column already has", async () => {
+    await expect(parseAll("Column 2,\n")).rejects.toThrow(/Column 2 of the header line has no name, and its position name "Column 2" is the name of another column/);
+    await expect(parseAll(",Column 1\n")).rejects.toThrow(/Column 1 of the header line has no name/);
   });
 
   it("parses a 1 MB field", async () => {
