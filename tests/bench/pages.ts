@@ -10,6 +10,9 @@
  * Each target first gets --warmup seconds (default 3) of the same load, not measured: JIT, first reads of freshly
  * seeded pages (hint bits) and the first requests' module loading would otherwise count as steady-state latency.
  * --syncs-limit N adds a target for one page of N syncs (/api/syncs?limit=N; the plain target gets the default page).
+ * The last two targets are the framework's floor here, signed out: /signin (a page that reads nothing) and
+ * /api/health (a route handler with one trivial query). No App Router page can be cheaper than the first.
+ * --only TEXT loads only the targets whose name contains TEXT (e.g. for a CPU profile of one of them).
  * Progress goes to stderr, results to stdout. Loopback only; the server is stopped at the end.
  */
 import fs from "node:fs";
@@ -34,6 +37,7 @@ const { values } = parseArgs({
     build: { type: "boolean" },
     "syncs-limit": { type: "string" },
     warmup: { type: "string" },
+    only: { type: "string" },
   },
 });
 function count(name: string, raw: string | undefined, dflt: number, min: number): number {
@@ -175,9 +179,11 @@ async function startServer(): Promise<ChildProcess> {
   throw new Error("the app did not answer /api/health within 90 s");
 }
 
+const headersWith = (cookie: string): Record<string, string> => (cookie ? { cookie } : {});
+
 /** One request first, so a broken target fails loudly instead of being timed. */
 async function check(url: string, cookie: string, expect: string): Promise<void> {
-  const res = await fetch(url, { headers: { cookie }, redirect: "manual" });
+  const res = await fetch(url, { headers: headersWith(cookie), redirect: "manual" });
   const body = await res.text();
   if (res.status !== 200) throw new Error(`${url} answered ${res.status}: ${body.slice(0, 300)}`);
   if (!body.includes(expect)) throw new Error(`${url} answered 200 without "${expect}"`);
@@ -219,13 +225,13 @@ function serverPid(server: ChildProcess): number | undefined {
 async function load(target: string, url: string, cookie: string, pid: number | undefined): Promise<void> {
   if (WARMUP > 0) {
     await new Promise<void>((resolve, reject) =>
-      autocannon({ url, connections: CONNECTIONS, duration: WARMUP, headers: { cookie } }, (err) => (err ? reject(err) : resolve())),
+      autocannon({ url, connections: CONNECTIONS, duration: WARMUP, headers: headersWith(cookie) }, (err) => (err ? reject(err) : resolve())),
     );
   }
   const times: number[] = [];
   const cpuBefore = cpuSeconds(pid);
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
-    const instance = autocannon({ url, connections: CONNECTIONS, duration: DURATION, headers: { cookie } }, (err, res) =>
+    const instance = autocannon({ url, connections: CONNECTIONS, duration: DURATION, headers: headersWith(cookie) }, (err, res) =>
       err ? reject(err) : resolve(res),
     );
     instance.on("response", (_client, _status, _bytes, responseTime) => times.push(responseTime));
@@ -272,10 +278,17 @@ async function main() {
       { target: `/managers/[id]?q=${prefix}`, url: `${base}/managers/${managerId}?q=${encodeURIComponent(prefix)}`, expect: prefix },
       { target: "/api/syncs", url: `${base}/api/syncs`, expect: '"syncs"' },
       ...(SYNCS_LIMIT ? [{ target: `/api/syncs?limit=${SYNCS_LIMIT}`, url: `${base}/api/syncs?limit=${SYNCS_LIMIT}`, expect: '"syncs"' }] : []),
+      // The framework's floor on this machine, side by side: a page that reads nothing (signed out) and a
+      // route handler with one trivial query.
+      { target: "floor: /signin", url: `${base}/signin`, expect: "Sign in", signedOut: true },
+      { target: "floor: /api/health", url: `${base}/api/health`, expect: '"ok"', signedOut: true },
     ];
-    for (const t of targets) await check(t.url, cookie, t.expect);
+    const chosen = targets.filter((t) => values.only === undefined || t.target.includes(values.only));
+    if (chosen.length === 0) throw new Error(`--only ${values.only}: no target matches (${targets.map((t) => t.target).join(", ")})`);
+    const cookieOf = (t: { signedOut?: boolean }) => (t.signedOut ? "" : cookie);
+    for (const t of chosen) await check(t.url, cookieOf(t), t.expect);
     const pid = serverPid(server);
-    for (const t of targets) await load(t.target, t.url, cookie, pid);
+    for (const t of chosen) await load(t.target, t.url, cookieOf(t), pid);
   } finally {
     server.kill("SIGTERM");
     await new Promise((r) => {
