@@ -69,6 +69,9 @@ function previewMapping(columns: string[], fields: Field[], stored: Mapping | nu
   return { columns: d.columns.filter((c) => c.fieldId), keyColumn: autoKey ? null : d.key, autoKey };
 }
 
+/** Errors of decoding itself: no encoding was found that reads the file. */
+const DECODE_FAILURES = new Set(["not_text", "invalid_encoding"]);
+
 export async function buildPreview(_db: Db, sync: Sync, fields: Field[], opts: { rows?: number; signal?: AbortSignal } = {}): Promise<Preview> {
   const wanted = opts.rows ?? PREVIEW_ROWS;
   const preview: Preview = {
@@ -83,6 +86,7 @@ export async function buildPreview(_db: Db, sync: Sync, fields: Field[], opts: {
   };
   let close: (() => Promise<void>) | null = null;
   const state = { cut: false, sample: [] as Buffer[] };
+  let decoded: ReturnType<typeof decodeStream> | null = null;
   try {
     const opened = await openSource(buildSourceSpec(sync), { signal: opts.signal });
     if (opened.unchanged) throw new Error("openSource reported unchanged without a previous fingerprint");
@@ -92,7 +96,7 @@ export async function buildPreview(_db: Db, sync: Sync, fields: Field[], opts: {
     preview.seenHostKey = source.seenHostKey;
     preview.seenTlsFingerprint = source.seenTlsFingerprint;
 
-    const decoded = decodeStream(bounded(source.stream, PREVIEW_MAX_BYTES, state), { encoding: sync.encoding as Encoding });
+    decoded = decodeStream(bounded(source.stream, PREVIEW_MAX_BYTES, state), { encoding: sync.encoding as Encoding });
     const parsed = parseCsv(decoded.text, {
       delimiter: sync.delimiter,
       hasHeader: sync.hasHeader,
@@ -130,6 +134,8 @@ export async function buildPreview(_db: Db, sync: Sync, fields: Field[], opts: {
   } catch (e) {
     if (!isAppError(e)) logger.warn("preview failed", { syncId: sync.id, error: e instanceof Error ? e.message : String(e) });
     preview.fatal = { code: isAppError(e) ? e.code : "internal", message: isAppError(e) ? e.message : "The file could not be read. The problem has been logged." };
+    // The text was decoded, then refused further on (say, by its header): the encoding is still known.
+    if (!DECODE_FAILURES.has(preview.fatal.code)) preview.encodingUsed = decoded?.stats.encoding ?? null;
   } finally {
     await close?.().catch(() => {});
   }

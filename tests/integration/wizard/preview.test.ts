@@ -79,4 +79,13 @@ describe("wizard preview (the engine's decode → parse → validate on a prefix
     const empty = await previewOf("\n\n");
     expect(empty.fatal?.message).toMatch(/no lines/);
   });
+
+  it("names blank header cells by position; a header it cannot use still reports the detected encoding", async () => {
+    const excel = await previewOf("Email,First Name,,\r\nann@example.org,Ann,,\r\n");
+    expect(excel.fatal).toBeNull();
+    expect(excel.columns).toEqual(["Email", "First Name", "Column 3", "Column 4"]);
+    const clash = await previewOf(Buffer.from("Column 2,,Nom\nann@example.org,x,Zo\xe9\n", "latin1"));
+    expect(clash.fatal).toMatchObject({ code: "invalid_header", message: expect.stringMatching(/Column 2 of the header line has no name/) });
+    expect(clash.encodingUsed).toBe("windows-1252");
+  });
 });
