@@ -8,6 +8,9 @@
  *  d) unchanged      the same file again (skipped by fingerprint)
  *  e) peak_rss       the highest peak RSS of the importing processes: each import (b, c, d) runs in a process
  *                    of its own (import-once.ts), timed inside it, so file generation and the floor do not count
+ * Every timed scenario starts after a CHECKPOINT (not timed): otherwise the checkpoint that the previous
+ * scenario's writes call for (a million rows fill max_wal_size) lands in the middle of the next one, and which
+ * scenario pays for it varies from run to run.
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -92,6 +95,18 @@ async function writeFile(file: string, rows: Iterable<Person>): Promise<number> 
   return n;
 }
 
+let checkpointRefused = false;
+/** Flush what earlier scenarios wrote, so that no scenario pays for another's checkpoint. */
+async function settle(): Promise<void> {
+  if (checkpointRefused) return;
+  try {
+    await getSql()`checkpoint`;
+  } catch (e) {
+    checkpointRefused = true;
+    console.error(`bench: CHECKPOINT refused (${e instanceof Error ? e.message : String(e)}); scenarios may pay for each other's checkpoints`);
+  }
+}
+
 /** (a) The floor: the same rows, as the import stores them (`data` keyed by the manager's field ids), COPYed into a bare table. */
 async function copyFloor(fieldIds: string[]): Promise<void> {
   const sql = getSql();
@@ -101,6 +116,7 @@ async function copyFloor(fieldIds: string[]): Promise<void> {
     data jsonb not null, password_hash text, password_mac text, row_hash text not null)`);
   await sql.unsafe(`create unique index on ${table} (manager_id, key_norm)`);
   const manager = "00000000-0000-0000-0000-000000000001";
+  await settle();
   const started = performance.now();
   const stream = await sql.unsafe(`copy ${table} (manager_id, key, key_norm, data, row_hash) from stdin`).writable();
   let buf = "";
@@ -174,6 +190,7 @@ async function main() {
     })
     .returning();
   try {
+    await settle();
     const first = await importOnce(sync.id);
     if (first.summary.status !== "succeeded" || first.summary.created !== N) throw new Error(`first import: ${JSON.stringify(first).slice(0, 500)}`);
     emit("first_import", N, first.seconds, first.peak_rss_mb);
@@ -188,12 +205,14 @@ async function main() {
       }
       for (let i = 0; i < added; i++) yield person(N + i);
     })());
+    await settle();
     const second = await importOnce(sync.id);
     const s2 = second.summary;
     if (s2.status !== "succeeded" || s2.updated !== changed || s2.deleted !== removed || s2.created !== added)
       throw new Error(`re-sync: ${JSON.stringify(second).slice(0, 500)}`);
     emit("resync", N - removed + added, second.seconds, second.peak_rss_mb);
 
+    await settle();
     const third = await importOnce(sync.id);
     if (third.summary.status !== "skipped_unchanged") throw new Error(`unchanged: ${third.summary.status}`);
     emit("unchanged", N - removed + added, third.seconds, third.peak_rss_mb);
