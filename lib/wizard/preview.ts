@@ -129,16 +129,15 @@ export async function buildPreview(_db: Db, sync: Sync, fields: Field[], opts: {
       preview.rows.pop();
       preview.more = true;
     }
-    preview.encodingUsed = decoded.stats.encoding;
     if (!preview.columns.length) preview.fatal = { code: "empty_file", message: "The file has no lines to import." };
   } catch (e) {
     if (!isAppError(e)) logger.warn("preview failed", { syncId: sync.id, error: e instanceof Error ? e.message : String(e) });
     preview.fatal = { code: isAppError(e) ? e.code : "internal", message: isAppError(e) ? e.message : "The file could not be read. The problem has been logged." };
-    // The text was decoded, then refused further on (say, by its header): the encoding is still known.
-    if (!DECODE_FAILURES.has(preview.fatal.code)) preview.encodingUsed = decoded?.stats.encoding ?? null;
   } finally {
     await close?.().catch(() => {});
   }
+  // Also when the text was decoded and then refused further on (say, by its header).
+  if (!DECODE_FAILURES.has(preview.fatal?.code ?? "")) preview.encodingUsed = decoded?.stats.encoding ?? null;
   preview.suggestedDelimiter = suggestDelimiter(state.sample, preview.encodingUsed, sync.delimiter);
   preview.suggestedEncoding = suggestEncoding(state.sample, sync.encoding as Encoding, preview.fatal?.code);
   return preview;
