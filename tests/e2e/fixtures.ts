@@ -19,6 +19,10 @@ export class SignInPage {
   }
 
   async signIn(email: string, password: string): Promise<void> {
+    // After an attempt, React resets the form when the action's transition ends, a moment after the response:
+    // filling before that would be wiped, and the next click would send an empty form. The button is enabled
+    // again ("Sign in", not "Signing in…") once that is over.
+    await expect(this.page.getByRole("button", { name: "Sign in", exact: true })).toBeEnabled();
     await this.page.getByLabel("Email").fill(email);
     await this.page.getByLabel("Password").fill(password);
     // Wait for the server's answer, so a quick next attempt cannot overtake this one.
