@@ -1,7 +1,7 @@
 /**
- * Engine benchmark (issue 7): `npm run bench -- [--rows N] [--seed S]`. Prints one JSON line per scenario:
- * {scenario, rows, seconds, rows_per_s, ratio_to_floor, peak_rss_mb}. The CSV has 8 columns (email = key, first and last
- * name, a language tag, a quoted department holding a comma, phone, city, a number); rows are reproducible by --seed.
+ * Engine benchmark (issue 7): `npm run bench -- [--rows N] [--seed S] [--repeat K]`. Prints one JSON line per scenario:
+ * {scenario, rows, seconds, rows_per_s, ratio_to_floor, peak_rss_mb}. The CSV (csv.ts) has 8 columns (email = key, first
+ * and last name, a language tag, a quoted department holding a comma, phone, city, a number); rows are reproducible by --seed.
  *  a) copy_floor     COPY of the same rows into a bare table of the contacts' shape with its unique index
  *  b) first_import   runSync of a fresh manager from a local CSV file
  *  c) resync         5% changed, 1% removed, 1% added, with update + delete-missing
@@ -11,6 +11,8 @@
  * Every timed scenario starts after a CHECKPOINT (not timed): otherwise the checkpoint that the previous
  * scenario's writes call for (a million rows fill max_wal_size) lands in the middle of the next one, and which
  * scenario pays for it varies from run to run.
+ * Even so the floor itself varies by half on this shared machine (9–15 s at 1M rows): --repeat K runs K rounds
+ * (each line gets its `round`), then prints per scenario the median of the rounds (`median_of`: K).
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -23,24 +25,23 @@ import { syncs } from "@/db/schema";
 import { createManager, deleteManager } from "@/lib/managers/queries";
 import type { RunSummary } from "@/lib/sync/run";
 import { copyValue } from "@/lib/sync/encode";
+import { benchPeople, COLUMNS, EXTRA_FIELDS, values, writeFile } from "./csv";
 
-const { values: args } = parseArgs({ options: { rows: { type: "string" }, seed: { type: "string" } } });
+const { values: args } = parseArgs({ options: { rows: { type: "string" }, seed: { type: "string" }, repeat: { type: "string" } } });
 const N = Number(args.rows ?? 1_000_000);
-const seed = Number(args.seed ?? 1) >>> 0;
-/** Deterministic pseudo-random value of (id, k): the files are reproducible without keeping rows in memory. */
-function hash(id: number, k: number): number {
-  let x = (Math.imul(id, 2654435761) + Math.imul(seed, 40503) + k * 97) >>> 0;
-  x = Math.imul(x ^ (x >>> 16), 0x45d9f3b) >>> 0;
-  x = Math.imul(x ^ (x >>> 16), 0x45d9f3b) >>> 0;
-  return (x ^ (x >>> 16)) >>> 0;
-}
-
-const LANGS = ["en", "fr", "de", "pt-BR", "es", "it", "nl"];
+const REPEAT = Number(args.repeat ?? 1);
+if (!Number.isInteger(REPEAT) || REPEAT < 1) throw new Error("--repeat must be a whole number ≥ 1.");
+const person = benchPeople(Number(args.seed ?? 1));
 let floorSeconds = 0;
 let importPeakMb = 0;
 
+type Line = { scenario: string; rows: number; seconds: number; rows_per_s: number | null; ratio_to_floor: number | null; peak_rss_mb: number };
+/** Every round's lines, for the medians printed after the last of several rounds. */
+const rounds: Line[] = [];
+let round = 1;
+
 function emit(scenario: string, rows: number, seconds: number, peakMb: number) {
-  const line = {
+  const line: Line = {
     scenario,
     rows,
     seconds: Math.round(seconds * 1000) / 1000,
@@ -48,51 +49,35 @@ function emit(scenario: string, rows: number, seconds: number, peakMb: number) {
     ratio_to_floor: floorSeconds > 0 ? Math.round((seconds / floorSeconds) * 100) / 100 : null,
     peak_rss_mb: peakMb,
   };
-  process.stdout.write(JSON.stringify(line) + "\n");
+  rounds.push(line);
+  process.stdout.write(JSON.stringify(REPEAT > 1 ? { ...line, round } : line) + "\n");
 }
 
-const DEPARTMENTS = ["Sales", "Support", "Engineering", "Finance", "People"];
-const REGIONS = ["EMEA", "APAC", "Americas"];
-/** The file's columns; each maps to the manager field of the same label ("Email" is also the key). */
-const COLUMNS = ["Email", "First Name", "Last Name", "Language", "Department", "Phone", "City", "Score"];
-const EXTRA_FIELDS = [
-  { label: "Department", type: "text" as const },
-  { label: "Phone", type: "text" as const },
-  { label: "City", type: "text" as const },
-  { label: "Score", type: "number" as const },
-];
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
 
-type Person = { id: number; first: string; last: string; lang: string; department: string; phone: string; city: string; score: number };
-const person = (id: number): Person => ({
-  id,
-  first: `First${id}`,
-  last: `Last${hash(id, 1) % 1_000_000}`,
-  lang: LANGS[id % LANGS.length],
-  // Quoted in the file: it holds a comma.
-  department: `${DEPARTMENTS[hash(id, 3) % DEPARTMENTS.length]}, ${REGIONS[hash(id, 4) % REGIONS.length]}`,
-  phone: `+44 20 7946 ${String(hash(id, 5) % 10_000).padStart(4, "0")}`,
-  city: `City${hash(id, 6) % 5_000}`,
-  score: hash(id, 2) % 1000,
-});
-const values = (p: Person) => [`user${p.id}@example.com`, p.first, p.last, p.lang, p.department, p.phone, p.city, String(p.score)];
-
-/** Write a CSV file without holding it in memory. */
-async function writeFile(file: string, rows: Iterable<Person>): Promise<number> {
-  const out = fs.createWriteStream(file);
-  out.write(COLUMNS.join(",") + "\n");
-  let n = 0;
-  let buf = "";
-  for (const p of rows) {
-    buf += `user${p.id}@example.com,${p.first},${p.last},${p.lang},"${p.department}",${p.phone},${p.city},${p.score}\n`;
-    n++;
-    if (buf.length > 1 << 20) {
-      if (!out.write(buf)) await once(out, "drain");
-      buf = "";
-    }
+/**
+ * After several rounds: per scenario, the median time and the median of the rounds' ratios (each round's
+ * ratio is to that round's own floor, measured beside it), and the highest peak RSS of all rounds.
+ */
+function emitMedians() {
+  for (const scenario of [...new Set(rounds.map((l) => l.scenario))]) {
+    const lines = rounds.filter((l) => l.scenario === scenario);
+    const seconds = median(lines.map((l) => l.seconds));
+    const ratios = lines.map((l) => l.ratio_to_floor).filter((r): r is number => r !== null);
+    const line = {
+      scenario,
+      rows: lines[0].rows,
+      seconds: Math.round(seconds * 1000) / 1000,
+      rows_per_s: seconds > 0 ? Math.round(lines[0].rows / seconds) : null,
+      ratio_to_floor: ratios.length ? Math.round(median(ratios) * 100) / 100 : null,
+      peak_rss_mb: Math.max(...lines.map((l) => l.peak_rss_mb)),
+      median_of: lines.length,
+    };
+    process.stdout.write(JSON.stringify(line) + "\n");
   }
-  out.end(buf);
-  await once(out, "finish");
-  return n;
 }
 
 let checkpointRefused = false;
@@ -160,7 +145,8 @@ function importOnce(syncId: string): Promise<{ seconds: number; peak_rss_mb: num
   });
 }
 
-async function main() {
+/** One round: the floor, then a fresh manager through (b), (c), (d). */
+async function benchRound() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-"));
   const file = path.join(dir, "contacts.csv");
   const db = getDb();
@@ -220,6 +206,17 @@ async function main() {
   } finally {
     await deleteManager(db, manager.id);
     fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function main() {
+  try {
+    for (round = 1; round <= REPEAT; round++) {
+      importPeakMb = 0;
+      await benchRound();
+    }
+    if (REPEAT > 1) emitMedians();
+  } finally {
     await closeDb();
   }
 }
