@@ -203,7 +203,11 @@ async function pickNewFiles(sync: Sync, files: RemoteFile[]): Promise<RemoteFile
 async function importOnce(ctx: Context, stopTicker: () => Promise<void>): Promise<{ outcome: RunOutcome; recorded: boolean; moreFiles: boolean }> {
   const { run, sync } = ctx;
   const spec = buildSourceSpec(sync);
-  const force = sync.alwaysImport || run.trigger === "approval" || run.dryRun;
+  const everyNew = sync.folderMode === "every_new" && spec.kind !== "upload" && spec.kind !== "file";
+  // In "every new file" mode a file is new by name, size and time (imported_files), never by content: a delta
+  // file with the same content as the last one ("no changes today") is still imported — it changes nothing —
+  // and recorded, so the next new file can follow. Judged unchanged, it would be picked again and again.
+  const force = sync.alwaysImport || run.trigger === "approval" || run.dryRun || everyNew;
   const previous = force ? null : sync.lastFingerprint;
   const base = (status: RunOutcome["status"], message: string, fingerprint: Fingerprint | null, sourceName: string | null): RunOutcome => ({
     status,
@@ -220,7 +224,7 @@ async function importOnce(ctx: Context, stopTicker: () => Promise<void>): Promis
 
   let file: RemoteFile | undefined;
   let moreFiles = false;
-  if (sync.folderMode === "every_new" && spec.kind !== "upload" && spec.kind !== "file") {
+  if (everyNew) {
     const fresh = await pickNewFiles(sync, await listSyncFiles(spec));
     if (fresh.length === 0) return { outcome: base("skipped_unchanged", "No new file to import.", null, null), recorded: false, moreFiles: false };
     file = fresh[0];
