@@ -239,6 +239,7 @@ async function importOnce(ctx: Context, stopTicker: () => Promise<void>): Promis
       return { outcome: o, recorded: false, moreFiles };
     }
     const source = opened.source;
+    const fieldsBefore = [...ctx.fields];
     try {
       const result = await readAndApply(ctx, source, { previous, file, spec: { kind: spec.kind }, direct }, stopTicker);
       return { ...result, moreFiles };
@@ -247,6 +248,8 @@ async function importOnce(ctx: Context, stopTicker: () => Promise<void>): Promis
       logger.info("first import has duplicate keys: reading the file again on the stage path", { runId: run.id, reason: String(e) });
       ctx.progress.rowsRead = 0;
       ctx.progress.bytesRead = 0;
+      // Fields auto-mapping created in the rolled-back attempt are gone: the next attempt creates them anew.
+      ctx.fields = fieldsBefore;
     } finally {
       await source.close().catch(() => {});
     }

@@ -82,6 +82,22 @@ describe("direct and staged first imports", () => {
     expect(r.errors.map((e) => [e.line, e.column])).toEqual([[2, "Score"], [3, "Email"]]);
     expect((await stored(m.id)).map((c) => c.key)).toEqual(["bob@x.com"]);
   });
+
+  it("after the fallback, columns mapped automatically (CLI without --map) land in fields that exist", async () => {
+    const m = await makeManager(db);
+    // The repeated key makes the unique index refuse the direct COPY; the "Phone" field the first attempt
+    // created was rolled back with it, and the second attempt used to store the values under its stale id.
+    const s = await makeFileSync(db, m, writeCsv("Email,Phone\nann@x.com,111\nbob@x.com,222\nann@x.com,333\n"), { map: {} });
+    await sql`update syncs set mapping = ${sql.json({ keyColumn: "Email", autoKey: false, columns: [], autoMap: true })} where id = ${s.id}`;
+    expect(await runSync({ syncId: s.id, trigger: "cli" })).toMatchObject({ status: "completed_with_errors", created: 2 });
+    const fields = await sql<{ id: string; label: string }[]>`select id, label from fields where manager_id = ${m.id}`;
+    const phone = fields.find((f) => f.label === "Phone");
+    expect(phone).toBeDefined();
+    const rows = await stored(m.id);
+    expect(rows.map((c) => c.data[phone!.id])).toEqual(["111", "222"]);
+    const ids = new Set(fields.map((f) => f.id));
+    for (const c of rows) expect(Object.keys(c.data).filter((id) => !ids.has(id))).toEqual([]);
+  });
 });
 
 describe("manager deletion and imports", () => {
