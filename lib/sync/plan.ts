@@ -151,8 +151,10 @@ export function safetyRuleApplies(o: { trigger: string; deleteMissing: boolean }
 export function safetyBlock(plan: Plan, o: { trigger: string; deleteMissing: boolean; thresholdPct: number }): string | null {
   if (!safetyRuleApplies(o) || !plan.existing) return null;
   const changed = plan.updated + plan.deleted;
+  // In whole numbers (the threshold has two decimals): (7 / 100) * 100 is 7.000000000000001 in floating point,
+  // which made a change of exactly the threshold "more than" it.
+  if (changed * 10_000 <= Math.round(o.thresholdPct * 100) * plan.existing) return null;
   const pct = (changed / plan.existing) * 100;
-  if (pct <= o.thresholdPct) return null;
   return (
     `Not applied: this scheduled import would change ${changed.toLocaleString("en")} of ${plan.existing.toLocaleString("en")} contacts ` +
     `(${plan.updated.toLocaleString("en")} updated, ${plan.deleted.toLocaleString("en")} deleted — ${pct.toFixed(1)}%), more than the ` +
