@@ -21,12 +21,12 @@ export function revertEligibility(run: Pick<Run, "status" | "dryRun" | "reverted
 
 type RunRow = {
   id: string; sync_id: string; manager_id: string; sync_name: string; status: Run["status"]; dry_run: boolean;
-  reverted_at: string | null; created: number; updated: number; deleted: number; queued_at: string;
+  reverted_at: string | null; created: number; updated: number; deleted: number; finished_at: string | null;
 };
 
 const runQuery = (runId: string) => sql`
   select r.id, r.sync_id, s.manager_id, s.name as sync_name, r.status, r.dry_run, r.reverted_at::text as reverted_at,
-         r.created, r.updated, r.deleted, r.queued_at::text as queued_at
+         r.created, r.updated, r.deleted, r.finished_at::text as finished_at
   from runs r join syncs s on s.id = r.sync_id
   where r.id = ${runId}`;
 
@@ -49,12 +49,14 @@ const changedBy = (run: RunRow) => sql`
 
 /** Contacts the run changed that have been changed again since (by a later run not itself reverted, or otherwise). */
 async function findConflict(db: Db, run: RunRow): Promise<{ contacts: number; laterRunId: string | null; reason: string } | null> {
-  const [conflict] = await db.execute<{ contacts: number; run_id: string | null; sync_name: string | null; started: string | null }>(sql`
+  const [conflict] = await db.execute<{ contacts: number; run_id: string | null; sync_name: string | null; finished: string | null }>(sql`
     with mine as (${changedBy(run)}),
+    -- Later by when they applied (finished_at, recorded under the manager's lock), not by when they were
+    -- queued: runs of several imports of one manager may apply in another order than they were queued.
     later_runs as (
-      select r.id, r.queued_at, s.name as sync_name from runs r join syncs s on s.id = r.sync_id
+      select r.id, r.finished_at, s.name as sync_name from runs r join syncs s on s.id = r.sync_id
       where s.manager_id = ${run.manager_id} and r.id <> ${run.id} and r.reverted_at is null
-        and r.queued_at > ${run.queued_at}::timestamptz
+        and r.finished_at > ${run.finished_at}::timestamptz
     ),
     touched as (
       select m.contact_id, lr.id as run_id from mine m
@@ -71,13 +73,13 @@ async function findConflict(db: Db, run: RunRow): Promise<{ contacts: number; la
          or (m.change = 'deleted' and (c.deleted_at is null or c.deleted_by_run is distinct from ${run.id}))
     )
     select (select count(distinct contact_id)::int from touched) as contacts, t.run_id, lr.sync_name,
-           to_char(lr.queued_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI') as started
+           to_char(lr.finished_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI') as finished
     from touched t left join later_runs lr on lr.id = t.run_id
-    order by lr.queued_at desc nulls last
+    order by lr.finished_at desc nulls last
     limit 1`);
   if (!conflict || conflict.contacts === 0) return null;
   const which = conflict.run_id
-    ? ` The latest such run is of the import "${conflict.sync_name}", started ${conflict.started} UTC: revert later runs first, newest first.`
+    ? ` The latest such run is of the import "${conflict.sync_name}", finished ${conflict.finished} UTC: revert later runs first, newest first.`
     : "";
   return {
     contacts: conflict.contacts,
@@ -104,8 +106,8 @@ const previousRun = (run: RunRow, what: "deleted" | "updated") => sql`(
   select pv.run_id from contact_versions pv join runs pr on pr.id = pv.run_id
   where pv.contact_id = c.id and pv.run_id <> ${run.id} and pr.reverted_at is null
     and ${what === "deleted" ? sql`pv.change = 'deleted'` : sql`(pv.change = 'updated' or (pv.change = 'created' and pv.data is not null))`}
-    and pr.queued_at < ${run.queued_at}::timestamptz
-  order by pr.queued_at desc limit 1)`;
+    and pr.finished_at < ${run.finished_at}::timestamptz
+  order by pr.finished_at desc limit 1)`;
 
 /**
  * The live contacts among those the run touched (created, or with a version row of the run). Counted before

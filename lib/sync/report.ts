@@ -70,14 +70,18 @@ export async function recordProgress(sql: Q, runId: string, p: { rowsRead: numbe
     where id = ${runId} and status = 'running'`;
 }
 
-/** Final state of a run, with its (capped) row errors. Called inside the apply transaction when it commits. */
+/**
+ * Final state of a run, with its (capped) row errors. Called inside the apply transaction when it commits, so
+ * the time is the clock's, not now() (the transaction's start): finished_at then orders the runs of a manager
+ * as they applied, one after the other under the manager's lock (revert.ts relies on it).
+ */
 export async function finishRun(sql: Q, runId: string, o: RunOutcome): Promise<void> {
   await sql`
     update runs set status = ${o.status}, created = ${o.counts.created}, updated = ${o.counts.updated},
       deleted = ${o.counts.deleted}, unchanged = ${o.counts.unchanged}, error_count = ${o.errorTotal},
       message = ${o.message}, fingerprint = ${o.fingerprint ? sql.json(o.fingerprint as postgres.JSONValue) : null},
       source_name = ${o.sourceName}, rows_read = ${o.rowsRead}, bytes_read = ${o.bytesRead},
-      finished_at = now(), heartbeat_at = now()
+      finished_at = clock_timestamp(), heartbeat_at = clock_timestamp()
     where id = ${runId}`;
   const errors = o.errors.slice(0, MAX_STORED_ERRORS);
   for (let i = 0; i < errors.length; i += 1000) {

@@ -5,7 +5,9 @@ import { afterAll, describe, expect, it } from "vitest";
 import { rm } from "node:fs/promises";
 import { sql } from "drizzle-orm";
 import { useDb } from "@/tests/support/db";
-import { runSync } from "@/lib/sync/run";
+import { getSql } from "@/db/client";
+import { managerLockName } from "@/lib/sync/apply";
+import { executeRun, queueRun, runSync } from "@/lib/sync/run";
 import { revertRun, checkRevert } from "@/lib/runs/revert";
 import { makeManager, makeSync } from "./fixtures";
 import { contactsByKey } from "./contact-fixtures";
@@ -85,5 +87,79 @@ describe("revert runs made by the engine", () => {
     const r4 = await go("Email,First Name\na@x.test,Ann\n");
     expect(r4.status).toBe("succeeded");
     expect(await live(manager.id, first)).toEqual({ "a@x.test": "Ann" });
+  });
+
+  it("knows which run came later by when it applied, not by when it was queued", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "revert-"));
+    dirs.push(dir);
+    const manager = await makeManager(db);
+    const first = manager.fields.find((f) => f.role === "first_name")!.id;
+    const email = manager.fields.find((f) => f.role === "email")!.id;
+    // Two imports feed the same manager (say a CRM export and a web-shop export).
+    const importOf = async (name: string, csv: string) => {
+      const file = path.join(dir, name);
+      await writeFile(file, csv);
+      const sync = await makeSync(db, manager.id, {
+        sourceKind: "file",
+        location: file,
+        updateExisting: true,
+        alwaysImport: true,
+        mapping: { keyColumn: "Email", autoKey: false, columns: [{ column: "Email", fieldId: email }, { column: "First Name", fieldId: first }] },
+      });
+      return { sync, file };
+    };
+    const a = await importOf("a.csv", "Email,First Name\na@x.test,Ann\n");
+    expect(await runSync({ syncId: a.sync.id, trigger: "manual" })).toMatchObject({ created: 1 });
+    await writeFile(a.file, "Email,First Name\na@x.test,Carol\n");
+    const b = await importOf("b.csv", "Email,First Name\na@x.test,Bob\n");
+
+    // A is queued first, but B applies first (A's source was slower to open, or another instance took A later).
+    const runA = await queueRun({ syncId: a.sync.id, trigger: "manual" });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const runB = await queueRun({ syncId: b.sync.id, trigger: "manual" });
+    expect(await executeRun(runB)).toMatchObject({ status: "succeeded", updated: 1 }); // Ann → Bob
+    expect(await executeRun(runA)).toMatchObject({ status: "succeeded", updated: 1 }); // Bob → Carol
+
+    // Reverting B would put back Ann over A's Carol: A is the later run, whatever the queue said.
+    const check = await checkRevert(db, runB);
+    expect(check).toMatchObject({ ok: false, code: "revert_conflict" });
+    expect(check.ok ? "" : check.reason).toMatch(/changed again since\. The latest such run is of the import ".+", finished/);
+    await expect(revertRun(db, { runId: runB, user: null })).rejects.toMatchObject({ code: "revert_conflict" });
+    expect(await live(manager.id, first)).toEqual({ "a@x.test": "Carol" });
+
+    // Newest first: A, then B.
+    await revertRun(db, { runId: runA, user: null });
+    expect(await live(manager.id, first)).toEqual({ "a@x.test": "Bob" });
+    await revertRun(db, { runId: runB, user: null });
+    expect(await live(manager.id, first)).toEqual({ "a@x.test": "Ann" });
+  });
+
+  it("records when a run finished, not when its transaction began", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "revert-"));
+    dirs.push(dir);
+    const file = path.join(dir, "contacts.csv");
+    await writeFile(file, "Email,First Name\na@x.test,Ann\n");
+    const manager = await makeManager(db);
+    const email = manager.fields.find((f) => f.role === "email")!.id;
+    const sync = await makeSync(db, manager.id, {
+      sourceKind: "file",
+      location: file,
+      mapping: { keyColumn: "Email", autoKey: false, columns: [{ column: "Email", fieldId: email }] },
+    });
+    // The run's transaction waits half a second for the manager's lock, held here.
+    const holder = await getSql().reserve();
+    try {
+      await holder`begin`;
+      await holder`select pg_advisory_xact_lock(hashtextextended(${managerLockName(manager.id)}, 0))`;
+      const run = runSync({ syncId: sync.id, trigger: "manual" });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await holder`commit`;
+      const { runId } = await run;
+      const [times] = await db.execute<{ ms: number }>(sql`
+        select extract(epoch from finished_at - started_at)::float * 1000 as ms from runs where id = ${runId}`);
+      expect(times.ms).toBeGreaterThanOrEqual(450);
+    } finally {
+      holder.release();
+    }
   });
 });
