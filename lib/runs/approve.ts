@@ -8,7 +8,8 @@ import { executeInBackground, type Actor } from "./start";
 
 /**
  * "Approve and run" for a run the safety rule blocked: queues an approval run of the same sync (the engine
- * applies it without the safety check) and starts it. One approval per blocked run; only the sync's most
+ * applies it without the safety check, as long as the file and the planned changes are still those approved:
+ * plan.ts approvalBlock) and starts it. One approval per blocked run; only the sync's most
  * recent blocked run can be approved (an older plan is stale).
  */
 export async function approveBlockedRun(db: Db, input: { runId: string; user: Actor }): Promise<{ runId: string }> {

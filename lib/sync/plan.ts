@@ -135,6 +135,30 @@ export async function buildPlan(tx: Tx, o: PlanOptions & { valid: number; countE
   };
 }
 
+/** What a staff member saw and approved: the blocked run's file and planned changes. */
+export type ApprovedPlan = { sha256: string | null; updated: number; deleted: number };
+
+/**
+ * An approval run skips the safety rule, but only for what was approved: the same file (by content), and no
+ * more updates or deletions than the blocked run planned. The file or the manager (another import) may have
+ * changed since; the run is then blocked again with the new counts, for a staff member to look at anew.
+ */
+export function approvalBlock(plan: Plan, approved: ApprovedPlan, sha256: string | undefined): string | null {
+  const approvedText = `${approved.updated.toLocaleString("en")} updated, ${approved.deleted.toLocaleString("en")} deleted`;
+  const nowText = `${plan.updated.toLocaleString("en")} updated, ${plan.deleted.toLocaleString("en")} deleted`;
+  if (approved.sha256 && sha256 !== approved.sha256)
+    return (
+      `Not applied: the file has changed since the run you approved was blocked (that plan: ${approvedText}). ` +
+      `With this file the import would make ${nowText}. Approve this run if that is right.`
+    );
+  if (plan.updated > approved.updated || plan.deleted > approved.deleted)
+    return (
+      `Not applied: the Contact Manager has changed since the run you approved was blocked, and this import would now ` +
+      `make ${nowText} — more than the ${approvedText} approved. Approve this run if that is right.`
+    );
+  return null;
+}
+
 /** The plan of the first import into a manager without contacts, written straight into `contacts` (rows.ts). */
 export function directPlan(valid: number): Plan {
   return { existing: 0, created: valid, updated: 0, deleted: 0, unchanged: 0, notUpdated: 0 };

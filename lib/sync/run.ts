@@ -15,7 +15,17 @@ import type { OpenedSource, RemoteFile } from "@/lib/sources/types";
 import { applyPlan, assertKeyTypeUnchanged, countAppliedContacts, hashNewPasswords, lockManager } from "./apply";
 import { decodeStream } from "./decode";
 import { parseCsv } from "./parse";
-import { buildPlan, directPlan, generateKeys, markDuplicates, safetyBlock, safetyRuleApplies, type Plan } from "./plan";
+import {
+  approvalBlock,
+  buildPlan,
+  directPlan,
+  generateKeys,
+  markDuplicates,
+  safetyBlock,
+  safetyRuleApplies,
+  type ApprovedPlan,
+  type Plan,
+} from "./plan";
 import {
   claimRun,
   describe,
@@ -425,7 +435,9 @@ async function readAndApply(
       });
 
       const blocked =
-        run.trigger === "approval" ? null : safetyBlock(plan, { trigger: run.trigger, deleteMissing, thresholdPct: Number(sync.safetyThresholdPct) });
+        run.trigger === "approval"
+          ? approvalBlock(plan, await approvedPlan(tx, run), fingerprint.sha256)
+          : safetyBlock(plan, { trigger: run.trigger, deleteMissing, thresholdPct: Number(sync.safetyThresholdPct) });
       if (blocked) throw new Rollback(outcomeOf("blocked", counts, blocked, fingerprint));
       if (run.dryRun) throw new Rollback(outcomeOf(status, counts, summaryText, fingerprint));
 
@@ -461,6 +473,14 @@ async function readAndApply(
     if (e instanceof Rollback) return { outcome: e.outcome, recorded: false };
     throw e;
   }
+}
+
+/** The blocked run an approval run approves: its file and planned counts (queueRun checked it exists). */
+async function approvedPlan(tx: Tx, run: Run): Promise<ApprovedPlan> {
+  const [blocked] = await tx<{ sha256: string | null; updated: number; deleted: number }[]>`
+    select fingerprint->>'sha256' as sha256, updated, deleted from runs where id = ${run.approvesRunId}`;
+  // Gone (never happens: runs are not deleted while their sync lives): nothing was approved.
+  return blocked ?? { sha256: null, updated: 0, deleted: 0 };
 }
 
 /** Contacts created by one run above which the planner statistics of `contacts` are refreshed at once. */

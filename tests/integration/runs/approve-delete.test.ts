@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { useDb } from "@/tests/support/db";
 import { auditLog, runs, syncs } from "@/db/schema";
 import { AppError } from "@/lib/errors";
@@ -67,6 +67,53 @@ describe("approve a blocked run", () => {
 
     expect((await refused(approveBlockedRun(db, { runId: blocked.runId, user: editor }))).code).toBe("already_approved");
     expect((await refused(approveBlockedRun(db, { runId: approval.id, user: editor }))).code).toBe("not_blocked");
+  });
+
+  it("applies only what was approved: a changed file or manager blocks the approval run again, with the new counts", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "approve-"));
+    dirs.push(dir);
+    const editor = await makeUser(db, "editor");
+    const manager = await makeManager(db);
+    const email = manager.fields.find((f) => f.role === "email")!.id;
+    const mapping = { keyColumn: "Email", autoKey: false, columns: [{ column: "Email", fieldId: email }] };
+    const file = path.join(dir, "c.csv");
+    const sync = await makeSync(db, manager.id, { sourceKind: "file", location: file, deleteMissing: true, mapping });
+    const people = (from: number, to: number) => "Email\n" + Array.from({ length: to - from }, (_, i) => `p${from + i}@x.test`).join("\n") + "\n";
+    const live = async () => {
+      const [{ n }] = await db.execute<{ n: number }>(sql`select count(*)::int as n from contacts where manager_id = ${manager.id} and deleted_at is null`);
+      return n;
+    };
+    const approve = async (runId: string) => waitFor((await approveBlockedRun(db, { runId, user: { id: editor.id, email: editor.email } })).runId);
+
+    await writeFile(file, people(0, 10));
+    expect(await runSync({ syncId: sync.id, trigger: "manual" })).toMatchObject({ status: "succeeded", created: 10 });
+    await writeFile(file, people(0, 8));
+    const blocked = await runSync({ syncId: sync.id, trigger: "schedule" });
+    expect(blocked).toMatchObject({ status: "blocked", deleted: 2 });
+
+    // Before anyone approves "2 deleted", the export is replaced by a header-only file.
+    await writeFile(file, "Email\n");
+    const again = await approve(blocked.runId);
+    expect(again).toMatchObject({ status: "blocked", trigger: "approval", deleted: 10 });
+    expect(again.message).toMatch(/^Not applied: the file has changed since the run you approved was blocked \(that plan: 0 updated, 2 deleted\)\. With this file the import would make 0 updated, 10 deleted\./);
+    expect(await live()).toBe(10);
+
+    // The file is back, but another import has added 90 contacts to the manager meanwhile: deleting 92 was never approved.
+    await writeFile(file, people(0, 8));
+    const blockedAgain = await runSync({ syncId: sync.id, trigger: "schedule" });
+    expect(blockedAgain).toMatchObject({ status: "blocked", deleted: 2 });
+    const otherFile = path.join(dir, "other.csv");
+    await writeFile(otherFile, people(100, 190));
+    const other = await makeSync(db, manager.id, { sourceKind: "file", location: otherFile, mapping });
+    expect(await runSync({ syncId: other.id, trigger: "manual" })).toMatchObject({ created: 90 });
+    const stillBlocked = await approve(blockedAgain.runId);
+    expect(stillBlocked).toMatchObject({ status: "blocked", deleted: 92 });
+    expect(stillBlocked.message).toMatch(/^Not applied: the Contact Manager has changed since the run you approved was blocked, and this import would now make 0 updated, 92 deleted — more than the 0 updated, 2 deleted approved\./);
+    expect(await live()).toBe(100);
+
+    // Approving the run that shows 92 deletions applies them.
+    expect(await approve(stillBlocked.id)).toMatchObject({ status: "succeeded", deleted: 92 });
+    expect(await live()).toBe(8);
   });
 
   it("refuses an out-of-date blocked run once a later run finished", async () => {
