@@ -101,6 +101,8 @@ export const contactVersions = pgTable(
     passwordMac: text("password_mac"),
     rowHash: text("row_hash"),
     deletedAt: timestamp("deleted_at", { withTimezone: true }),
+    /** The key as spelt before the change (a revival takes the new file's spelling); null in older rows. */
+    key: text("key"),
   },
   (t) => [index("contact_versions_run_idx").on(t.runId), index("contact_versions_contact_idx").on(t.contactId)],
 );

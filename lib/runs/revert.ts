@@ -156,6 +156,7 @@ export async function revertRun(db: Db, input: { runId: string; user: AuditActor
         and not exists (select 1 from contact_versions v where v.run_id = ${run.id} and v.contact_id = c.id and v.data is not null)`);
     const revived = await tx.execute(sql`
       update contacts c set
+        key = coalesce(v.key, c.key),
         data = v.data, password_hash = v.password_hash, password_mac = v.password_mac, row_hash = v.row_hash,
         deleted_at = v.deleted_at, deleted_by_run = ${previousRun(run, "deleted")}, updated_at = now()
       from contact_versions v

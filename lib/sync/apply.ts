@@ -101,8 +101,8 @@ export async function applyPlan(
   await lookUpContactsById(tx);
   if (o.updateExisting) {
     await tx`
-      insert into contact_versions (run_id, contact_id, change, data, password_hash, password_mac, row_hash, deleted_at)
-      select ${runId}, c.id, 'updated', c.data, c.password_hash, c.password_mac, c.row_hash, c.deleted_at
+      insert into contact_versions (run_id, contact_id, change, data, password_hash, password_mac, row_hash, deleted_at, key)
+      select ${runId}, c.id, 'updated', c.data, c.password_hash, c.password_mac, c.row_hash, c.deleted_at, c.key
       from plan p join contacts c on c.id = p.contact_id where p.action = 'update'`;
     // In SET, c.data is the stored value: fields the file does not feed are kept.
     await tx`
@@ -119,11 +119,12 @@ export async function applyPlan(
   await tx`update contacts c set row_hash = p.row_hash from plan p where p.action = 'rehash' and c.id = p.contact_id`;
 
   // A key that was deleted earlier comes back: the contact is revived as a fresh one (counts as created).
-  // Its 'created' version keeps the deleted state for a revert. created_by_run stays the run that first
+  // Its 'created' version keeps the deleted state for a revert, the key's spelling included (the revival
+  // takes the file's). created_by_run stays the run that first
   // inserted the row, so that run's revert still sees the contact was changed again since (a conflict).
   await tx`
-    insert into contact_versions (run_id, contact_id, change, data, password_hash, password_mac, row_hash, deleted_at)
-    select ${runId}, c.id, 'created', c.data, c.password_hash, c.password_mac, c.row_hash, c.deleted_at
+    insert into contact_versions (run_id, contact_id, change, data, password_hash, password_mac, row_hash, deleted_at, key)
+    select ${runId}, c.id, 'created', c.data, c.password_hash, c.password_mac, c.row_hash, c.deleted_at, c.key
     from plan p join contacts c on c.id = p.contact_id where p.action = 'revive'`;
   await tx`
     update contacts c set key = p.key, data = p.data, password_hash = p.pw_hash, password_mac = p.pw_mac, row_hash = p.row_hash,
@@ -141,8 +142,8 @@ export async function applyPlan(
     with deleted_rows as (
       update contacts c set deleted_at = now(), deleted_by_run = ${runId}
       from plan p where p.action = 'delete' and c.id = p.contact_id
-      returning c.id, c.data, c.password_hash, c.password_mac, c.row_hash
+      returning c.id, c.data, c.password_hash, c.password_mac, c.row_hash, c.key
     )
-    insert into contact_versions (run_id, contact_id, change, data, password_hash, password_mac, row_hash, deleted_at)
-    select ${runId}, id, 'deleted', data, password_hash, password_mac, row_hash, null from deleted_rows`;
+    insert into contact_versions (run_id, contact_id, change, data, password_hash, password_mac, row_hash, deleted_at, key)
+    select ${runId}, id, 'deleted', data, password_hash, password_mac, row_hash, null, key from deleted_rows`;
 }

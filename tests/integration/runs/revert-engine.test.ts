@@ -162,4 +162,35 @@ describe("revert runs made by the engine", () => {
       holder.release();
     }
   });
+
+  it("gives a revived contact back the key spelling it had before", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "revert-"));
+    dirs.push(dir);
+    const file = path.join(dir, "contacts.csv");
+    const manager = await makeManager(db);
+    const email = manager.fields.find((f) => f.role === "email")!.id;
+    const sync = await makeSync(db, manager.id, {
+      sourceKind: "file",
+      location: file,
+      deleteMissing: true,
+      alwaysImport: true,
+      mapping: { keyColumn: "Email", autoKey: false, columns: [{ column: "Email", fieldId: email }] },
+    });
+    const go = async (csv: string) => {
+      await writeFile(file, csv);
+      return runSync({ syncId: sync.id, trigger: "manual" });
+    };
+    const keys = async () => [...(await contactsByKey(db, manager.id)).values()].filter((c) => !c.deletedAt).map((c) => c.key).sort();
+    expect(await go("Email\nAnn@X.test\nbob@x.test\n")).toMatchObject({ created: 2 });
+    const deleted = await go("Email\nbob@x.test\n");
+    expect(deleted).toMatchObject({ deleted: 1 });
+    // The key comes back spelt another way: the revived contact takes the file's spelling.
+    const revived = await go("Email\nANN@x.TEST\nbob@x.test\n");
+    expect(revived).toMatchObject({ created: 1 });
+    expect(await keys()).toEqual(["ANN@x.TEST", "bob@x.test"]);
+
+    await revertRun(db, { runId: revived.runId, user: null });
+    await revertRun(db, { runId: deleted.runId, user: null });
+    expect(await keys()).toEqual(["Ann@X.test", "bob@x.test"]);
+  });
 });
