@@ -42,7 +42,8 @@ export const deniedMessages = {
   forbidden: "Your role does not allow this change.",
 } as const;
 
-const SECRET_FIELD = /pass(word)?|secret|token/i;
+/** Form fields never sent back to the browser: passwords, passphrases, secrets, tokens, private keys. */
+const SECRET_FIELD = /pass(word|phrase)?|secret|token|private.?key/i;
 
 /** FormData → plain object for zod: repeated names become arrays; Next's $ACTION_ fields are dropped. */
 export function formDataToObject(formData: FormData): Record<string, string | string[]> {
@@ -55,7 +56,8 @@ export function formDataToObject(formData: FormData): Record<string, string | st
   return out;
 }
 
-function echoValues(formData: FormData): Record<string, string> {
+/** The submitted values to show again in a re-rendered form (no JavaScript), secrets left out. */
+export function echoValues(formData: FormData): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of formData.entries()) {
     if (typeof value === "string" && !name.startsWith("$ACTION") && !SECRET_FIELD.test(name)) out[name] = value;

@@ -4,7 +4,7 @@ import { redirect } from "next/navigation";
 import { z } from "zod";
 import { getDb } from "@/db/client";
 import { audit } from "@/lib/audit";
-import { authorizedAction, type ActionState } from "@/lib/auth/guard";
+import { authorizedAction, echoValues, type ActionState } from "@/lib/auth/guard";
 import { AppError } from "@/lib/errors";
 import { addField, getManager } from "@/lib/managers/queries";
 import {
@@ -42,13 +42,7 @@ const ids = z.object({
   syncId: z.preprocess((v) => (v == null ? "" : v), z.union([z.literal(""), z.string().uuid()])),
 });
 
-const SECRET_FIELD = /pass(word|phrase)?|secret|privateKey/i;
-
-function echo(formData: FormData): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of formData.entries()) if (typeof v === "string" && !k.startsWith("$ACTION") && !SECRET_FIELD.test(k)) out[k] = v;
-  return out;
-}
+const echo = echoValues;
 
 function invalid(errors: FieldErrors, formData: FormData, message = "Please correct the fields marked below."): WizardState {
   return { code: "invalid", message, errors: Object.fromEntries(Object.entries(errors).map(([k, v]) => [k, [v]])), values: echo(formData) };
