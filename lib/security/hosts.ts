@@ -14,7 +14,11 @@ export type CheckedAddress = { address: string; family: 4 | 6 };
 type V4Range = [base: number, bits: number, reason: string];
 const ip4 = (s: string) => s.split(".").reduce((n, o) => n * 256 + Number(o), 0);
 const V4_BLOCKED: V4Range[] = [
-  [ip4("169.254.169.254"), 32, "cloud metadata"],
+  // Cloud metadata and credential endpoints: first, as they lie inside ranges below that an operator may allow.
+  [ip4("169.254.169.254"), 32, "cloud metadata"], // AWS, Azure, GCP, OpenStack, …
+  [ip4("169.254.170.2"), 32, "cloud metadata"], // AWS ECS task credentials
+  [ip4("100.100.100.200"), 32, "cloud metadata"], // Alibaba Cloud
+  [ip4("192.0.0.192"), 32, "cloud metadata"], // Oracle Cloud (legacy)
   [ip4("0.0.0.0"), 8, "unspecified"],
   [ip4("10.0.0.0"), 8, "private network"],
   [ip4("100.64.0.0"), 10, "carrier-grade NAT"],

@@ -101,7 +101,7 @@ describe("assertAllowedPort", () => {
 });
 
 describe("cloud metadata", () => {
-  it.each(["169.254.169.254", "[fd00:ec2::254]", "[::ffff:169.254.169.254]"])("%s stays refused even when private hosts are allowed", async (host) => {
+  it.each(["169.254.169.254", "[fd00:ec2::254]", "[::ffff:169.254.169.254]", "169.254.170.2", "100.100.100.200", "192.0.0.192"])("%s stays refused even when private hosts are allowed", async (host) => {
     await expect(resolveAllowed(host, true)).rejects.toThrow(/cloud metadata address/);
   });
 });
