@@ -26,6 +26,8 @@ const schema = z.object({
   /** Comma-separated ports remote sources may use; empty = the protocol's usual ports plus 1024-65535. */
   ALLOWED_PORTS: z.string().default(""),
   UPLOAD_MAX_BYTES: z.coerce.number().int().positive().default(512 * 1024 * 1024),
+  /** The most a run reads from any source, counted after decompression: a server that never stops sending is cut off. */
+  SOURCE_MAX_BYTES: z.coerce.number().int().positive().default(2 * 1024 * 1024 * 1024),
   MAX_ROWS: z.coerce.number().int().positive().default(5_000_000),
   MAX_FIELD_BYTES: z.coerce.number().int().positive().default(1024 * 1024),
   MAX_COLUMNS: z.coerce.number().int().positive().default(500),

@@ -110,7 +110,16 @@ export function notTextReason(head: Buffer): string | null {
  * A forced encoding is used as is; invalid bytes in forced UTF-8/UTF-16 fail the run with the byte offset.
  * A file that starts like a binary format (a spreadsheet, a PDF, NUL bytes) fails at once (notTextReason).
  */
-export function decodeStream(source: AsyncIterable<Buffer | Uint8Array | string>, options: { encoding?: Encoding } = {}) {
+/** A source that sends more than the limit: a file bigger than allowed, or a server that never stops sending. */
+function tooLarge(maxBytes: number): AppError {
+  const size = maxBytes >= 1024 ** 3 ? `${+(maxBytes / 1024 ** 3).toFixed(2)} GiB` : `${+(maxBytes / 1024 ** 2).toFixed(2)} MiB`;
+  return new AppError(
+    "file_too_large",
+    `The file is larger than ${size}, the most an import reads (SOURCE_MAX_BYTES). Nothing was imported. Split the file, or ask an operator to raise the limit.`,
+  );
+}
+
+export function decodeStream(source: AsyncIterable<Buffer | Uint8Array | string>, options: { encoding?: Encoding; maxBytes?: number } = {}) {
   const hash = createHash("sha256");
   let digest: string | null = null;
   const stats: DecodeStats = {
@@ -195,8 +204,9 @@ export function decodeStream(source: AsyncIterable<Buffer | Uint8Array | string>
     for await (const piece of source) {
       const chunk = typeof piece === "string" ? Buffer.from(piece) : Buffer.isBuffer(piece) ? piece : Buffer.from(piece);
       if (chunk.length === 0) continue;
-      hash.update(chunk);
       stats.bytes += chunk.length;
+      if (options.maxBytes !== undefined && stats.bytes > options.maxBytes) throw tooLarge(options.maxBytes);
+      hash.update(chunk);
       let buf = chunk;
       if (head) {
         // The first SNIFF_BYTES (or the whole file) are looked at together: a BOM or a binary format split

@@ -325,7 +325,7 @@ async function readAndApply(
   const deleteMissing = sync.deleteMissing && !autoKey && sync.folderMode !== "every_new";
   ctx.progress.bytesTotal = source.size ?? null;
 
-  const decoded = decodeStream(source.stream as AsyncIterable<Buffer>, { encoding: sync.encoding });
+  const decoded = decodeStream(source.stream as AsyncIterable<Buffer>, { encoding: sync.encoding, maxBytes: env.SOURCE_MAX_BYTES });
   const parsed = parseCsv(decoded.text, {
     delimiter: sync.delimiter,
     hasHeader: sync.hasHeader,

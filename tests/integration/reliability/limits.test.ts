@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
+import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { User } from "@/db/schema";
 import { POST as uploadRoute } from "@/app/api/uploads/route";
@@ -8,11 +9,12 @@ import { passwordVersion } from "@/lib/auth/session";
 import { reloadEnv } from "@/lib/env";
 import { runSync } from "@/lib/sync/run";
 import { useDb } from "@/tests/support/db";
+import { startHttpServer, type TestHttpServer } from "@/tests/support/servers/http";
 import { makeUser } from "../runs/fixtures";
 import { contactsCsv, contactsDigest, exportJson, newManager, runRow, syncFromSpec, tempDir } from "./helpers";
 
 const { db, sql } = useDb();
-const LIMITS = { UPLOAD_MAX_BYTES: 100_000, MAX_COLUMNS: 20, MAX_FIELD_BYTES: 1000, MAX_ROWS: 500 };
+const LIMITS = { UPLOAD_MAX_BYTES: 100_000, MAX_COLUMNS: 20, MAX_FIELD_BYTES: 1000, MAX_ROWS: 500, SOURCE_MAX_BYTES: 8_000_000 };
 let editor: User;
 
 beforeAll(async () => {
@@ -109,4 +111,57 @@ describe("file limits are clear run errors that change nothing", () => {
     fs.writeFileSync(file, contactsCsv(LIMITS.MAX_ROWS, " ok"));
     expect(await runSync({ syncId: sync.id, trigger: "manual" })).toMatchObject({ status: "succeeded", updated: 100, created: LIMITS.MAX_ROWS - 100 });
   });
+});
+
+describe("a source that sends more than SOURCE_MAX_BYTES", () => {
+  const sent = { endless: 0 };
+  const HEADER = "Email,First Name,Last Name\n";
+  // 64 MiB of blank lines, sent as 64 KiB of gzip: a "zip bomb" for a client that inflates what it gets.
+  const bomb = gzipSync(Buffer.concat([Buffer.from(HEADER), Buffer.alloc(64 * 1024 * 1024, 0x0a)]));
+  let server: TestHttpServer;
+  beforeAll(async () => {
+    const blank = Buffer.alloc(64 * 1024, 0x0a);
+    server = await startHttpServer({
+      root: tempDir(),
+      routes: {
+        // A header, then blank lines without end and no Content-Length: no row limit ever triggers.
+        "/endless.csv": (_req, res) => {
+          res.writeHead(200, { "content-type": "text/csv" });
+          res.write(HEADER);
+          const pump = () => {
+            while (!res.destroyed && sent.endless < 256 * 1024 * 1024) {
+              sent.endless += blank.length;
+              if (!res.write(blank)) return void res.once("drain", pump);
+            }
+            res.end();
+          };
+          res.on("close", () => res.destroy());
+          pump();
+        },
+        "/bomb.csv": (_req, res) => res.writeHead(200, { "content-type": "text/csv", "content-encoding": "gzip", "content-length": String(bomb.length) }).end(bomb),
+      },
+    });
+  });
+  afterAll(async () => server?.close());
+
+  it.each([["a server that never stops sending", "/endless.csv"], ["a gzip body that inflates far beyond the limit", "/bomb.csv"]])(
+    "%s is cut off with a clear error, and nothing changes",
+    async (_name, route) => {
+      const m = await newManager(db);
+      const file = path.join(tempDir(), "contacts.csv");
+      fs.writeFileSync(file, contactsCsv(10));
+      const seed = await syncFromSpec(db, m, { kind: "file", location: file, folderMode: "newest", allowPrivateHosts: false });
+      expect(await runSync({ syncId: seed.id, trigger: "manual" })).toMatchObject({ status: "succeeded", created: 10 });
+      const digest = await contactsDigest(sql, m.id);
+
+      const sync = await syncFromSpec(db, m, { kind: "http", location: `${server.url}${route}`, folderMode: "newest", allowPrivateHosts: true }, { deleteMissing: true });
+      const r = await runSync({ syncId: sync.id, trigger: "manual" });
+      expect({ status: r.status, message: r.message }).toEqual({
+        status: "failed",
+        message: "The file is larger than 7.63 MiB, the most an import reads (SOURCE_MAX_BYTES). Nothing was imported. Split the file, or ask an operator to raise the limit.",
+      });
+      expect(await contactsDigest(sql, m.id)).toEqual(digest);
+      if (route === "/endless.csv") expect(sent.endless).toBeLessThan(64 * 1024 * 1024);
+    },
+  );
 });

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { firstInvalidUtf8, notTextReason } from "@/lib/sync/decode";
+import { decodeStream, firstInvalidUtf8, notTextReason } from "@/lib/sync/decode";
 import { decodeAll, fixture } from "./helpers";
 
 const text = "Email,Name\nann@x.com,Zoë 日本語 😀 €\n";
@@ -87,5 +87,21 @@ describe("decode", () => {
     expect(firstInvalidUtf8(Buffer.from([0x61, 0xed, 0xa0, 0x80]))).toBe(1);
     expect(firstInvalidUtf8(Buffer.from([0xe2, 0x82]))).toBe(0);
     expect(firstInvalidUtf8(Buffer.from("€😀"))).toBe(-1);
+  });
+});
+
+describe("decode: maxBytes", () => {
+  async function read(bytes: number, maxBytes: number) {
+    const source = (async function* () {
+      for (let sent = 0; sent < bytes; sent += 1000) yield Buffer.alloc(Math.min(1000, bytes - sent), "a");
+    })();
+    let text = "";
+    for await (const t of decodeStream(source, { maxBytes }).text) text += t;
+    return text.length;
+  }
+
+  it("reads a file of exactly the limit, and refuses one byte more, whatever the chunks", async () => {
+    expect(await read(10_000, 10_000)).toBe(10_000);
+    await expect(read(10_001, 10_000)).rejects.toMatchObject({ code: "file_too_large", message: expect.stringMatching(/^The file is larger than 0\.01 MiB, the most an import reads \(SOURCE_MAX_BYTES\)\./) });
   });
 });
