@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { PassThrough } from "node:stream";
+import ssh2, { type FileEntryWithStats, type SFTPWrapper } from "ssh2";
 import SftpClient from "ssh2-sftp-client";
 import { env } from "@/lib/env";
 import { assertAllowedPort, resolveAllowed, tryAddresses } from "@/lib/security/hosts";
@@ -17,6 +18,47 @@ export function sshKeyFingerprint(keyBlob: Buffer): string {
 export function normalizeHostKeyFingerprint(fp: string): string {
   const t = fp.trim();
   return "SHA256:" + t.replace(/^sha256:/i, "").replace(/=+$/, "");
+}
+
+/** A folder listing is held in memory: past this many entries it is refused (FTP's client caps its listing too). */
+export const MAX_FOLDER_ENTRIES = 100_000;
+
+/**
+ * The entries of `dir`, batch by batch (ssh2's own readdir(path) collects every entry a server sends, without
+ * end): refused past MAX_FOLDER_ENTRIES, and when the server leaves a batch unanswered for the idle timeout.
+ */
+function readFolder(sftp: SFTPWrapper, dir: string, label: string): Promise<FileEntryWithStats[]> {
+  return new Promise((resolve, reject) => {
+    sftp.opendir(dir, (err, handle) => {
+      if (err) return reject(err);
+      const entries: FileEntryWithStats[] = [];
+      let timer: NodeJS.Timeout | undefined;
+      const finish = (e: Error | null) => {
+        clearTimeout(timer);
+        sftp.close(handle, () => (e ? reject(e) : resolve(entries)));
+      };
+      const next = () => {
+        timer = setTimeout(
+          () => finish(new SourceError("timeout", `Listing ${dir} on ${label}: the server stopped answering for ${Math.round(env.SOURCE_IDLE_TIMEOUT_MS / 1000)} s.`)),
+          env.SOURCE_IDLE_TIMEOUT_MS,
+        );
+        sftp.readdir(handle, (e, list) => {
+          clearTimeout(timer);
+          if (e) return finish((e as Error & { code?: number }).code === ssh2.utils.sftp.STATUS_CODE.EOF ? null : e);
+          for (const entry of list) entries.push(entry);
+          if (entries.length > MAX_FOLDER_ENTRIES)
+            return finish(
+              new SourceError(
+                "protocol_error",
+                `Listing ${dir} on ${label}: the folder has more than ${MAX_FOLDER_ENTRIES.toLocaleString("en")} entries. Point the link at a folder with fewer files.`,
+              ),
+            );
+          next();
+        });
+      };
+      next();
+    });
+  });
 }
 
 function sftpError(e: unknown, what: string, spec: SourceSpec): SourceError {
@@ -102,11 +144,9 @@ async function connectSftpAt(spec: SourceSpec, loc: ParsedLocation, address: str
     async list(dir) {
       try {
         // Straight from ssh2 so the type comes from the mode bits; the wrapper's list() guesses it from `ls -l` text.
-        const sftp = (client as unknown as { sftp: import("ssh2").SFTPWrapper }).sftp;
-        const entries = await new Promise<import("ssh2").FileEntryWithStats[]>((res, rej) =>
-          sftp.readdir(dir, (err, list) => (err ? rej(err) : res(list))),
-        );
-        const isFile = (e: import("ssh2").FileEntryWithStats) =>
+        const sftp = (client as unknown as { sftp: SFTPWrapper }).sftp;
+        const entries = await readFolder(sftp, dir, label);
+        const isFile = (e: FileEntryWithStats) =>
           e.attrs.mode ? (e.attrs.mode & 0o170000) === 0o100000 : e.longname.startsWith("-");
         return entries.filter(isFile).map((e) => toFile(dir, e.filename, e.attrs.size, e.attrs.mtime * 1000));
       } catch (e) {
