@@ -30,7 +30,7 @@ export function isSourceError(e: unknown): e is SourceError {
   return e instanceof SourceError;
 }
 
-/** Finds a SourceError anywhere in an error's cause chain (undici and basic-ftp wrap errors). */
+/** Finds a SourceError anywhere in an error's cause chain (basic-ftp and stream pipelines wrap errors). */
 export function findSourceError(e: unknown): SourceError | undefined {
   for (let cur = e, depth = 0; cur && depth < 8; depth++) {
     if (cur instanceof SourceError) return cur;
@@ -64,15 +64,11 @@ export function networkError(e: unknown, where: string, secrets: (string | undef
       return new SourceError("connect_failed", `${where}: the server cannot be reached from here (network unreachable).`);
     case "ECONNRESET":
     case "EPIPE":
-    case "UND_ERR_SOCKET":
+    case "ERR_STREAM_PREMATURE_CLOSE":
       return new SourceError("connect_failed", `${where}: the server closed the connection unexpectedly.`);
     case "ETIMEDOUT":
-    case "UND_ERR_CONNECT_TIMEOUT":
-    case "UND_ERR_HEADERS_TIMEOUT":
-    case "UND_ERR_BODY_TIMEOUT":
       return new SourceError("timeout", `${where}: the server did not answer in time.`);
     case "ABORT_ERR":
-    case "UND_ERR_ABORTED":
       return new SourceError("aborted", `${where}: the transfer was cancelled.`);
     default:
       if (/timeout|timed out/i.test(raw)) return new SourceError("timeout", `${where}: the server did not answer in time.`);

@@ -1,61 +1,128 @@
+import http from "node:http";
+import https from "node:https";
+import net from "node:net";
+import tls from "node:tls";
 import { createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
 import type { Readable } from "node:stream";
-import type { TLSSocket } from "node:tls";
-import { Agent, buildConnector, request, type Dispatcher } from "undici";
 import type { Fingerprint } from "@/db/schema";
 import { env } from "@/lib/env";
 import { assertAllowedPort, guardedLookup, resolveAllowed } from "@/lib/security/hosts";
 import type { ConnectionCheck, OpenOptions, OpenResult, SourceSpec } from "./types";
 import { SourceError, networkError, redact } from "./errors";
 import type { ParsedLocation } from "./location";
-import { verifyTlsPeer } from "./tls";
+import { tlsOptionsFor, verifyTlsPeer } from "./tls";
 import { guardTransfer } from "./transfer";
 
 const MAX_REDIRECTS = 5;
 
-type Session = { agent: Agent; seenTls?: string };
+type Response = { statusCode: number; headers: http.IncomingHttpHeaders; body: http.IncomingMessage };
 
 /**
- * One dispatcher per open: every connection resolves its host through the SSRF guard (`lookup`), and every
- * TLS socket is verified (CA or pin) in the connect callback, i.e. before undici writes the request and its
- * Authorization header. The pin only applies to the link's own host and port, not to redirect targets.
+ * The connections of one open (one per request, "Connection: close"): `close()` ends them all. Node's own HTTP
+ * client, not undici: undici 7 (the last line that runs on Node 20) fails a body the reader is slow to take
+ * when the server closes the connection meanwhile — "other side closed" after a kept-alive connection's
+ * timeout, and an uncatchable assertion that ends the process after "Connection: close" (nodejs/undici#5360).
  */
-function openSession(spec: SourceSpec, loc: ParsedLocation): Session {
-  const session: Session = {} as Session;
-  // servername is left to undici (per host, so redirect targets get their own); verification happens below.
-  const connector = buildConnector({
-    rejectUnauthorized: false,
-    minVersion: "TLSv1.2",
-    timeout: env.SOURCE_CONNECT_TIMEOUT_MS,
-    maxCachedSessions: 0,
-    lookup: guardedLookup(spec.allowPrivateHosts),
-  } as buildConnector.BuildOptions);
-  session.agent = new Agent({
-    connect(opts, cb) {
-      connector(opts, (err, socket) => {
-        if (err || !socket) return cb(err ?? new Error("connection failed"), null);
-        if (opts.protocol === "https:") {
-          const port = Number(opts.port) || 443;
-          const host = opts.hostname.replace(/^\[|\]$/g, "");
-          const pin = host === loc.host && port === loc.port ? spec.tlsFingerprint : null;
-          try {
-            session.seenTls = verifyTlsPeer(socket as TLSSocket, pin, host);
-          } catch (e) {
-            socket.destroy();
-            return cb(e as Error, null);
-          }
-        }
-        cb(null, socket);
-      });
+type Session = { seenTls?: string; sockets: Set<net.Socket>; close(): void };
+
+function openSession(): Session {
+  const sockets = new Set<net.Socket>();
+  return {
+    sockets,
+    close: () => {
+      for (const s of sockets) s.destroy();
+      sockets.clear();
     },
-    headersTimeout: env.SOURCE_IDLE_TIMEOUT_MS,
-    bodyTimeout: 0, // guardTransfer handles stalls without counting our own backpressure as one
-    connections: 1,
-  });
-  return session;
+  };
 }
 
-function header(res: Dispatcher.ResponseData, name: string): string | undefined {
+/**
+ * The socket for one request to `url`: its host resolved through the SSRF guard (`lookup`), and a TLS socket
+ * verified (CA or pin) before the request — and its Authorization header — is written to it. The pin only
+ * applies to the link's own host and port, not to redirect targets.
+ */
+function connector(spec: SourceSpec, loc: ParsedLocation, session: Session, url: URL) {
+  return (_opts: unknown, oncreate: (err: Error | null, socket?: net.Socket) => void): undefined => {
+    const host = url.hostname.replace(/^\[|\]$/g, "");
+    const port = Number(url.port) || (url.protocol === "https:" ? 443 : 80);
+    const lookup = guardedLookup(spec.allowPrivateHosts);
+    let settled = false;
+    const settle = (err: Error | null, socket: net.Socket) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (err) {
+        socket.destroy();
+        oncreate(err);
+      } else oncreate(null, socket);
+    };
+    let socket: net.Socket;
+    if (url.protocol === "https:") {
+      const secure = tls.connect({ host, port, lookup, ...tlsOptionsFor(host), ALPNProtocols: ["http/1.1"] });
+      secure.once("secureConnect", () => {
+        const pin = host === loc.host && port === loc.port ? spec.tlsFingerprint : null;
+        try {
+          session.seenTls = verifyTlsPeer(secure, pin, host);
+          settle(null, secure);
+        } catch (e) {
+          settle(e as Error, secure);
+        }
+      });
+      socket = secure;
+    } else {
+      socket = net.connect({ host, port, lookup });
+      socket.once("connect", () => settle(null, socket));
+    }
+    socket.once("error", (e) => settle(e, socket));
+    session.sockets.add(socket);
+    socket.once("close", () => session.sockets.delete(socket));
+    const timer = setTimeout(
+      () => settle(new SourceError("timeout", `Connecting to ${url.host}: the server did not answer in time.`), socket),
+      env.SOURCE_CONNECT_TIMEOUT_MS,
+    );
+    return undefined;
+  };
+}
+
+/** One request; resolves with the response once its headers are in (within the connect + idle timeouts). */
+function requestOnce(
+  spec: SourceSpec,
+  loc: ParsedLocation,
+  session: Session,
+  url: URL,
+  method: "GET" | "HEAD",
+  headers: Record<string, string>,
+  signal?: AbortSignal,
+): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const client = url.protocol === "https:" ? https : http;
+    const req = client.request({
+      method,
+      protocol: url.protocol,
+      host: url.hostname,
+      port: url.port,
+      path: url.pathname + url.search,
+      headers,
+      signal,
+      createConnection: connector(spec, loc, session, url) as unknown as http.RequestOptions["createConnection"],
+    });
+    const timer = setTimeout(
+      () => req.destroy(new SourceError("timeout", `Connecting to ${url.host}: the server did not answer in time.`)),
+      env.SOURCE_CONNECT_TIMEOUT_MS + env.SOURCE_IDLE_TIMEOUT_MS,
+    );
+    req.once("response", (res) => {
+      clearTimeout(timer);
+      resolve({ statusCode: res.statusCode ?? 0, headers: res.headers, body: res });
+    });
+    req.once("error", (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    req.end();
+  });
+}
+
+function header(res: Response, name: string): string | undefined {
   const v = res.headers[name];
   return Array.isArray(v) ? v[0] : v ?? undefined;
 }
@@ -77,7 +144,7 @@ async function send(
   method: "GET" | "HEAD",
   extra: Record<string, string>,
   signal?: AbortSignal,
-): Promise<{ res: Dispatcher.ResponseData; url: URL }> {
+): Promise<{ res: Response; url: URL }> {
   let url = new URL(loc.url!);
   const origin = url.origin;
   const secrets = [spec.password];
@@ -94,14 +161,14 @@ async function send(
     if (spec.login && url.origin === origin) {
       headers.authorization = "Basic " + Buffer.from(`${spec.login}:${spec.password ?? ""}`).toString("base64");
     }
-    let res: Dispatcher.ResponseData;
+    let res: Response;
     try {
-      res = await request(url, { method, headers, dispatcher: session.agent, signal });
+      res = await requestOnce(spec, loc, session, url, method, headers, signal);
     } catch (e) {
       throw networkError(e, `Connecting to ${url.host}`, secrets);
     }
     if (![301, 302, 303, 307, 308].includes(res.statusCode)) return { res, url };
-    await res.body.dump().catch(() => {});
+    res.body.destroy();
     const target = header(res, "location");
     if (!target) throw new SourceError("protocol_error", `${url.host} answered with a redirect (HTTP ${res.statusCode}) but no target.`);
     if (hop + 1 > MAX_REDIRECTS) throw new SourceError("protocol_error", `Too many redirects (more than ${MAX_REDIRECTS}) starting from ${loc.url!.host}.`);
@@ -144,7 +211,7 @@ function decoded(stream: Readable, encoding: string | undefined, what: string): 
 }
 
 export async function openHttp(spec: SourceSpec, loc: ParsedLocation, opts: OpenOptions): Promise<OpenResult> {
-  const session = openSession(spec, loc);
+  const session = openSession();
   const prev = opts.previous;
   const conditional: Record<string, string> = {};
   if (prev?.etag) conditional["if-none-match"] = prev.etag;
@@ -153,12 +220,11 @@ export async function openHttp(spec: SourceSpec, loc: ParsedLocation, opts: Open
     const { res, url } = await send(spec, loc, session, "GET", conditional, opts.signal);
     const name = fileName(url, loc.host);
     if (res.statusCode === 304 && prev) {
-      await res.body.dump().catch(() => {});
-      await session.agent.destroy();
+      session.close();
       return { unchanged: true, fingerprint: prev, name };
     }
     if (res.statusCode !== 200) {
-      await res.body.dump().catch(() => {});
+      session.close();
       throw statusError(res.statusCode, url);
     }
     const etag = header(res, "etag");
@@ -171,8 +237,7 @@ export async function openHttp(spec: SourceSpec, loc: ParsedLocation, opts: Open
 
     // A server that ignores conditional requests but reports the same validator is still unchanged.
     if (prev && ((etag && prev.etag === etag) || (!etag && !prev.etag && lastModified && prev.lastModified === lastModified))) {
-      res.body.destroy();
-      await session.agent.destroy();
+      session.close();
       return { unchanged: true, fingerprint: prev, name };
     }
     const what = `Downloading ${url.host}${url.pathname}`;
@@ -182,7 +247,7 @@ export async function openHttp(spec: SourceSpec, loc: ParsedLocation, opts: Open
       signal: opts.signal,
       what,
       mapError: (e) => networkError(e, what, [spec.password]),
-      onClose: () => void session.agent.destroy().catch(() => {}),
+      onClose: () => session.close(),
     });
     const stream = decoded(guarded, encoding, what);
     return {
@@ -195,21 +260,21 @@ export async function openHttp(spec: SourceSpec, loc: ParsedLocation, opts: Open
         seenTlsFingerprint: session.seenTls,
         close: async () => {
           stream.destroy();
-          await session.agent.destroy().catch(() => {});
+          session.close();
         },
       },
     };
   } catch (e) {
-    await session.agent.destroy().catch(() => {});
+    session.close();
     throw networkError(e, `Connecting to ${loc.host}`, [spec.password]);
   }
 }
 
 export async function checkHttp(spec: SourceSpec, loc: ParsedLocation): Promise<ConnectionCheck> {
-  const session = openSession(spec, loc);
+  const session = openSession();
   try {
     let { res, url } = await send(spec, loc, session, "HEAD", {});
-    await res.body.dump().catch(() => {});
+    res.body.destroy();
     if (res.statusCode === 405 || res.statusCode === 501) {
       ({ res, url } = await send(spec, loc, session, "GET", {}));
       res.body.destroy();
@@ -224,6 +289,6 @@ export async function checkHttp(spec: SourceSpec, loc: ParsedLocation): Promise<
       tlsFingerprint: session.seenTls,
     };
   } finally {
-    await session.agent.destroy().catch(() => {});
+    session.close();
   }
 }

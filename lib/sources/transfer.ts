@@ -55,7 +55,11 @@ export function guardTransfer(source: Readable, o: GuardOptions): Readable {
     if (!out.destroyed) out.destroy(err);
   };
 
+  let sourceDone = false;
   finished(source, (err) => {
+    // Everything the server sent has arrived: from here on only our own reading takes time (a decompressor
+    // after this guard may hold data the guard cannot see), so there is no stall to watch for.
+    sourceDone = true;
     if (!err) return;
     const mapped = o.mapError(err);
     // A connection that ends before the announced size is a truncated file, whatever the socket said.
@@ -70,6 +74,7 @@ export function guardTransfer(source: Readable, o: GuardOptions): Readable {
   let idle = 0;
   let lastBytes = 0;
   const timer = setInterval(() => {
+    if (sourceDone) return;
     const waitingForConsumer = out.writableNeedDrain || out.readableLength >= out.readableHighWaterMark;
     if (waitingForConsumer || bytes !== lastBytes) {
       idle = 0;

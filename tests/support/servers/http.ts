@@ -17,6 +17,8 @@ export type HttpServerOptions = {
   auth?: { user: string; password: string };
   /** Extra handlers by exact path, for redirects, stalls, drops... */
   routes?: Record<string, HttpRoute>;
+  /** How long the server keeps an idle kept-alive connection (Node's default: 5 s). */
+  keepAliveTimeoutMs?: number;
 };
 
 export type TestHttpServer = {
@@ -72,6 +74,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<TestHttp
   };
   const cert = opts.tls === true ? selfSignedCert() : opts.tls ? { ...opts.tls, fingerprint256: new X509Certificate(opts.tls.cert).fingerprint256 } : undefined;
   const server = cert ? https.createServer({ cert: cert.cert, key: cert.key }, handler) : http.createServer(handler);
+  if (opts.keepAliveTimeoutMs !== undefined) server.keepAliveTimeout = opts.keepAliveTimeoutMs;
   const sockets = new Set<import("node:net").Socket>();
   server.on(cert ? "secureConnection" : "connection", (s) => {
     sockets.add(s);
