@@ -40,29 +40,32 @@ export async function createUser(db: Db, input: { email: string; name?: string; 
   return created;
 }
 
-export async function setUserRole(db: Db, id: string, role: Role): Promise<User> {
-  const [updated] = await db.update(users).set({ role }).where(eq(users.id, id)).returning();
-  if (!updated) throw new AppError("not_found", "User not found.", 404);
-  return updated;
-}
-
-export async function setUserDisabled(db: Db, id: string, disabled: boolean): Promise<User> {
-  const [updated] = await db
-    .update(users)
-    .set({ disabledAt: disabled ? sql`coalesce(${users.disabledAt}, now())` : null })
-    .where(eq(users.id, id))
-    .returning();
-  if (!updated) throw new AppError("not_found", "User not found.", 404);
-  return updated;
-}
-
-/** Admins cannot lock everyone out: the last enabled admin cannot be demoted or disabled. */
-export async function countOtherActiveAdmins(db: Db, exceptId: string): Promise<number> {
-  const [{ n }] = await db
-    .select({ n: sql<number>`count(*)::int` })
-    .from(users)
-    .where(sql`${users.role} = 'admin' and ${users.disabledAt} is null and ${users.id} <> ${exceptId}`);
-  return n;
+/**
+ * Change a user's role or enabled state, keeping at least one active admin: admins cannot lock everyone out.
+ * One transaction that first locks the active admins' rows, so two admins demoting or disabling each other at
+ * the same moment cannot both pass the check (the second waits, then counts again). Returns the user before
+ * and after the change.
+ */
+export async function changeUserAccess(db: Db, id: string, change: { role?: Role; disabled?: boolean }): Promise<{ before: User; after: User }> {
+  return db.transaction(async (tx) => {
+    const admins = await tx.select({ id: users.id }).from(users).where(sql`${users.role} = 'admin' and ${users.disabledAt} is null`).for("update");
+    const [before] = await tx.select().from(users).where(eq(users.id, id)).for("update");
+    if (!before) throw new AppError("not_found", "This user no longer exists.", 404);
+    const activeAdmin = (u: { role: Role; disabled: boolean }) => u.role === "admin" && !u.disabled;
+    const was = activeAdmin({ role: before.role, disabled: before.disabledAt !== null });
+    const will = activeAdmin({ role: change.role ?? before.role, disabled: change.disabled ?? before.disabledAt !== null });
+    if (was && !will && !admins.some((a) => a.id !== before.id))
+      throw new AppError("last_admin", "This is the only active admin: make another user admin first.", 409);
+    const [after] = await tx
+      .update(users)
+      .set({
+        ...(change.role ? { role: change.role } : {}),
+        ...(change.disabled === undefined ? {} : { disabledAt: change.disabled ? sql`coalesce(${users.disabledAt}, now())` : null }),
+      })
+      .where(eq(users.id, id))
+      .returning();
+    return { before, after };
+  });
 }
 
 /** Change one's own password: the current one must be right. Ends the user's other sessions. */

@@ -4,7 +4,7 @@ import { redirect } from "next/navigation";
 import { getDb } from "@/db/client";
 import { audit } from "@/lib/audit";
 import { authorizedAction } from "@/lib/auth/guard";
-import { countOtherActiveAdmins, createUser, getUserById, setUserDisabled, setUserPassword, setUserRole } from "@/lib/auth/users";
+import { changeUserAccess, createUser, getUserById, setUserPassword } from "@/lib/auth/users";
 import { AppError } from "@/lib/errors";
 import { createUserSchema, resetPasswordSchema, setDisabledSchema, setRoleSchema } from "./schemas";
 
@@ -19,22 +19,18 @@ export const createUserAction = authorizedAction("admin", createUserSchema, asyn
 
 export const setRoleAction = authorizedAction("admin", setRoleSchema, async (input, user) => {
   const db = getDb();
-  const target = await getUserById(db, input.userId);
-  if (!target) throw new AppError("not_found", "This user no longer exists.", 404);
-  if (target.role === "admin" && input.role !== "admin" && (await countOtherActiveAdmins(db, target.id)) === 0) {
-    throw new AppError("last_admin", "This is the only active admin: make another user admin first.", 409);
-  }
-  await setUserRole(db, target.id, input.role);
-  await audit(db, { user, action: "user.role", targetType: "user", targetId: target.id, details: { email: target.email, from: target.role, to: input.role } });
+  const { before } = await changeUserAccess(db, input.userId, { role: input.role });
+  await audit(db, { user, action: "user.role", targetType: "user", targetId: before.id, details: { email: before.email, from: before.role, to: input.role } });
   redirect("/admin/users?notice=user_updated");
 });
 
 export const setDisabledAction = authorizedAction("admin", setDisabledSchema, async (input, user) => {
   const db = getDb();
-  if (input.disabled && input.userId === user.id) throw new AppError("self_disable", "You cannot disable your own account.", 409);
+  // Compared as stored: the form's id may be spelt in upper case.
   const target = await getUserById(db, input.userId);
   if (!target) throw new AppError("not_found", "This user no longer exists.", 404);
-  await setUserDisabled(db, target.id, input.disabled);
+  if (input.disabled && target.id === user.id) throw new AppError("self_disable", "You cannot disable your own account.", 409);
+  await changeUserAccess(db, target.id, { disabled: input.disabled });
   await audit(db, { user, action: input.disabled ? "user.disable" : "user.enable", targetType: "user", targetId: target.id, details: { email: target.email } });
   redirect("/admin/users?notice=user_updated");
 });
