@@ -3,7 +3,7 @@ import type { Db, Sql } from "@/db/client";
 import { users, type User } from "@/db/schema";
 import { logger } from "@/lib/log";
 import { DUMMY_HASH, verifyPassword } from "./passwords";
-import { checkThrottle, clearFailures, emailKey, ipKey, minutesLeft, recordFailure } from "./throttle";
+import { emailKey, ipKey, lockIfOverLimit, minutesLeft, recordSuccess, takeAttempt } from "./throttle";
 
 export type SignInResult =
   | { ok: true; user: User }
@@ -26,22 +26,25 @@ export async function authorizeCredentials(
   input: { email: string; password: string; ip?: string | null },
 ): Promise<SignInResult> {
   const email = input.email.trim();
-  const keys = [emailKey(email), ...(input.ip ? [ipKey(input.ip)] : [])];
-  const locked = await checkThrottle(sql, keys);
+  const [user] = email
+    ? await db.select().from(users).where(dsql`lower(${users.email}) = lower(${email})`).limit(1)
+    : [];
+  // Every spelling that finds the account counts against the account's own key (Postgres and JavaScript fold
+  // some letters differently: "İ"), and the attempt is counted before the password is checked, so parallel
+  // guesses cannot all get through before the lock.
+  const keys = [emailKey(user?.email ?? email), ...(input.ip ? [ipKey(input.ip)] : [])];
+  const locked = await takeAttempt(sql, keys);
   if (locked) {
     logger.warn("sign-in refused: throttled", { email: email.toLowerCase(), ip: input.ip ?? undefined });
     return { ok: false, code: "locked", message: signInMessages.locked(minutesLeft(locked)) };
   }
-  const [user] = email
-    ? await db.select().from(users).where(dsql`lower(${users.email}) = lower(${email})`).limit(1)
-    : [];
   const passwordOk = await verifyPassword(input.password, user?.passwordHash ?? DUMMY_HASH);
   if (!user || !passwordOk) {
-    await recordFailure(sql, keys);
+    await lockIfOverLimit(sql, keys);
     logger.info("sign-in failed", { email: email.toLowerCase(), ip: input.ip ?? undefined });
     return { ok: false, code: "invalid", message: signInMessages.invalid };
   }
-  await clearFailures(sql, emailKey(email));
+  await recordSuccess(sql, keys);
   if (user.disabledAt) {
     logger.info("sign-in refused: disabled account", { userId: user.id });
     return { ok: false, code: "disabled", message: signInMessages.disabled };

@@ -39,36 +39,51 @@ export function lockedUntil(state: ThrottleState | null, now: Date): Date | null
   return state?.lockedUntil && state.lockedUntil.getTime() > now.getTime() ? state.lockedUntil : null;
 }
 
-/** The latest lock end among the keys, or null when none is locked. */
-export async function checkThrottle(sql: Sql, keys: string[], now = new Date()): Promise<Date | null> {
-  const rows = await sql<{ locked_until: Date | null }[]>`
-    select locked_until from sign_in_throttle where key in ${sql(keys)} and locked_until > ${now}`;
+/**
+ * Take one attempt against every key before the password is checked, atomically per key: attempts made in
+ * parallel each take their own count, so no more than the limit are ever checked. A locked key does not count
+ * further. Returns the lock end when this attempt is refused (a key locked, or over its limit while earlier
+ * attempts are still being checked), or null when it may go on.
+ */
+export async function takeAttempt(sql: Sql, keys: string[], now = new Date()): Promise<Date | null> {
+  const windowStart = new Date(now.getTime() - THROTTLE.windowMs);
   let until: Date | null = null;
-  for (const r of rows) if (r.locked_until && (!until || r.locked_until > until)) until = r.locked_until;
+  for (const key of keys) {
+    const [row] = await sql<{ failures: number; locked_until: Date | null }[]>`
+      insert into sign_in_throttle as t (key, failures, window_start, locked_until)
+      values (${key}, 1, ${now}, null)
+      on conflict (key) do update set
+        failures = case when t.locked_until > ${now} then t.failures
+                        when t.window_start <= ${windowStart} then 1 else t.failures + 1 end,
+        window_start = case when t.locked_until > ${now} then t.window_start
+                            when t.window_start <= ${windowStart} then ${now}::timestamptz else t.window_start end
+      returning failures, locked_until`;
+    const lock =
+      row.locked_until && row.locked_until > now ? row.locked_until : row.failures > limitFor(key) ? new Date(now.getTime() + THROTTLE.lockMs) : null;
+    if (lock && (!until || lock > until)) until = lock;
+  }
   return until;
 }
 
-/** Count one failure against every key, atomically per key (concurrent attempts cannot lose a count). */
-export async function recordFailure(sql: Sql, keys: string[], now = new Date()): Promise<void> {
-  const windowStart = new Date(now.getTime() - THROTTLE.windowMs);
+/** After a failed attempt: every key that has reached its limit is locked. */
+export async function lockIfOverLimit(sql: Sql, keys: string[], now = new Date()): Promise<void> {
   const lockEnd = new Date(now.getTime() + THROTTLE.lockMs);
   for (const key of keys) {
-    const limit = limitFor(key);
     await sql`
-      insert into sign_in_throttle as t (key, failures, window_start, locked_until)
-      values (${key}, 1, ${now}, ${limit <= 1 ? lockEnd : null})
-      on conflict (key) do update set
-        failures = case when t.window_start <= ${windowStart} then 1 else t.failures + 1 end,
-        window_start = case when t.window_start <= ${windowStart} then ${now}::timestamptz else t.window_start end,
-        locked_until = case
-          when (case when t.window_start <= ${windowStart} then 1 else t.failures + 1 end) >= ${limit} then ${lockEnd}::timestamptz
-          else t.locked_until end`;
+      update sign_in_throttle set locked_until = ${lockEnd}
+      where key = ${key} and failures >= ${limitFor(key)} and (locked_until is null or locked_until <= ${now})`;
   }
 }
 
-/** A successful sign-in clears its email's count (not the address's: one good account must not reset it). */
-export async function clearFailures(sql: Sql, key: string): Promise<void> {
-  await sql`delete from sign_in_throttle where key = ${key}`;
+/**
+ * After a successful sign-in: its email's count is cleared, and the attempt it took from its address is given
+ * back (one good account must not reset an address's count, nor use it up).
+ */
+export async function recordSuccess(sql: Sql, keys: string[]): Promise<void> {
+  for (const key of keys) {
+    if (key.startsWith("ip:")) await sql`update sign_in_throttle set failures = greatest(failures - 1, 0) where key = ${key}`;
+    else await sql`delete from sign_in_throttle where key = ${key}`;
+  }
 }
 
 export function minutesLeft(until: Date, now = new Date()): number {

@@ -67,6 +67,31 @@ describe("authorizeCredentials", () => {
     expect(elsewhere.ok).toBe(true);
   });
 
+  it("counts every spelling that finds the account against the account: a locked account stays locked", async () => {
+    const u = await createTestUser(db, "editor"); // editor-…@example.test has an "i"
+    for (let i = 0; i < THROTTLE.maxFailures.email; i++) await authorizeCredentials(db, sql, { email: u.email, password: `bad-${i}`, ip: ip() });
+    // "İ" (U+0130): Postgres' lower() makes it "i" and finds the account; JavaScript's makes it "i̇", another key.
+    const variant = u.email.replace("i", "\u0130");
+    const r = await authorizeCredentials(db, sql, { email: variant, password: u.password, ip: ip() });
+    expect(!r.ok && r.code).toBe("locked");
+  });
+
+  it("checks no more parallel guesses than the limit", async () => {
+    const u = await createTestUser(db, "viewer");
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => authorizeCredentials(db, sql, { email: u.email, password: `wrong-${i}`, ip: ip() })));
+    expect(results.filter((r) => !r.ok && r.code === "invalid").length).toBeLessThanOrEqual(THROTTLE.maxFailures.email);
+    expect(results.filter((r) => !r.ok && r.code === "locked").length).toBeGreaterThanOrEqual(20 - THROTTLE.maxFailures.email);
+    const after = await authorizeCredentials(db, sql, { email: u.email, password: u.password, ip: ip() });
+    expect(!after.ok && after.code).toBe("locked");
+  });
+
+  it("a successful sign-in gives its attempt back to the address", async () => {
+    const addr = ip();
+    const u = await createTestUser(db, "viewer");
+    // More sign-ins than the address may fail: none of them is refused.
+    for (let i = 0; i < THROTTLE.maxFailures.ip + 5; i++) expect((await authorizeCredentials(db, sql, { email: u.email.toUpperCase(), password: u.password, ip: addr })).ok).toBe(true);
+  });
+
   it("counts concurrent failures without losing any", async () => {
     const email = `${uniqueName("race")}@example.test`;
     await Promise.all(Array.from({ length: 4 }, () => authorizeCredentials(db, sql, { email, password: "x", ip: ip() })));
