@@ -27,18 +27,25 @@ export function bomOf(buf: Buffer): Concrete | null {
 }
 
 /**
- * Length of the trailing bytes that may be the start of an unfinished UTF-8 sequence (0..3): they are
- * validated together with the next chunk.
+ * Length of the trailing bytes that are the start of an unfinished UTF-8 sequence (0..3): they are validated
+ * together with the next chunk. Only a real start counts — a lead byte C2..F4 and the continuation bytes it
+ * allows (WHATWG's decoder): "ü" (FC) or "à€" (E0 80) at the end of a Windows-1252 chunk are invalid right
+ * away, which switches the file to Windows-1252 instead of reaching the strict decoder.
  */
 function incompleteTail(buf: Buffer): number {
   const n = buf.length;
   for (let back = 1; back <= Math.min(3, n); back++) {
     const b = buf[n - back];
     if (b < 0x80) return 0;
-    if (b >= 0xc0) {
-      const need = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2;
-      return need > back ? back : 0;
+    if (b < 0xc0) continue;
+    const need = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2;
+    if (need <= back || b < 0xc2 || b > 0xf4) return 0;
+    if (back > 1) {
+      const second = buf[n - back + 1];
+      const [lo, hi] = b === 0xe0 ? [0xa0, 0xbf] : b === 0xed ? [0x80, 0x9f] : b === 0xf0 ? [0x90, 0xbf] : b === 0xf4 ? [0x80, 0x8f] : [0x80, 0xbf];
+      if (second < lo || second > hi) return 0;
     }
+    return back;
   }
   return 0;
 }

@@ -105,3 +105,18 @@ describe("decode: maxBytes", () => {
     await expect(read(10_001, 10_000)).rejects.toMatchObject({ code: "file_too_large", message: expect.stringMatching(/^The file is larger than 0\.01 MiB, the most an import reads \(SOURCE_MAX_BYTES\)\./) });
   });
 });
+
+describe("decode: Windows-1252 letters that cannot start UTF-8, at the end of a chunk", () => {
+  // "ü" is FC and "à€" is E0 80 in Windows-1252: neither can begin a UTF-8 character.
+  it.each([
+    ["ü (FC)", [0xfc], "Müller"],
+    ["à€ (E0 80)", [0xe0, 0x80], "Mà€ller"],
+  ])("%s switches the file to Windows-1252, wherever the chunk ends", async (_name, bytes, word) => {
+    const head = Buffer.from("Email,Name\n" + "a@x.com,A\n".repeat(500)); // past the 4 KiB looked at first
+    const buf = Buffer.concat([head, Buffer.from("m@x.com,M"), Buffer.from(bytes), Buffer.from("ller\n")]);
+    const cut = head.length + 9 + bytes.length; // a chunk ends right after the bytes
+    const { text, stats } = await decodeAll(buf, [cut, buf.length]);
+    expect(stats.encoding).toBe("windows-1252");
+    expect(text.endsWith(`m@x.com,${word}\n`)).toBe(true);
+  });
+});
