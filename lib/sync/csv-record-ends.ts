@@ -26,8 +26,12 @@ const PART_CHARS = 64 * 1024;
 const QUOTE = 34;
 const CR = 13;
 const LF = 10;
-const SPACE = 32;
-const TAB = 9;
+const isHighSurrogate = (c: number) => c >= 0xd800 && c <= 0xdbff;
+/**
+ * Between a closing quote and the delimiter papa allows any whitespace (its test is `.trim() === ""`):
+ * spaces, tabs, no-break spaces… — JavaScript's \s is the same set. Line breaks end the record instead.
+ */
+const isSpaceAfterQuote = (c: number) => c !== CR && c !== LF && /\s/.test(String.fromCharCode(c));
 
 export async function* normaliseRecordEnds(text: AsyncIterable<string>, options: RecordEndsOptions): AsyncGenerator<string> {
   const { delimiter, maxRecordChars, stats } = options;
@@ -101,7 +105,7 @@ export async function* normaliseRecordEnds(text: AsyncIterable<string>, options:
             continue;
           }
           let k = j;
-          while (k < len && (s.charCodeAt(k) === SPACE || s.charCodeAt(k) === TAB) && !isDelimiterAt(s, k)) k++;
+          while (k < len && isSpaceAfterQuote(s.charCodeAt(k)) && !isDelimiterAt(s, k)) k++;
           if (k + delimiter.length > len && !final) break; // need more text to decide
           const next = s.charCodeAt(k);
           if (k >= len || next === CR || next === LF || isDelimiterAt(s, k)) inQuotes = false;
@@ -169,10 +173,14 @@ export async function* normaliseRecordEnds(text: AsyncIterable<string>, options:
   }
 
   for await (const chunk of text) {
-    // Big chunks (an upload's are 1 MiB) are looked at in parts, so a piece holds a few hundred records.
-    for (let at = 0; at < chunk.length; at += PART_CHARS) {
-      const records = rewrite(carry + chunk.slice(at, at + PART_CHARS), false);
+    // Big chunks (an upload's are 1 MiB) are looked at in parts, so a piece holds a few hundred records. A
+    // part never ends inside a surrogate pair: an emoji delimiter cut in half would not be seen.
+    for (let at = 0; at < chunk.length; ) {
+      let end = Math.min(at + PART_CHARS, chunk.length);
+      if (end < chunk.length && isHighSurrogate(chunk.charCodeAt(end - 1))) end--;
+      const records = rewrite(carry + chunk.slice(at, end), false);
       if (records) yield records;
+      at = end;
     }
   }
   const rest = rewrite(carry, true);

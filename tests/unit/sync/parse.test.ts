@@ -163,3 +163,25 @@ describe("parse", () => {
     await expect(parseAll(body, { sizes: [1024 * 1024] })).rejects.toThrow(/starting on line 4 is longer than 4 MiB/);
   });
 });
+
+describe("parse: quoting papa's way at the edges", () => {
+  it("allows any whitespace between a closing quote and the delimiter, as papaparse does (a no-break space)", async () => {
+    const { records } = await parseAll('Email,Name\r\n"ann@x.com"\u00a0,Ann\r\n"bob@x.com"\u2003\t,Bob\r\n');
+    expect(records.map((r) => r.fields)).toEqual([["ann@x.com", "Ann"], ["bob@x.com", "Bob"]]);
+  });
+
+  it("sees an emoji delimiter that falls across the 64 Ki-unit boundary of the record-end scan", async () => {
+    const D = "😀";
+    let text = `a${D}b\r\n`;
+    let line = 1;
+    while (text.length < 65_000) (text += `x${D}y\r\n`), line++;
+    // The delimiter's first UTF-16 unit is unit 65535, the last one of the first part looked at.
+    const pad = "k".repeat(65_535 - text.length);
+    text += `${pad}${D}"p\r\nq"\r\nz${D}w\r\n`;
+    expect(text.charCodeAt(65_535)).toBe(D.charCodeAt(0));
+    const { records } = await parseAll(text, { delimiter: D });
+    const target = records.find((r) => r.fields[0] === pad)!;
+    expect(target).toEqual({ line: line + 1, fields: [pad, "p\r\nq"] });
+    expect(records[records.length - 1]).toEqual({ line: line + 3, fields: ["z", "w"] });
+  });
+});
