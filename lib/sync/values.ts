@@ -1,3 +1,4 @@
+import { domainToASCII } from "node:url";
 import { z } from "zod";
 import type { FieldType } from "@/db/schema";
 
@@ -18,8 +19,27 @@ export type ValueCheck = { ok: true; value: string } | { ok: false; message: str
 
 // z.email()'s own pattern, tested directly: same answer without a parse result per cell.
 const EMAIL = z.regexes.email;
+const ASCII = /^[\x00-\x7f]*$/;
+
+/**
+ * zod's pattern is ASCII only. An internationalised address is checked in its ASCII form: the domain in
+ * punycode (bücher.de → xn--bcher-kva.de), each non-ASCII letter or digit of the local part (RFC 6531) as a
+ * plain one. The value is kept as written.
+ */
+function isEmail(value: string): boolean {
+  if (EMAIL.test(value)) return true;
+  if (ASCII.test(value)) return false;
+  const at = value.lastIndexOf("@");
+  if (at < 1) return false;
+  const written = value.slice(at + 1);
+  if (written.split(".").some((label) => label.startsWith("-") || label.endsWith("-"))) return false;
+  const domain = domainToASCII(written);
+  if (!domain) return false;
+  const local = value.slice(0, at).replace(/[\p{L}\p{M}\p{N}]/gu, (c) => (ASCII.test(c) ? c : "a"));
+  return EMAIL.test(`${local}@${domain}`);
+}
 const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
-const DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
+const DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):?(\d{2}))?)?$/;
 
 const languageNames = new Intl.DisplayNames(["en"], { type: "language", fallback: "none" });
 const languageCache = new Map<string, string | null>();
@@ -53,7 +73,7 @@ export function checkValue(type: FieldType, value: string): ValueCheck {
     case "password":
       return { ok: true, value };
     case "email":
-      return EMAIL.test(value) ? { ok: true, value } : { ok: false, message: `"${clip(value)}" is not a valid email address.` };
+      return isEmail(value) ? { ok: true, value } : { ok: false, message: `"${clip(value)}" is not a valid email address.` };
     case "language": {
       const tag = canonicalLanguage(value);
       return tag
@@ -67,7 +87,8 @@ export function checkValue(type: FieldType, value: string): ValueCheck {
       const ok =
         m !== null &&
         validDate(Number(m[1]), Number(m[2]), Number(m[3])) &&
-        (m[4] === undefined || (Number(m[4]) < 24 && Number(m[5]) < 60 && (m[6] === undefined || Number(m[6]) < 60)));
+        (m[4] === undefined || (Number(m[4]) < 24 && Number(m[5]) < 60 && (m[6] === undefined || Number(m[6]) < 60))) &&
+        (m[7] === undefined || (Number(m[7]) < 24 && Number(m[8]) < 60));
       return ok ? { ok: true, value } : { ok: false, message: `"${clip(value)}" is not a date (use YYYY-MM-DD, e.g. 2024-03-31).` };
     }
   }

@@ -93,3 +93,23 @@ describe("row validator", () => {
     expect(() => resolveRowPlan(["A"], { keyColumn: "Email", autoKey: false, columns: [] }, fields)).toThrow(/no column "Email"/);
   });
 });
+
+describe("values: dates with an offset, internationalised emails", () => {
+  it("refuses an offset that cannot exist", () => {
+    expect(checkValue("date", "2024-01-01T10:00+01:00").ok).toBe(true);
+    expect(checkValue("date", "2024-01-01T10:00-0530").ok).toBe(true);
+    expect(checkValue("date", "2024-01-01T10:00+99:99").ok).toBe(false);
+    expect(checkValue("date", "2024-01-01T10:00-2475").ok).toBe(false);
+    expect(checkValue("date", "2024-01-01T10:00+01:60").ok).toBe(false);
+  });
+
+  it("accepts an internationalised address as it accepts its ASCII form, and keeps it as written", () => {
+    expect(checkValue("email", "user@xn--bcher-kva.de")).toEqual({ ok: true, value: "user@xn--bcher-kva.de" });
+    expect(checkValue("email", "user@bücher.de")).toEqual({ ok: true, value: "user@bücher.de" });
+    expect(checkValue("email", "müller@example.de").ok).toBe(true);
+    expect(checkValue("email", "a+tag@example.com").ok).toBe(true);
+    // Still refused: no domain dot, spaces (also no-break ones), an empty or broken domain.
+    for (const bad of ["müller@localhost", "mül ler@example.de", "mül\u00a0ler@example.de", "müller@", "@bücher.de", "müller@bü..de", "müller@-bücher.de"])
+      expect(checkValue("email", bad).ok, bad).toBe(false);
+  });
+});
