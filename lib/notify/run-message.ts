@@ -24,6 +24,11 @@ function headline(status: Run["status"]): string {
   }
 }
 
+/** Control characters and line separators become single spaces. */
+function oneLine(text: string): string {
+  return text.replace(/[\p{Cc}\u2028\u2029]+/gu, " ");
+}
+
 /**
  * Plain-text error email for a finished run. `errors` are the first row errors of the run (at most
  * MAX_LISTED_ERRORS are listed; the run page has all of them).
@@ -35,7 +40,8 @@ export function buildRunMessage(input: {
   errors: Pick<RunError, "line" | "column" | "message">[];
 }): { subject: string; body: string } {
   const { run, sync, managerName, errors } = input;
-  const subject = `Contact Sync: import "${sync.name}" ${headline(run.status)}`;
+  // A header is one line: a line break in an import's name must not start another header (Bcc: …).
+  const subject = `Contact Sync: import "${oneLine(sync.name)}" ${headline(run.status)}`;
   const lines = [
     `The import "${sync.name}" into the Contact Manager "${managerName}" ${headline(run.status)}.`,
     "",
