@@ -1,6 +1,7 @@
 import type { Sql } from "@/db/client";
 import type { Field } from "@/db/schema";
 import { AppError } from "@/lib/errors";
+import { PG_TIMESTAMPTZ_TEXT } from "@/lib/paging";
 
 /**
  * The contacts table of a manager page, fast at a million contacts:
@@ -45,17 +46,17 @@ export function decodeCursor(raw: string | undefined, sort: ContactSort): Cursor
   if (!raw) return null;
   try {
     const c = JSON.parse(Buffer.from(raw, "base64url").toString("utf8"));
-    if (sort.startsWith("key") && typeof c?.k === "string") return { k: c.k };
-    if (sort.startsWith("updated") && typeof c?.t === "string" && Number.isSafeInteger(c?.id) && !Number.isNaN(Date.parse(c.t))) return { t: c.t, id: c.id };
+    if (sort.startsWith("key") && typeof c?.k === "string" && !c.k.includes("\u0000")) return { k: c.k };
+    if (sort.startsWith("updated") && typeof c?.t === "string" && Number.isSafeInteger(c?.id) && PG_TIMESTAMPTZ_TEXT.test(c.t)) return { t: c.t, id: c.id };
   } catch {
     // fall through: a bad cursor is a bad link, not a crash
   }
   throw new AppError("invalid_cursor", "This page link is no longer valid. Start again from the first page.");
 }
 
-/** Normalise like keys are matched: trimmed, lower-cased. */
+/** Normalise like keys are matched: NFC, trimmed, lower-cased; a NUL (never in stored text) is dropped. */
 export function normalizeSearch(q: string): string {
-  return q.trim().toLowerCase();
+  return q.normalize("NFC").replaceAll("\u0000", "").trim().toLowerCase();
 }
 
 /** The smallest string greater than every string that starts with `prefix` (byte order), or null. */
@@ -104,7 +105,11 @@ export async function listContacts(sql: Sql, query: ContactListQuery): Promise<C
     if (cursor && "k" in cursor) conditions.push(scanAsc ? tx`key_norm ~>~ ${cursor.k}` : tx`key_norm ~<~ ${cursor.k}`);
     if (cursor && "t" in cursor) {
       conditions.push(
-        scanAsc ? tx`(updated_at, id) > (${cursor.t}::timestamptz, ${cursor.id})` : tx`(updated_at, id) < (${cursor.t}::timestamptz, ${cursor.id})`,
+        // Sent as text and cast by Postgres: typed as timestamptz, the driver would round it to milliseconds
+        // through a JavaScript Date, and every contact of one import shares the same microsecond time.
+        scanAsc
+          ? tx`(updated_at, id) > (${cursor.t}::text::timestamptz, ${cursor.id})`
+          : tx`(updated_at, id) < (${cursor.t}::text::timestamptz, ${cursor.id})`,
       );
     }
     const where = conditions.reduce((acc, c) => tx`${acc} and ${c}`);

@@ -1,5 +1,6 @@
 import { and, asc, count, desc, eq } from "drizzle-orm";
 import { AppError } from "@/lib/errors";
+import { PG_TIMESTAMPTZ_TEXT } from "@/lib/paging";
 import type { Db, Sql } from "@/db/client";
 import { managers, runErrors, runs, syncs, users, type Run, type RunError, type Schedule, type SourceKind, type Sync } from "@/db/schema";
 import { computeProgress, type RunProgress } from "./progress";
@@ -138,7 +139,8 @@ export function decodeImportCursor(raw: string | undefined | null): ImportCursor
   if (raw === undefined || raw === null || raw === "") return null;
   try {
     const a = JSON.parse(Buffer.from(raw, "base64url").toString("utf8"));
-    if (Array.isArray(a) && a.length === 4 && a.every((v) => typeof v === "string") && UUID.test(a[3]) && !Number.isNaN(Date.parse(a[2]))) {
+    const text = (v: unknown): v is string => typeof v === "string" && !v.includes("\u0000");
+    if (Array.isArray(a) && a.length === 4 && a.every(text) && UUID.test(a[3]) && PG_TIMESTAMPTZ_TEXT.test(a[2])) {
       return { m: a[0], n: a[1], t: a[2], id: a[3] };
     }
   } catch {
