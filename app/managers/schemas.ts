@@ -3,7 +3,11 @@ import { fieldTypes } from "@/db/schema";
 
 /** Form schemas of the Contact Manager pages (shared by the actions and their tests). */
 const id = z.string().uuid("Unknown Contact Manager.");
-const label = z.string().trim().min(1, "Enter a label.").max(100, "Use at most 100 characters.");
+/** Names and labels are one line of visible text: a control character (NUL, line break, tab…) is refused. */
+const CONTROL = /\p{Cc}/u;
+const NO_CONTROL = "Remove the control characters (such as line breaks or tabs).";
+const label = z.string().trim().min(1, "Enter a label.").max(100, "Use at most 100 characters.").refine((v) => !CONTROL.test(v), NO_CONTROL);
+const managerName = z.string().trim().min(1, "Enter a name.").max(200, "Use at most 200 characters.").refine((v) => !CONTROL.test(v), NO_CONTROL);
 const fieldType = z.enum(fieldTypes, { message: "Choose a field type." });
 const many = z
   .union([z.string(), z.array(z.string())])
@@ -12,8 +16,8 @@ const many = z
 
 export const createManagerSchema = z
   .object({
-    name: z.string().trim().min(1, "Enter a name.").max(200, "Use at most 200 characters."),
-    keyLabel: z.string().trim().max(100, "Use at most 100 characters.").optional().transform((v) => v || "Unique Key"),
+    name: managerName,
+    keyLabel: z.string().trim().max(100, "Use at most 100 characters.").refine((v) => !CONTROL.test(v), NO_CONTROL).optional().transform((v) => v || "Unique Key"),
     keyType: fieldType.default("text"),
     fieldLabel: many,
     fieldType: many,
@@ -23,6 +27,7 @@ export const createManagerSchema = z
     v.fieldLabel.forEach((raw, i) => {
       const l = raw.trim();
       if (!l) return;
+      if (CONTROL.test(l)) return void ctx.addIssue({ code: "custom", path: ["fieldLabel"], message: NO_CONTROL });
       const t = fieldType.safeParse(v.fieldType[i] ?? "text");
       if (!t.success) ctx.addIssue({ code: "custom", path: ["fieldType"], message: `Choose a type for “${l}”.` });
       else custom.push({ label: l.slice(0, 100), type: t.data });
@@ -30,7 +35,7 @@ export const createManagerSchema = z
     return { name: v.name, keyLabel: v.keyLabel, keyType: v.keyType, fields: custom };
   });
 
-export const renameManagerSchema = z.object({ id, name: z.string().trim().min(1, "Enter a name.").max(200, "Use at most 200 characters.") });
+export const renameManagerSchema = z.object({ id, name: managerName });
 export const deleteManagerSchema = z.object({ id, confirmName: z.string().trim().min(1, "Type the name to confirm.") });
 export const addFieldSchema = z.object({ managerId: id, label, type: fieldType });
 export const updateKeyFieldSchema = z.object({ managerId: id, label, type: fieldType });

@@ -1,7 +1,7 @@
-import { and, eq, ne, sql } from "drizzle-orm";
+import { and, eq, inArray, ne, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import type { SourceSpec } from "@/lib/sources/types";
-import { syncs, uploads, type Field, type Mapping, type PendingEdit, type Schedule, type Sync } from "@/db/schema";
+import { runs, syncs, uploads, type Field, type Mapping, type PendingEdit, type Schedule, type Sync } from "@/db/schema";
 import { AppError } from "@/lib/errors";
 import { decryptSecret, encryptSecret } from "@/lib/security/crypto";
 import { isSourceError } from "@/lib/sources/errors";
@@ -434,8 +434,14 @@ export async function activateSync(
   if (input.safetyThresholdPct !== undefined) patch.safetyThresholdPct = input.safetyThresholdPct;
   if (readingChanged) patch.lastFingerprint = null;
   const same = pending ? sql`${syncs.pendingEdit} = ${JSON.stringify(pending)}::jsonb` : sql`${syncs.pendingEdit} is null`;
-  const [row] = await db.update(syncs).set(patch).where(and(eq(syncs.id, sync.id), same)).returning();
+  // Not while a run of this import is queued or running: the wizard's run would be refused, and the edit must
+  // not have gone live meanwhile (a changed file or delete-missing switched on, behind the user's back).
+  const idle = sql`not exists (select 1 from runs where runs.sync_id = ${syncs.id} and runs.status in ('queued', 'running'))`;
+  const [row] = await db.update(syncs).set(patch).where(and(eq(syncs.id, sync.id), same, idle)).returning();
   if (!row) {
+    const [busy] = await db.select({ id: runs.id }).from(runs).where(and(eq(runs.syncId, sync.id), inArray(runs.status, ["queued", "running"])));
+    if (busy)
+      throw new AppError("run_active", "This import is running. Your changes are kept: finish the edit once the run is over.", 409, { runId: busy.id });
     throw new AppError("edit_conflict", "This import's changes were saved or discarded in another window meanwhile. Check the steps and finish again.", 409);
   }
   return row;

@@ -44,7 +44,7 @@ export function delimiterChoiceOf(char: string): { choice: DelimiterChoice; othe
 
 export const sourceStepSchema = z
   .object({
-    name: text(200),
+    name: text(200).refine((v) => !/\p{Cc}/u.test(v), "Remove the control characters (such as line breaks or tabs)."),
     sourceType: z.enum(["upload", "remote"], { error: "Choose where the file comes from." }),
     uploadId: text(64),
     uploadName: text(500),
