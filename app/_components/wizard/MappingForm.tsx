@@ -5,6 +5,7 @@ import { addFieldSchema, AUTO_KEY, mappingDraftSchema, mappingStepSchema } from 
 import { FieldError } from "./fields";
 import { useWizardForm, type WizardAction } from "./useWizardForm";
 import { IntentButton, WizardNav } from "./WizardNav";
+import { EditToken } from "./EditToken";
 
 type FieldOption = { id: string; label: string; type: string; role: string | null };
 
@@ -14,6 +15,7 @@ export function MappingForm({
   action,
   managerId,
   syncId,
+  editSince,
   columns,
   samples,
   fields,
@@ -25,6 +27,8 @@ export function MappingForm({
   action: WizardAction;
   managerId: string;
   syncId: string;
+  /** The edit of an active import this form shows (EditToken); undefined for a draft. */
+  editSince?: string;
   columns: string[];
   samples: string[];
   fields: FieldOption[];
@@ -55,6 +59,7 @@ export function MappingForm({
     <form className={`wizard-form${jsReady ? " js-ready" : ""}`} action={formAction} onSubmit={onSubmit} noValidate aria-label="Column mapping">
       <input type="hidden" name="managerId" value={managerId} />
       <input type="hidden" name="syncId" value={syncId} />
+      <EditToken token={editSince} />
       {notice && (
         <div className="notice" role="status">
           <p>{notice}</p>

@@ -5,6 +5,7 @@ import { scheduleStepSchema, weekdayLabels, weekdays, type ScheduleStepInput } f
 import { Checkbox, Radio, Select, TextInput } from "./fields";
 import { useWizardForm, type WizardAction } from "./useWizardForm";
 import { IntentButton, WizardNav } from "./WizardNav";
+import { EditToken } from "./EditToken";
 
 const units: Record<string, string> = { hourly: "hours", daily: "days", weekly: "weeks", monthly: "months", yearly: "years" };
 const months = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
@@ -22,6 +23,7 @@ export function ScheduleForm({
   timesAction,
   managerId,
   syncId,
+  editSince,
   defaults,
   hasStoredSchedule,
   initialRunTimes,
@@ -35,6 +37,8 @@ export function ScheduleForm({
   timesAction: WizardAction;
   managerId: string;
   syncId: string;
+  /** The edit of an active import this form shows (EditToken); undefined for a draft. */
+  editSince?: string;
   defaults: ScheduleStepInput;
   hasStoredSchedule: boolean;
   initialRunTimes: string[] | null;
@@ -98,6 +102,7 @@ export function ScheduleForm({
     <form ref={formRef} className={`wizard-form${jsReady ? " js-ready" : ""}`} action={formAction} onSubmit={onSubmit} noValidate aria-label="Run or schedule">
       <input type="hidden" name="managerId" value={managerId} />
       <input type="hidden" name="syncId" value={syncId} />
+      <EditToken token={editSince} />
       {state.message && !state.runTimes && (
         <div className={state.ok ? "notice" : "error-box"} role={state.ok ? "status" : "alert"}>
           <p>{state.message}</p>

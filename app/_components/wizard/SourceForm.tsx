@@ -7,6 +7,7 @@ import { Checkbox, Radio, Select, TextArea, TextInput } from "./fields";
 import { UPLOAD_FORM_ID, UploadField } from "./UploadField";
 import { useWizardForm, type WizardAction } from "./useWizardForm";
 import { IntentButton, WizardNav } from "./WizardNav";
+import { EditToken } from "./EditToken";
 
 const checkboxes = ["hasHeader", "updateExisting", "deleteMissing", "alwaysImport", "trustFingerprint"];
 
@@ -14,6 +15,7 @@ export function SourceForm({
   action,
   managerId,
   syncId,
+  editSince,
   defaults,
   maxBytes,
   uploadReturnTo,
@@ -27,6 +29,8 @@ export function SourceForm({
   action: WizardAction;
   managerId: string;
   syncId: string | null;
+  /** The edit of an active import this form shows (EditToken); undefined for a draft. */
+  editSince?: string;
   defaults: SourceStepInput;
   maxBytes: number;
   uploadReturnTo: string;
@@ -73,6 +77,7 @@ export function SourceForm({
       >
         <input type="hidden" name="managerId" value={managerId} />
         <input type="hidden" name="syncId" value={syncId ?? ""} />
+        <EditToken token={editSince} />
         <input type="hidden" {...form.register("secretSet")} defaultValue={String(defaults.secretSet ?? "")} />
         {state.message && !state.test && (
           <div className={state.ok ? "notice" : "error-box"} role={state.ok ? "status" : "alert"}>

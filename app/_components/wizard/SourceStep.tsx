@@ -4,6 +4,7 @@ import { uploads, type Sync } from "@/db/schema";
 import { env } from "@/lib/env";
 import { isRemote, sourceFormDefaults } from "@/lib/sync/draft";
 import { importsPath, wizardPath } from "@/lib/wizard/paths";
+import { editToken } from "@/lib/wizard/edit-token";
 import { uploadErrorMessage } from "@/lib/wizard/upload-request";
 import { saveSourceAction } from "@/app/managers/[id]/imports/[syncId]/edit/actions";
 import { SourceForm } from "./SourceForm";
@@ -36,6 +37,7 @@ export async function SourceStep({ db, managerId, sync, userId, search }: { db: 
       action={saveSourceAction}
       managerId={managerId}
       syncId={sync?.id ?? null}
+      editSince={editToken(sync)}
       defaults={defaults}
       maxBytes={env.UPLOAD_MAX_BYTES}
       uploadReturnTo={wizardPath(managerId, sync?.id ?? null, "source")}

@@ -1,5 +1,4 @@
 import { Readable } from "node:stream";
-import { eq } from "drizzle-orm";
 import { afterEach, describe, expect, it } from "vitest";
 import { runs } from "@/db/schema";
 import { createManager, getManager } from "@/lib/managers/queries";
@@ -73,5 +72,32 @@ describe("finishing an edit of an active import", () => {
       deleteMissing: false,
       pending: true,
     });
+  });
+
+  it("a step on an edit that another window discarded is refused, and nothing goes live", async () => {
+    const { editor, manager, syncId, fileA, mapping } = await activeUploadSync();
+    // Window 1: step 1 picks another file and renames; its pages carry that edit's token.
+    const fileB = await upload(editor.id, "Email,First Name\ncarl@example.org,Carl\n", "b.csv");
+    await post(saveSourceAction, { ...sourceDefaults, managerId: manager.id, syncId, sourceType: "upload", uploadId: fileB.id, name: "Members B", editSince: "" });
+    const token = (await readSync(db, syncId)).pendingEdit!.startedAt;
+    // Window 2: "Discard changes".
+    await post(discardEditAction, { managerId: manager.id, syncId });
+    // Window 1, still on its mapping step: "Run Import".
+    const finish = await post(saveMappingAction, { ...mapping, editSince: token, intent: "run" });
+    expect(finish.redirect).toBeNull();
+    expect(finish.state).toMatchObject({ code: "edit_conflict" });
+    const live = await readSync(db, syncId);
+    expect({ uploadId: live.uploadId, name: live.name, pending: live.pendingEdit }).toEqual({ uploadId: fileA.id, name: "Members", pending: null });
+    const [{ n }] = await sql<{ n: number }[]>`select count(*)::int as n from runs where sync_id = ${syncId}`;
+    expect(n).toBe(1);
+  });
+
+  it("a step on top of an edit another window started meanwhile is refused too", async () => {
+    const { manager, syncId, mapping } = await activeUploadSync();
+    // Window 2 starts an edit (delete-missing on) after window 1 rendered its page with no edit pending.
+    await post(saveSourceAction, { ...sourceDefaults, managerId: manager.id, syncId, sourceType: "upload", uploadId: (await readSync(db, syncId)).uploadId!, deleteMissing: "on", editSince: "" });
+    const finish = await post(saveMappingAction, { ...mapping, editSince: "", intent: "run" });
+    expect(finish.state).toMatchObject({ code: "edit_conflict" });
+    expect((await readSync(db, syncId)).deleteMissing).toBe(false);
   });
 });

@@ -30,6 +30,7 @@ import {
 import { formDataToObject } from "@/lib/wizard/form-data";
 import { buildPreview } from "@/lib/wizard/preview";
 import { startRun } from "@/lib/wizard/run-now";
+import { assertSameEdit } from "@/lib/wizard/edit-token";
 import { scheduleFromForm, scheduleRunTimes, nextRunFor } from "@/lib/wizard/schedule";
 import { checkConnection, type TestResult } from "@/lib/wizard/test-connection";
 import { wizardPath } from "@/lib/wizard/paths";
@@ -60,6 +61,7 @@ async function loadSync(managerId: string, syncId: string) {
 /** Step 1: save the source (creating the draft) and go to the preview; or, with intent=test, try the connection. */
 export const saveSourceAction = authorizedAction("editor", ids, async ({ managerId, syncId }, user, formData): Promise<WizardState | void> => {
   const { db, sync } = await loadSync(managerId, syncId);
+  assertSameEdit(sync, formData);
   const parsed = sourceStepSchema.safeParse(formDataToObject(formData));
   if (!parsed.success) return invalid(fieldErrorsOf(parsed.error), formData);
   const input = { managerId, syncId: sync?.id ?? null, userId: user.id, values: parsed.data };
@@ -87,6 +89,7 @@ export const saveSourceAction = authorizedAction("editor", ids, async ({ manager
 /** Step 2: take the preview's delimiter/encoding suggestion. */
 export const applySuggestionAction = authorizedAction("editor", ids, async ({ managerId, syncId }, user, formData) => {
   const { db, sync } = await loadSync(managerId, syncId);
+  assertSameEdit(sync, formData);
   if (!sync) throw new AppError("not_found", "This import no longer exists.", 404);
   const parsed = previewSuggestionSchema.safeParse(formDataToObject(formData));
   if (!parsed.success) return invalid(fieldErrorsOf(parsed.error), formData);
@@ -96,8 +99,9 @@ export const applySuggestionAction = authorizedAction("editor", ids, async ({ ma
 });
 
 /** Step 2 → 3. */
-export const previewNextAction = authorizedAction("editor", ids, async ({ managerId, syncId }) => {
+export const previewNextAction = authorizedAction("editor", ids, async ({ managerId, syncId }, _user, formData) => {
   const { db, sync } = await loadSync(managerId, syncId);
+  assertSameEdit(sync, formData);
   if (!sync) throw new AppError("not_found", "This import no longer exists.", 404);
   await reachStep(db, sync, "mapping");
   redirect(wizardPath(managerId, sync.id, "mapping"));
@@ -110,6 +114,7 @@ export const previewNextAction = authorizedAction("editor", ids, async ({ manage
 export const saveMappingAction = authorizedAction("editor", ids, async ({ managerId, syncId }, user, formData): Promise<WizardState | void> => {
   const { db, manager, sync } = await loadSync(managerId, syncId);
   if (!sync) throw new AppError("not_found", "This import no longer exists.", 404);
+  assertSameEdit(sync, formData);
   const raw = formDataToObject(formData);
   const intent = String(formData.get("intent") ?? "apply");
   const removeColumn = intent.startsWith("remove:") ? intent.slice("remove:".length) : null;
@@ -171,6 +176,7 @@ export const saveMappingAction = authorizedAction("editor", ids, async ({ manage
 export const saveScheduleAction = authorizedAction("editor", ids, async ({ managerId, syncId }, user, formData): Promise<WizardState | void> => {
   const { db, sync } = await loadSync(managerId, syncId);
   if (!sync) throw new AppError("not_found", "This import no longer exists.", 404);
+  assertSameEdit(sync, formData);
   const intent = String(formData.get("intent") ?? "finish");
   if (intent === "now") {
     const active = await activateSync(db, sync, { schedule: null, nextRunAt: null });

@@ -4,6 +4,7 @@ import { MappingForm } from "@/app/_components/wizard/MappingForm";
 import { WizardShell } from "@/app/_components/wizard/WizardShell";
 import { isRemote, mappingDefaults } from "@/lib/sync/draft";
 import { wizardPath } from "@/lib/wizard/paths";
+import { editToken } from "@/lib/wizard/edit-token";
 import { buildPreview } from "@/lib/wizard/preview";
 import { saveMappingAction } from "../actions";
 import { loadWizardPage, type WizardParams } from "../load";
@@ -34,6 +35,7 @@ export default async function MappingStepPage({ params, searchParams }: { params
           action={saveMappingAction}
           managerId={manager.id}
           syncId={sync.id}
+          editSince={editToken(sync)}
           columns={preview.columns}
           samples={preview.rows[0]?.cells ?? []}
           fields={manager.fields.map((f) => ({ id: f.id, label: f.label, type: f.type, role: f.role }))}

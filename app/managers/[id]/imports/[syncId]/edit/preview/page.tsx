@@ -1,6 +1,8 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { ActionForm } from "@/app/_components/ActionForm";
+import { EditToken } from "@/app/_components/wizard/EditToken";
+import { editToken } from "@/lib/wizard/edit-token";
 import { SubmitButton } from "@/app/_components/SubmitButton";
 import { PreviewErrors, PreviewTable } from "@/app/_components/wizard/PreviewTable";
 import { WizardShell } from "@/app/_components/wizard/WizardShell";
@@ -58,6 +60,7 @@ export default async function PreviewStepPage({ params }: { params: WizardParams
             <ActionForm action={applySuggestionAction} className="inline-form" ariaLabel="Use the detected delimiter">
               <input type="hidden" name="managerId" value={manager.id} />
               <input type="hidden" name="syncId" value={sync.id} />
+              <EditToken token={editToken(sync)} />
               <input type="hidden" name="delimiter" value={suggestion} />
               <input type="hidden" name="encoding" value={sync.encoding} />
               <p>
@@ -75,6 +78,7 @@ export default async function PreviewStepPage({ params }: { params: WizardParams
             <ActionForm action={applySuggestionAction} className="inline-form" ariaLabel="Use the suggested encoding">
               <input type="hidden" name="managerId" value={manager.id} />
               <input type="hidden" name="syncId" value={sync.id} />
+              <EditToken token={editToken(sync)} />
               <input type="hidden" name="delimiter" value={sync.delimiter} />
               <input type="hidden" name="encoding" value={preview.suggestedEncoding} />
               <p>This file looks {encodingLabels[preview.suggestedEncoding]}-encoded — use {encodingLabels[preview.suggestedEncoding]}?</p>
@@ -114,6 +118,7 @@ export default async function PreviewStepPage({ params }: { params: WizardParams
             <ActionForm action={previewNextAction} ariaLabel="Continue to the mapping">
               <input type="hidden" name="managerId" value={manager.id} />
               <input type="hidden" name="syncId" value={sync.id} />
+              <EditToken token={editToken(sync)} />
               <SubmitButton pendingLabel="Opening…">Next: mapping</SubmitButton>
             </ActionForm>
           )}

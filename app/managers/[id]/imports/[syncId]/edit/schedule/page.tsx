@@ -6,6 +6,7 @@ import { isRemote } from "@/lib/sync/draft";
 import { wizardPath } from "@/lib/wizard/paths";
 import { scheduleFormDefaults, scheduleFromForm, scheduleRunTimes } from "@/lib/wizard/schedule";
 import { scheduleStepSchema } from "@/lib/wizard/schemas";
+import { editToken } from "@/lib/wizard/edit-token";
 import { saveScheduleAction, scheduleTimesAction } from "../actions";
 import { loadWizardPage, type WizardParams } from "../load";
 import { PendingNotice } from "../PendingNotice";
@@ -40,6 +41,7 @@ export default async function ScheduleStepPage({ params }: { params: WizardParam
         timesAction={scheduleTimesAction}
         managerId={manager.id}
         syncId={sync.id}
+        editSince={editToken(sync)}
         defaults={defaults}
         hasStoredSchedule={!!sync.schedule}
         initialRunTimes={initialRunTimes}
