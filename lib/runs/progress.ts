@@ -67,10 +67,10 @@ export function computeProgress(
 export function formatEta(seconds: number | null): string | null {
   if (seconds === null) return null;
   if (seconds < 60) return `about ${Math.max(1, seconds)} s left`;
-  if (seconds < 3600) return `about ${Math.round(seconds / 60)} min left`;
-  const h = Math.floor(seconds / 3600);
-  const m = Math.round((seconds % 3600) / 60);
-  return `about ${h} h ${m} min left`;
+  // Rounded once, then split: 7,199 s is "2 h 0 min", never "1 h 60 min".
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return `about ${minutes} min left`;
+  return `about ${Math.floor(minutes / 60)} h ${minutes % 60} min left`;
 }
 
 /** "12.3 MB" in decimal units. */

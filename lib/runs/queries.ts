@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq } from "drizzle-orm";
+import { and, asc, count, desc, eq, inArray, notInArray } from "drizzle-orm";
 import { AppError } from "@/lib/errors";
 import { PG_TIMESTAMPTZ_TEXT } from "@/lib/paging";
 import type { Db, Sql } from "@/db/client";
@@ -315,17 +315,23 @@ export type SyncStatus = {
 export async function getSyncStatus(db: Db, syncId: string): Promise<SyncStatus | null> {
   const [sync] = await db.select({ id: syncs.id, state: syncs.state }).from(syncs).where(eq(syncs.id, syncId));
   if (!sync || sync.state === "deleted") return null;
-  const recent = await db
+  // The active run may be a dry run (as in the imports list); a finished one is the latest real run.
+  const [running] = await db
     .select()
     .from(runs)
-    .where(and(eq(runs.syncId, syncId), eq(runs.dryRun, false)))
+    .where(and(eq(runs.syncId, syncId), inArray(runs.status, [...activeStatuses])))
     .orderBy(desc(runs.queuedAt))
-    .limit(2);
-  const current = recent[0];
+    .limit(1);
+  const [finished] = await db
+    .select()
+    .from(runs)
+    .where(and(eq(runs.syncId, syncId), eq(runs.dryRun, false), notInArray(runs.status, [...activeStatuses])))
+    .orderBy(desc(runs.queuedAt))
+    .limit(1);
+  const current = running ?? finished;
   if (!current) return { syncId, active: false, run: null };
-  const active = (activeStatuses as readonly string[]).includes(current.status);
-  const previous = active ? recent[1] : undefined;
-  return { syncId, active, run: { ...toRunSummary(current), progress: computeProgress(current, { previousRows: previousRows(previous) }) } };
+  const previous = running ? finished : undefined;
+  return { syncId, active: !!running, run: { ...toRunSummary(current), progress: computeProgress(current, { previousRows: previousRows(previous) }) } };
 }
 
 export async function getSync(db: Db, syncId: string): Promise<(Sync & { managerName: string }) | null> {
@@ -359,8 +365,6 @@ export type RunDetail = {
   managerName: string;
   requestedByEmail: string | null;
   revertedByEmail: string | null;
-  /** For a blocked run: the run that approved it, if any. */
-  approvedBy: Run | null;
 };
 
 export async function getRunDetail(db: Db, runId: string): Promise<RunDetail | null> {
@@ -372,13 +376,12 @@ export async function getRunDetail(db: Db, runId: string): Promise<RunDetail | n
     .leftJoin(users, eq(users.id, runs.requestedBy))
     .where(eq(runs.id, runId));
   if (!row) return null;
-  const [approval] = await db.select().from(runs).where(eq(runs.approvesRunId, runId)).orderBy(desc(runs.queuedAt)).limit(1);
   let revertedByEmail: string | null = null;
   if (row.run.revertedBy) {
     const [u] = await db.select({ email: users.email }).from(users).where(eq(users.id, row.run.revertedBy));
     revertedByEmail = u?.email ?? null;
   }
-  return { run: row.run, sync: row.sync, managerName: row.managerName, requestedByEmail: row.email, revertedByEmail, approvedBy: approval ?? null };
+  return { run: row.run, sync: row.sync, managerName: row.managerName, requestedByEmail: row.email, revertedByEmail };
 }
 
 /** A run's row errors, in file order, a page at a time. */

@@ -88,12 +88,22 @@ async function findConflict(db: Db, run: RunRow): Promise<{ contacts: number; la
   };
 }
 
+/** An import of the manager that is queued or running: a revert waits for it (its message names it). */
+async function busyReason(db: Db, managerId: string): Promise<string | null> {
+  const [busy] = await db.execute<{ name: string }>(sql`
+    select s.name from runs r join syncs s on s.id = r.sync_id
+    where s.manager_id = ${managerId} and r.status in ('queued', 'running') limit 1`);
+  return busy ? `The import "${busy.name}" is running on this Contact Manager. Revert when it has finished.` : null;
+}
+
 /** For the run page: would "Revert this run" work now, and if not, why (read only, takes no locks). */
 export async function checkRevert(db: Db, runId: string): Promise<RevertCheck> {
   const [run] = await db.execute<RunRow>(runQuery(runId));
   if (!run) return { ok: false, code: "not_found", reason: "Run not found." };
   const eligible = eligibilityOf(run);
   if (!eligible.ok) return eligible;
+  const busy = await busyReason(db, run.manager_id);
+  if (busy) return { ok: false, code: "run_active", reason: busy };
   const conflict = await findConflict(db, run);
   return conflict ? { ok: false, code: "revert_conflict", reason: conflict.reason } : { ok: true };
 }
@@ -137,12 +147,8 @@ export async function revertRun(db: Db, input: { runId: string; user: AuditActor
     const eligible = eligibilityOf(run);
     if (!eligible.ok) throw new AppError(eligible.code, eligible.reason, 409);
 
-    const [busy] = await tx.execute<{ name: string }>(sql`
-      select s.name from runs r join syncs s on s.id = r.sync_id
-      where s.manager_id = ${run.manager_id} and r.status in ('queued', 'running') limit 1`);
-    if (busy) {
-      throw new AppError("run_active", `The import "${busy.name}" is running on this Contact Manager. Revert when it has finished.`, 409);
-    }
+    const busy = await busyReason(tx, run.manager_id);
+    if (busy) throw new AppError("run_active", busy, 409);
     // The engine applies a run under this lock (lib/sync/apply.ts lockManager): no apply interleaves with us.
     await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${managerLockName(run.manager_id)}, 0))`);
 

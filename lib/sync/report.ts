@@ -66,7 +66,8 @@ export async function claimRun(sql: Q, runId: string): Promise<boolean> {
 
 export async function recordProgress(sql: Q, runId: string, p: { rowsRead: number; bytesRead: number; bytesTotal: number | null }): Promise<void> {
   await sql`
-    update runs set rows_read = ${p.rowsRead}, bytes_read = ${p.bytesRead}, bytes_total = ${p.bytesTotal}, heartbeat_at = now()
+    update runs set rows_read = greatest(rows_read, ${p.rowsRead}), bytes_read = greatest(bytes_read, ${p.bytesRead}),
+      bytes_total = ${p.bytesTotal}, heartbeat_at = now()
     where id = ${runId} and status = 'running'`;
 }
 

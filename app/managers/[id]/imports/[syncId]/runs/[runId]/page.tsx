@@ -7,6 +7,7 @@ import { requireUser } from "@/lib/auth/guard";
 import { hasRole } from "@/lib/auth/roles";
 import { computeProgress } from "@/lib/runs/progress";
 import { getRunDetail, listRunErrors, toRunSummary } from "@/lib/runs/queries";
+import { checkApproval } from "@/lib/runs/approve";
 import { checkRevert } from "@/lib/runs/revert";
 import { ActionForm } from "@/app/_components/ActionForm";
 import { PagePagination, pageNumber } from "@/app/_components/Pagination";
@@ -42,6 +43,7 @@ export default async function RunPage({
   const active = run.status === "queued" || run.status === "running";
   const completed = run.status === "succeeded" || run.status === "completed_with_errors";
   const revert = completed ? await checkRevert(db, run.id) : null;
+  const approval = run.status === "blocked" ? await checkApproval(db, run) : null;
   const page = pageNumber(sp.page, 1_000_000);
   const { errors, total: storedErrors } = await listRunErrors(db, { runId: run.id, page, pageSize: ERRORS_PAGE_SIZE });
   const base = `/managers/${sync.managerId}/imports/${sync.id}/runs`;
@@ -129,14 +131,24 @@ export default async function RunPage({
       {run.status === "blocked" && (
         <section className={`${styles.panel} ${styles.panelWarn}`} aria-labelledby="approve-heading">
           <h2 id="approve-heading">Blocked by the safety rule</h2>
-          <p>
-            This scheduled run would have updated or deleted more than {Number(sync.safetyThresholdPct)}% of the contacts, so nothing was applied.
-            Check the counts above. If the file is right, approve the run: the import runs again now and applies the file as it is then.
-          </p>
-          {detail.approvedBy ? (
+          {run.trigger === "approval" ? (
             <p>
-              Approved: see <Link href={`${base}/${detail.approvedBy.id}`}>the approval run</Link>.
+              This approval run found something else than what was approved, so nothing was applied (the reason is in the message above).
+              Check the counts above. If they are right, approve this run in turn.
             </p>
+          ) : (
+            <p>
+              This scheduled run would have updated or deleted more than {Number(sync.safetyThresholdPct)}% of the contacts, so nothing was applied.
+              Check the counts above. If the file is right, approve the run: the import runs again now and applies only this plan — if the file
+              or the contacts have changed meanwhile, the approval run is blocked again with the new counts.
+            </p>
+          )}
+          {approval?.state === "approved" ? (
+            <p>
+              Approved: see <Link href={`${base}/${approval.runId}`}>the approval run</Link>.
+            </p>
+          ) : approval?.state === "stale" ? (
+            <p className="muted">A later run of this import has finished since, so this plan is out of date and can no longer be approved.</p>
           ) : canEdit && sync.state === "active" ? (
             <ActionForm action={approveRunAction} ariaLabel="Approve and run">
               <input type="hidden" name="runId" value={run.id} />
