@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { keyBytes } from "@/lib/security/key-text";
 
 // Every environment variable the app reads, validated once. Import `env` instead of touching process.env.
 const bool = z
@@ -15,16 +16,25 @@ const schema = z.object({
   /** Secret for session cookies, CSRF tokens and password MACs. Generated into .data/ when unset. */
   AUTH_SECRET: z.string().min(32).optional(),
   /** 32-byte key (base64 or hex) encrypting source passwords and keys at rest. Generated into .data/ when unset. */
-  ENCRYPTION_KEY: z.string().optional(),
+  ENCRYPTION_KEY: z
+    .string()
+    .refine((v) => v === "" || keyBytes(v) !== null, "ENCRYPTION_KEY must be 32 bytes written as 64 hex digits or base64 (openssl rand -base64 32).")
+    .optional(),
   /** Previous encryption keys (comma-separated) still accepted for decryption during key rotation. */
   ENCRYPTION_KEYS_OLD: z.string().default(""),
   APP_URL: z.string().url().default("http://localhost:3000"),
   ADMIN_EMAIL: z.string().email().optional(),
-  ADMIN_PASSWORD: z.string().min(8).optional(),
+  /** At least lib/auth/users.ts MIN_PASSWORD_LENGTH, like every staff password. */
+  ADMIN_PASSWORD: z.string().min(10, "ADMIN_PASSWORD needs at least 10 characters.").optional(),
   /** Let sources reach loopback/private addresses (tests, on-premise servers). */
   ALLOW_PRIVATE_HOSTS: bool,
   /** Comma-separated ports remote sources may use; empty = the protocol's usual ports plus 1024-65535. */
-  ALLOWED_PORTS: z.string().default(""),
+  ALLOWED_PORTS: z
+    .string()
+    .default("")
+    .refine((v) => v.split(",").every((p) => p.trim() === "" || (/^\d+$/.test(p.trim()) && Number(p) >= 1 && Number(p) <= 65535)), {
+      message: "ALLOWED_PORTS must be port numbers separated by commas, e.g. 8443,2121.",
+    }),
   UPLOAD_MAX_BYTES: z.coerce.number().int().positive().default(512 * 1024 * 1024),
   /** The most a run reads from any source, counted after decompression: a server that never stops sending is cut off. */
   SOURCE_MAX_BYTES: z.coerce.number().int().positive().default(2 * 1024 * 1024 * 1024),

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { users } from "@/db/schema";
+import { audit } from "@/lib/audit";
 import { env } from "@/lib/env";
 import { generatePassword, hashPassword } from "./passwords";
 
@@ -20,6 +21,7 @@ export async function ensureFirstAdmin(db: Db, log: (line: string) => void = con
     .onConflictDoNothing()
     .returning({ id: users.id });
   if (inserted.length === 0) return null; // another instance won the race
+  await audit(db, { user: null, action: "user.create", targetType: "user", targetId: inserted[0].id, details: { email, role: "admin", via: "first start" } });
   if (generated) {
     log("");
     log("  First start: an admin account was created. This password is shown once:");

@@ -1,4 +1,5 @@
 import { asc, eq, sql } from "drizzle-orm";
+import { z } from "zod";
 import type { Db } from "@/db/client";
 import { users, type User } from "@/db/schema";
 import { AppError } from "@/lib/errors";
@@ -30,6 +31,8 @@ function checkPassword(password: string): void {
 /** Create a staff account (admin page and CLI `user create`). Emails are unique case-insensitively. */
 export async function createUser(db: Db, input: { email: string; name?: string; role: Role; password: string }): Promise<StaffRow> {
   const email = input.email.trim();
+  // Checked here too, not only by the admin page's form: the CLI creates accounts as well.
+  if (email.length > 320 || !z.email().safeParse(email).success) throw new AppError("invalid_email", `"${email}" is not a valid email address.`);
   checkPassword(input.password);
   const [created] = await db
     .insert(users)

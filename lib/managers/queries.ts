@@ -19,7 +19,11 @@ export async function createManager(
   input: { name: string; keyLabel?: string; keyType?: FieldType; fields?: { label: string; type: FieldType }[] },
 ): Promise<ManagerWithFields> {
   const name = input.name.trim();
+  // Checked here too, not only by the pages' forms: the CLI creates managers as well.
   if (!name) throw new AppError("invalid_name", "A Contact Manager needs a name.");
+  if (name.length > 200) throw new AppError("invalid_name", "A Contact Manager's name has at most 200 characters.");
+  if (/\p{Cc}/u.test(name) || [input.keyLabel ?? "", ...(input.fields ?? []).map((f) => f.label)].some((l) => /\p{Cc}/u.test(l)))
+    throw new AppError("invalid_name", "Names and field labels cannot hold control characters (such as line breaks or tabs).");
   return db.transaction(async (tx) => {
     const [manager] = await tx.insert(managers).values({ name }).returning().catch(nameTaken(name));
     const rows = builtinFields.map((f, i) => ({

@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
 import { env } from "@/lib/env";
 import { AppError } from "@/lib/errors";
+import { keyBytes } from "./key-text";
 
 /**
  * Secrets at rest (source passwords, private keys): AES-256-GCM with a random 12-byte IV.
@@ -14,13 +15,7 @@ import { AppError } from "@/lib/errors";
 type Key = { id: string; bytes: Buffer };
 
 function parseKey(text: string, name: string): Key {
-  const t = text.trim();
-  let bytes: Buffer | null = null;
-  if (/^[0-9a-f]{64}$/i.test(t)) bytes = Buffer.from(t, "hex");
-  else if (/^[A-Za-z0-9+/_-]+={0,2}$/.test(t)) {
-    const b = Buffer.from(t.replace(/-/g, "+").replace(/_/g, "/"), "base64");
-    if (b.length === 32) bytes = b;
-  }
+  const bytes = keyBytes(text);
   if (!bytes)
     throw new AppError(
       "encryption_key_invalid",

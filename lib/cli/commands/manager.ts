@@ -1,5 +1,6 @@
 import { getDb } from "@/db/client";
 import { fieldTypes, type FieldType } from "@/db/schema";
+import { audit } from "@/lib/audit";
 import { createManager } from "@/lib/managers/queries";
 import { output, parse, required, UsageError, type CommandContext } from "../io";
 
@@ -15,7 +16,9 @@ export async function managerCreate({ argv, json }: CommandContext): Promise<voi
     if (!fieldTypes.includes(type)) throw new UsageError(`--field "${spec}": the type must be one of ${fieldTypes.join(", ")}`);
     return { label, type };
   });
-  const m = await createManager(getDb(), { name, fields: extra });
+  const db = getDb();
+  const m = await createManager(db, { name, fields: extra });
+  await audit(db, { user: null, action: "manager.create", targetType: "manager", targetId: m.id, details: { name: m.name, fields: m.fields.map((f) => f.label), via: "cli" } });
   output(
     json,
     { id: m.id, name: m.name, fields: m.fields.map((f) => ({ id: f.id, label: f.label, type: f.type, role: f.role })) },
