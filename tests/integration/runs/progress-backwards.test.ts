@@ -3,16 +3,18 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
 
-const { seen } = vi.hoisted(() => ({ seen: [] as { rowsRead: number; bytesRead: number; bytesTotal: number | null }[] }));
+const { seen } = vi.hoisted(() => ({ seen: [] as { rowsRead: number; bytesRead: number; bytesTotal: number | null; at: string }[] }));
 vi.mock("@/lib/sync/report", async (orig) => {
   const real = await orig<typeof import("@/lib/sync/report")>();
   return {
     ...real,
     // What the run page shows: the progress as stored after each update, not the engine's own counters.
     recordProgress: async (sql: Parameters<typeof real.recordProgress>[0], runId: string, p: Parameters<typeof real.recordProgress>[2]) => {
+      // Ticks overlap (they are not awaited one after the other): the database's clock orders the reads.
       await real.recordProgress(sql, runId, p);
-      const [row] = await sql<{ rows_read: number; bytes_read: number }[]>`select rows_read::int, bytes_read::int from runs where id = ${runId}`;
-      if (row) seen.push({ rowsRead: row.rows_read, bytesRead: row.bytes_read, bytesTotal: p.bytesTotal });
+      const [row] = await sql<{ rows_read: number; bytes_read: number; at: string }[]>`
+        select rows_read::int, bytes_read::int, clock_timestamp()::text as at from runs where id = ${runId}`;
+      if (row) seen.push({ rowsRead: row.rows_read, bytesRead: row.bytes_read, bytesTotal: p.bytesTotal, at: row.at });
     },
   };
 });
@@ -48,6 +50,7 @@ describe("progress of a first import whose file repeats a key", () => {
     const result = await runSync({ syncId: sync.id, trigger: "manual" });
     expect(result).toMatchObject({ status: "completed_with_errors", created: n });
 
+    seen.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
     const percents = seen.map((p) => computeProgress({ status: "running", ...p, startedAt: new Date(Date.now() - 10_000), finishedAt: null }).percent ?? -1);
     let maxSoFar = -1;
     const drops: string[] = [];
