@@ -1,31 +1,15 @@
-import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { cli, type CliResult } from "./run-cli";
 import { describe, expect, it } from "vitest";
 import { uniqueName, useDb } from "@/tests/support/db";
 
 const { sql } = useDb();
-const root = path.resolve(__dirname, "../../..");
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cli-test-"));
 
-type Result = { code: number; stdout: string; stderr: string };
-
-/** Run the real CLI in a child process (the same entry as `npm run -s cli`). */
-function cli(...args: string[]): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(path.join(root, "node_modules/.bin/tsx"), ["lib/cli/main.ts", ...args], { cwd: root, env: process.env });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("error", reject);
-    child.on("exit", (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
-}
-
 /** --json output must be exactly one JSON document on stdout. */
-function one(r: Result): any {
+function one(r: CliResult): any {
   const text = r.stdout.trim();
   expect(text.split("\n")).toHaveLength(1);
   return JSON.parse(text);

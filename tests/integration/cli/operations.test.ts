@@ -1,5 +1,4 @@
-import { spawn } from "node:child_process";
-import path from "node:path";
+import { cli } from "./run-cli";
 import { describe, expect, it } from "vitest";
 import { uniqueName, useDb } from "@/tests/support/db";
 import { ensureFirstAdmin } from "@/lib/auth/bootstrap";
@@ -7,20 +6,7 @@ import { MIN_PASSWORD_LENGTH } from "@/lib/auth/users";
 import { reloadEnv } from "@/lib/env";
 
 const { db, sql } = useDb();
-const root = path.resolve(__dirname, "../../..");
 
-type Result = { code: number; stdout: string; stderr: string };
-function cli(...args: string[]): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(path.join(root, "node_modules/.bin/tsx"), ["lib/cli/main.ts", ...args], { cwd: root, env: process.env });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("error", reject);
-    child.on("exit", (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
-}
 
 describe("start-up and CLI: the same rules as the pages", { timeout: 120_000 }, () => {
   it("bootstrap admin: ADMIN_PASSWORD shorter than the password policy is refused", async () => {
