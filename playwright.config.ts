@@ -22,13 +22,21 @@ export default defineConfig({
     baseURL,
     trace: "retain-on-failure",
     launchOptions: {
-      // Playwright cannot download browsers here: Debian's chromium (installed by .ci/run when missing).
+      // Playwright cannot download browsers here: Debian's chromium (npm test installs it when missing).
       executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
     },
   },
   webServer: {
-    // DATABASE_URL comes from `npm test` (db/with-database.ts --test); the E2E admin is created by global setup.
+    // DATABASE_URL comes from `npm test` (scripts/with-database.ts --test); the E2E admin is created by global setup.
     // E2E_SKIP_BUILD=1 reuses an existing build in NEXT_DIST_DIR (quicker local iterations).
     command: `${process.env.E2E_SKIP_BUILD ? "" : "npx next build && "}npx next start -p ${port} -H 127.0.0.1`,
     url: `${baseURL}/api/health`,

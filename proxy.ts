@@ -9,7 +9,8 @@ import { NextResponse, type NextRequest } from "next/server";
 export function proxy(req: NextRequest) {
   // Only a browser opening a page (it asks for HTML): a program fetching a route under a page path, such as
   // a run's errors.csv, gets that route's own 401.
-  const opensPage = (req.method === "GET" || req.method === "HEAD") && (req.headers.get("accept") ?? "").includes("text/html");
+  const opensPage =
+    (req.method === "GET" || req.method === "HEAD") && (req.headers.get("accept") ?? "").includes("text/html");
   if (!opensPage) return NextResponse.next();
   const { pathname, search } = req.nextUrl;
   const target = pathname === "/" ? "/signin" : `/signin?next=${encodeURIComponent(pathname + search)}`;

@@ -6,6 +6,8 @@ export default defineConfig({
   test: {
     include: ["tests/unit/**/*.test.ts", "tests/integration/**/*.test.ts"],
     environment: "node",
+    // Quiet output: warnings and errors only, unless LOG_LEVEL asks for more.
+    env: { LOG_LEVEL: process.env.LOG_LEVEL ?? "warn" },
     pool: "forks",
     testTimeout: 60_000,
     hookTimeout: 60_000,

@@ -6,7 +6,9 @@ export default function Forbidden() {
     <main className="narrow">
       <h1>Not allowed</h1>
       <p>Your role does not give access to this page. Ask an administrator if you need it.</p>
-      <p><Link href="/managers">Back to Contact Managers</Link></p>
+      <p>
+        <Link href="/managers">Back to Contact Managers</Link>
+      </p>
     </main>
   );
 }

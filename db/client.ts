@@ -1,6 +1,6 @@
 import postgres from "postgres";
 import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
-import * as schema from "./schema";
+import * as schema from "@/db/schema";
 import { env } from "@/lib/env";
 
 export type Db = PostgresJsDatabase<typeof schema>;
@@ -45,11 +45,19 @@ export function getSql(): Sql {
   return clients().sql;
 }
 
-/** Close the pools (CLI, tests, shutdown). */
-export async function closeDb(): Promise<void> {
+/**
+ * The pool under the drizzle client (its date types stay text): the CLI checks the migrations on it, so that the
+ * connection its first queries need is the one already open.
+ */
+export function getDrizzlePool(): Sql {
+  return clients().drizzleSql;
+}
+
+/** Close the pools (CLI, tests, shutdown): queries still running get `timeoutSeconds`, then are cut off. */
+export async function closeDb(timeoutSeconds = 5): Promise<void> {
   const c = g.__contactSyncDb;
   g.__contactSyncDb = undefined;
-  if (c) await Promise.all([c.sql.end({ timeout: 5 }), c.drizzleSql.end({ timeout: 5 })]);
+  if (c) await Promise.all([c.sql.end({ timeout: timeoutSeconds }), c.drizzleSql.end({ timeout: timeoutSeconds })]);
 }
 
 export { schema };

@@ -8,6 +8,7 @@ import { authorizeCredentials, clientIp } from "@/lib/auth/credentials";
 import type { ActionState } from "@/lib/auth/guard";
 import { safeNextPath } from "@/lib/auth/next-path";
 import { encodeSession, SESSION_MAX_AGE_SECONDS, sessionCookieName, sessionCookieOptions } from "@/lib/auth/session";
+import { signinPath } from "@/lib/paths";
 
 const signInSchema = z.object({
   email: z.string().trim().min(1, "Enter your email address.").max(320),
@@ -20,10 +21,19 @@ const signInSchema = z.object({
  * (authorizeCredentials: throttling, disabled accounts), then sets next-auth's session cookie.
  */
 export async function signIn(_prev: ActionState, formData: FormData): Promise<ActionState> {
-  const parsed = signInSchema.safeParse({ email: formData.get("email") ?? "", password: formData.get("password") ?? "", next: formData.get("next") ?? undefined });
+  const parsed = signInSchema.safeParse({
+    email: formData.get("email") ?? "",
+    password: formData.get("password") ?? "",
+    next: formData.get("next") ?? undefined,
+  });
   const email = String(formData.get("email") ?? "");
   if (!parsed.success) {
-    return { code: "invalid", message: "Enter your email and password.", errors: z.flattenError(parsed.error).fieldErrors, values: { email } };
+    return {
+      code: "invalid",
+      message: "Enter your email and password.",
+      errors: z.flattenError(parsed.error).fieldErrors,
+      values: { email },
+    };
   }
   const result = await authorizeCredentials(getDb(), getSql(), {
     email: parsed.data.email,
@@ -32,7 +42,10 @@ export async function signIn(_prev: ActionState, formData: FormData): Promise<Ac
   });
   if (!result.ok) return { code: result.code, message: result.message, values: { email } };
   const jar = await cookies();
-  jar.set(sessionCookieName(), await encodeSession(result.user), { ...sessionCookieOptions(), maxAge: SESSION_MAX_AGE_SECONDS });
+  jar.set(sessionCookieName(), await encodeSession(result.user), {
+    ...sessionCookieOptions(),
+    maxAge: SESSION_MAX_AGE_SECONDS,
+  });
   redirect(safeNextPath(parsed.data.next));
 }
 
@@ -40,5 +53,5 @@ export async function signIn(_prev: ActionState, formData: FormData): Promise<Ac
 export async function signOut(): Promise<void> {
   const jar = await cookies();
   jar.delete({ name: sessionCookieName(), path: "/" });
-  redirect("/signin?notice=signed_out");
+  redirect(signinPath({ notice: "signed_out" }));
 }

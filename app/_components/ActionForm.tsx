@@ -48,6 +48,13 @@ function FormMessage({ state }: { state: ActionState }) {
   return (
     <div className={state.ok ? "notice" : "error-box"} role={state.ok ? "status" : "alert"}>
       <p>{state.message}</p>
+      {state.reveal && (
+        <p>
+          <code className="reveal" data-testid="revealed-secret">
+            {state.reveal}
+          </code>
+        </p>
+      )}
       {errorCount > 0 && (
         <ul>
           {Object.entries(state.errors ?? {}).map(([name, errs]) =>

@@ -1,6 +1,6 @@
-import { ActionForm } from "./ActionForm";
-import { FormField } from "./FormField";
-import { SubmitButton } from "./SubmitButton";
+import { ActionForm } from "@/app/_components/ActionForm";
+import { FormField } from "@/app/_components/FormField";
+import { SubmitButton } from "@/app/_components/SubmitButton";
 import type { ActionState } from "@/lib/auth/guard";
 
 /**
@@ -28,10 +28,19 @@ export function ConfirmDelete({
         <input key={k} type="hidden" name={k} value={v} />
       ))}
       <div className="consequences">{consequences}</div>
-      <FormField name="confirmName" label={`Type the ${what}'s name, “${name}”, to confirm`} required autoComplete="off" />
+      <FormField
+        name="confirmName"
+        label={`Type the ${what}'s name, “${name}”, to confirm`}
+        required
+        autoComplete="off"
+      />
       <div className="actions">
-        <SubmitButton variant="danger" pendingLabel="Deleting…">Delete {what}</SubmitButton>
-        <a className="btn btn-secondary" href={cancelHref}>Cancel</a>
+        <SubmitButton variant="danger" pendingLabel="Deleting…">
+          Delete {what}
+        </SubmitButton>
+        <a className="btn btn-secondary" href={cancelHref}>
+          Cancel
+        </a>
       </div>
     </ActionForm>
   );

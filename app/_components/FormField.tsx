@@ -1,7 +1,8 @@
 "use client";
 
 import { useId } from "react";
-import { useFormResult } from "./ActionForm";
+import { useFormResult } from "@/app/_components/ActionForm";
+import { describedBy, FieldShell } from "@/app/_components/FieldShell";
 
 type Common = { name: string; label: string; hint?: string; required?: boolean; defaultValue?: string };
 
@@ -11,15 +12,14 @@ export function FormField({
   autoComplete,
   maxLength,
   ...p
-}: Common & { type?: "text" | "email" | "password" | "number" | "date" | "search"; autoComplete?: string; maxLength?: number }) {
+}: Common & {
+  type?: "text" | "email" | "password" | "number" | "date" | "search";
+  autoComplete?: string;
+  maxLength?: number;
+}) {
   const { id, error, describedBy, value } = useFieldState(p.name);
   return (
-    <div className={`field${error ? " field-invalid" : ""}`}>
-      <label htmlFor={id}>
-        {p.label}
-        {p.required && <span className="required" aria-hidden="true"> *</span>}
-      </label>
-      {p.hint && <p className="hint" id={`${id}-hint`}>{p.hint}</p>}
+    <FieldShell id={id} label={p.label} hint={p.hint} error={error} required={p.required}>
       <input
         id={id}
         name={p.name}
@@ -31,8 +31,7 @@ export function FormField({
         aria-invalid={error ? true : undefined}
         aria-describedby={describedBy(p.hint)}
       />
-      {error && <p className="field-error" id={`${id}-error`}>{error}</p>}
-    </div>
+    </FieldShell>
   );
 }
 
@@ -40,16 +39,21 @@ export function FormField({
 export function SelectField({ options, ...p }: Common & { options: { value: string; label: string }[] }) {
   const { id, error, describedBy, value } = useFieldState(p.name);
   return (
-    <div className={`field${error ? " field-invalid" : ""}`}>
-      <label htmlFor={id}>{p.label}</label>
-      {p.hint && <p className="hint" id={`${id}-hint`}>{p.hint}</p>}
-      <select id={id} name={p.name} defaultValue={value ?? p.defaultValue} aria-invalid={error ? true : undefined} aria-describedby={describedBy(p.hint)}>
+    <FieldShell id={id} label={p.label} hint={p.hint} error={error}>
+      <select
+        id={id}
+        name={p.name}
+        defaultValue={value ?? p.defaultValue}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={describedBy(p.hint)}
+      >
         {options.map((o) => (
-          <option key={o.value} value={o.value}>{o.label}</option>
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
         ))}
       </select>
-      {error && <p className="field-error" id={`${id}-error`}>{error}</p>}
-    </div>
+    </FieldShell>
   );
 }
 
@@ -58,6 +62,5 @@ function useFieldState(name: string) {
   const state = useFormResult();
   const error = state.errors?.[name]?.[0];
   const value = state.values?.[name];
-  const describedBy = (hint?: string) => [hint ? `${id}-hint` : "", error ? `${id}-error` : ""].filter(Boolean).join(" ") || undefined;
-  return { id, error, describedBy, value };
+  return { id, error, describedBy: (hint?: string) => describedBy(id, hint, error), value };
 }

@@ -18,7 +18,14 @@ export function SubmitButton({
 }) {
   const { pending } = useFormStatus();
   return (
-    <button type="submit" className={`btn btn-${variant}`} disabled={pending} aria-disabled={pending} name={name} value={value}>
+    <button
+      type="submit"
+      className={`btn btn-${variant}`}
+      disabled={pending}
+      aria-disabled={pending}
+      name={name}
+      value={value}
+    >
       {pending ? (pendingLabel ?? "Working…") : children}
     </button>
   );

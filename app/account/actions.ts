@@ -6,6 +6,7 @@ import { getDb } from "@/db/client";
 import { audit } from "@/lib/audit";
 import { authorizedAction } from "@/lib/auth/guard";
 import { changeOwnPassword, MIN_PASSWORD_LENGTH } from "@/lib/auth/users";
+import { signinPath } from "@/lib/paths";
 
 const changePasswordSchema = z
   .object({
@@ -13,7 +14,10 @@ const changePasswordSchema = z
     newPassword: z.string().min(MIN_PASSWORD_LENGTH, `Use at least ${MIN_PASSWORD_LENGTH} characters.`).max(1000),
     confirmPassword: z.string(),
   })
-  .refine((v) => v.newPassword === v.confirmPassword, { path: ["confirmPassword"], message: "The two new passwords differ." });
+  .refine((v) => v.newPassword === v.confirmPassword, {
+    path: ["confirmPassword"],
+    message: "The two new passwords differ.",
+  });
 
 /**
  * Any signed-in user changes their own password. Every session of the user ends (the session token carries
@@ -23,5 +27,5 @@ export const changePasswordAction = authorizedAction("viewer", changePasswordSch
   const db = getDb();
   await changeOwnPassword(db, user.id, input.currentPassword, input.newPassword);
   await audit(db, { user, action: "user.change_password", targetType: "user", targetId: user.id });
-  redirect("/signin?notice=password_changed");
+  redirect(signinPath({ notice: "password_changed" }));
 });

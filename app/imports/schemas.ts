@@ -8,3 +8,14 @@ export const returnTo = z
 
 export const goSchema = z.object({ syncId: z.uuid({ error: "Unknown import." }), returnTo });
 export const deleteImportSchema = z.object({ syncId: z.uuid({ error: "Unknown import." }), returnTo });
+/** "Delete all" unfinished imports: the drafts the list showed. */
+export const deleteDraftsSchema = z.object({
+  syncIds: z.preprocess(
+    (v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]),
+    z
+      .array(z.uuid({ error: "Unknown import." }))
+      .min(1, "No unfinished import was listed.")
+      .max(500),
+  ),
+  returnTo,
+});

@@ -1,12 +1,6 @@
 import { fieldTypes, type FieldType } from "@/db/schema";
+import { fieldTypeLabels } from "@/lib/managers/field-type-labels";
 
-export const typeLabels: Record<FieldType, string> = {
-  text: "Text",
-  email: "Email",
-  language: "Language (ISO tag)",
-  password: "Password",
-  date: "Date",
-  number: "Number",
-};
+export const typeLabels = fieldTypeLabels as Record<FieldType, string>;
 
 export const typeOptions = fieldTypes.map((t) => ({ value: t, label: typeLabels[t] }));

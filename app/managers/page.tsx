@@ -4,16 +4,21 @@ import { getDb } from "@/db/client";
 import { requireUser } from "@/lib/auth/guard";
 import { hasRole } from "@/lib/auth/roles";
 import { listManagers } from "@/lib/managers/queries";
-import { ActionForm } from "../_components/ActionForm";
-import { Flash } from "../_components/Flash";
-import { FormField, SelectField } from "../_components/FormField";
-import { SubmitButton } from "../_components/SubmitButton";
-import { createManagerAction } from "./actions";
-import { typeOptions } from "./field-types";
+import { ActionForm } from "@/app/_components/ActionForm";
+import { Flash } from "@/app/_components/Flash";
+import { FormField, SelectField } from "@/app/_components/FormField";
+import { SubmitButton } from "@/app/_components/SubmitButton";
+import { createManagerAction } from "@/app/managers/actions";
+import { typeOptions } from "@/app/managers/field-types";
+import { importsPath, managerPath } from "@/lib/paths";
 
 export const metadata: Metadata = { title: "Contact Managers — Contact Sync" };
 
-export default async function ManagersPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+export default async function ManagersPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   const user = await requireUser("viewer");
   const params = await searchParams;
   const managers = await listManagers(getDb());
@@ -30,21 +35,27 @@ export default async function ManagersPage({ searchParams }: { searchParams: Pro
             <thead>
               <tr>
                 <th scope="col">Name</th>
-                <th scope="col" className="num">Contacts</th>
-                <th scope="col"><span className="visually-hidden">Actions</span></th>
+                <th scope="col" className="num">
+                  Contacts
+                </th>
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
               </tr>
             </thead>
             <tbody>
               {managers.map((m) => (
                 <tr key={m.id}>
-                  <td data-label="Name"><Link href={`/managers/${m.id}`}>{m.name}</Link></td>
+                  <td data-label="Name">
+                    <Link href={managerPath(m.id)}>{m.name}</Link>
+                  </td>
                   <td data-label="Contacts" className="num">
                     {m.contactCount.toLocaleString("en-US")}
                   </td>
                   <td data-label="Actions">
                     <span className="row-actions">
-                      <Link href={`/managers/${m.id}`}>Open</Link>
-                      <Link href={`/managers/${m.id}/imports`}>Imports</Link>
+                      <Link href={managerPath(m.id)}>Open</Link>
+                      <Link href={importsPath(m.id)}>Imports</Link>
                     </span>
                   </td>
                 </tr>
@@ -61,7 +72,9 @@ export default async function ManagersPage({ searchParams }: { searchParams: Pro
             <FormField name="name" label="Name" required maxLength={200} />
             <fieldset>
               <legend>Unique key field</legend>
-              <p className="hint">Every contact&apos;s identity in this manager. Chosen now, and locked once the manager has contacts.</p>
+              <p className="hint">
+                Every contact&apos;s identity in this manager. Chosen now, and locked once the manager has contacts.
+              </p>
               <div className="field-row">
                 <FormField name="keyLabel" label="Label" defaultValue="Unique Key" maxLength={100} />
                 <SelectField name="keyType" label="Type" options={typeOptions} defaultValue="text" />
@@ -69,7 +82,10 @@ export default async function ManagersPage({ searchParams }: { searchParams: Pro
             </fieldset>
             <fieldset>
               <legend>Custom fields (optional)</legend>
-              <p className="hint">Built in: Email, First Name, Last Name, Language, Password. Add more now or later; empty rows are ignored.</p>
+              <p className="hint">
+                Built in: Email, First Name, Last Name, Language, Password. Add more now or later; empty rows are
+                ignored.
+              </p>
               {[1, 2, 3].map((i) => (
                 <div className="field-row" key={i}>
                   <FieldRow index={i} />
@@ -98,7 +114,9 @@ function FieldRow({ index }: { index: number }) {
         <label htmlFor={`fieldType-${index}`}>Field {index} type</label>
         <select id={`fieldType-${index}`} name="fieldType" defaultValue="text">
           {typeOptions.map((o) => (
-            <option key={o.value} value={o.value}>{o.label}</option>
+            <option key={o.value} value={o.value}>
+              {o.label}
+            </option>
           ))}
         </select>
       </div>

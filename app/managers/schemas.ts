@@ -2,13 +2,23 @@ import { z } from "zod";
 import { fieldTypes } from "@/db/schema";
 
 /** Form schemas of the Contact Manager pages (shared by the actions and their tests). */
-const id = z.string().uuid("Unknown Contact Manager.");
+const id = z.uuid("Unknown Contact Manager.");
 /** Names and labels are one line of visible text: a control character (NUL, line break, tab…) is refused. */
 const CONTROL = /\p{Cc}/u;
 const NO_CONTROL = "Remove the control characters (such as line breaks or tabs).";
-const label = z.string().trim().min(1, "Enter a label.").max(100, "Use at most 100 characters.").refine((v) => !CONTROL.test(v), NO_CONTROL);
-const managerName = z.string().trim().min(1, "Enter a name.").max(200, "Use at most 200 characters.").refine((v) => !CONTROL.test(v), NO_CONTROL);
-const fieldType = z.enum(fieldTypes, { message: "Choose a field type." });
+export const label = z
+  .string()
+  .trim()
+  .min(1, "Enter a label.")
+  .max(100, "Use at most 100 characters.")
+  .refine((v) => !CONTROL.test(v), NO_CONTROL);
+export const managerName = z
+  .string()
+  .trim()
+  .min(1, "Enter a name.")
+  .max(200, "Use at most 200 characters.")
+  .refine((v) => !CONTROL.test(v), NO_CONTROL);
+export const fieldType = z.enum(fieldTypes, { error: "Choose a field type." });
 const many = z
   .union([z.string(), z.array(z.string())])
   .optional()
@@ -17,21 +27,30 @@ const many = z
 export const createManagerSchema = z
   .object({
     name: managerName,
-    keyLabel: z.string().trim().max(100, "Use at most 100 characters.").refine((v) => !CONTROL.test(v), NO_CONTROL).optional().transform((v) => v || "Unique Key"),
+    keyLabel: z
+      .string()
+      .trim()
+      .max(100, "Use at most 100 characters.")
+      .refine((v) => !CONTROL.test(v), NO_CONTROL)
+      .optional()
+      .transform((v) => v || "Unique Key"),
     keyType: fieldType.default("text"),
     fieldLabel: many,
     fieldType: many,
   })
   .transform((v, ctx) => {
     const custom: { label: string; type: (typeof fieldTypes)[number] }[] = [];
-    v.fieldLabel.forEach((raw, i) => {
+    for (const [i, raw] of v.fieldLabel.entries()) {
       const l = raw.trim();
-      if (!l) return;
-      if (CONTROL.test(l)) return void ctx.addIssue({ code: "custom", path: ["fieldLabel"], message: NO_CONTROL });
+      if (!l) continue;
+      if (CONTROL.test(l)) {
+        ctx.addIssue({ code: "custom", path: ["fieldLabel"], message: NO_CONTROL });
+        continue;
+      }
       const t = fieldType.safeParse(v.fieldType[i] ?? "text");
       if (!t.success) ctx.addIssue({ code: "custom", path: ["fieldType"], message: `Choose a type for “${l}”.` });
       else custom.push({ label: l.slice(0, 100), type: t.data });
-    });
+    }
     return { name: v.name, keyLabel: v.keyLabel, keyType: v.keyType, fields: custom };
   });
 

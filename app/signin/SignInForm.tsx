@@ -1,10 +1,10 @@
 "use client";
 
 import { useActionState } from "react";
-import { signIn } from "../_actions/session";
-import { FormStateProvider } from "../_components/ActionForm";
-import { FormField } from "../_components/FormField";
-import { SubmitButton } from "../_components/SubmitButton";
+import { signIn } from "@/app/_actions/session";
+import { FormStateProvider } from "@/app/_components/ActionForm";
+import { FormField } from "@/app/_components/FormField";
+import { SubmitButton } from "@/app/_components/SubmitButton";
 
 /** Plain HTML form + server action: signs in with or without JavaScript. */
 export function SignInForm({ next }: { next?: string }) {

@@ -2,8 +2,8 @@ import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { getCurrentUser } from "@/lib/auth/guard";
 import { safeNextPath } from "@/lib/auth/next-path";
-import { Flash } from "../_components/Flash";
-import { SignInForm } from "./SignInForm";
+import { Flash } from "@/app/_components/Flash";
+import { SignInForm } from "@/app/signin/SignInForm";
 
 export const metadata: Metadata = { title: "Sign in — Contact Sync" };
 
@@ -15,11 +15,16 @@ const nextAuthErrors: Record<string, string> = {
   disabled: "This account is disabled. Ask an administrator to enable it.",
 };
 
-export default async function SignInPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+export default async function SignInPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   const params = await searchParams;
   const next = typeof params.next === "string" ? params.next : undefined;
   if (await getCurrentUser()) redirect(safeNextPath(next));
-  const error = typeof params.error === "string" ? (nextAuthErrors[params.error] ?? "Sign-in failed. Try again.") : undefined;
+  const error =
+    typeof params.error === "string" ? (nextAuthErrors[params.error] ?? "Sign-in failed. Try again.") : undefined;
   return (
     <main className="narrow">
       <h1>Sign in</h1>

@@ -1,11 +1,26 @@
-import { pgTable, uuid, text, timestamp, integer, jsonb, bigserial, bigint, index, uniqueIndex } from "drizzle-orm/pg-core";
+import {
+  pgTable,
+  uuid,
+  text,
+  timestamp,
+  integer,
+  jsonb,
+  bigserial,
+  bigint,
+  index,
+  uniqueIndex,
+} from "drizzle-orm/pg-core";
 import { sql } from "drizzle-orm";
 
 export const fieldTypes = ["text", "email", "language", "password", "date", "number"] as const;
 export type FieldType = (typeof fieldTypes)[number];
 
 /** The built-in fields every manager has, in display order. "Unique Key" is the contact's identity (contacts.key). */
-export const builtinFields: { label: string; type: FieldType; role: "key" | "email" | "first_name" | "last_name" | "language" | "password" }[] = [
+export const builtinFields: {
+  label: string;
+  type: FieldType;
+  role: "key" | "email" | "first_name" | "last_name" | "language" | "password";
+}[] = [
   { label: "Unique Key", type: "text", role: "key" },
   { label: "Email", type: "email", role: "email" },
   { label: "First Name", type: "text", role: "first_name" },

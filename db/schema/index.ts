@@ -1,3 +1,4 @@
-export * from "./auth";
-export * from "./contacts";
-export * from "./syncs";
+export * from "@/db/schema/auth";
+export * from "@/db/schema/contacts";
+export * from "@/db/schema/syncs";
+export * from "@/db/schema/automation";

@@ -1,19 +1,50 @@
-import { pgTable, uuid, text, timestamp, integer, boolean, jsonb, bigint, bigserial, numeric, index, uniqueIndex, customType } from "drizzle-orm/pg-core";
+import {
+  pgTable,
+  uuid,
+  text,
+  timestamp,
+  integer,
+  boolean,
+  jsonb,
+  bigint,
+  bigserial,
+  numeric,
+  index,
+  uniqueIndex,
+  customType,
+} from "drizzle-orm/pg-core";
 import { sql } from "drizzle-orm";
-import { managers } from "./contacts";
-import { users } from "./auth";
+import { managers } from "@/db/schema/contacts";
+import { users } from "@/db/schema/auth";
+import {
+  encodings,
+  folderModes,
+  type RunStatus,
+  runStatuses,
+  runTriggers,
+  type SourceKind,
+  sourceKinds,
+  syncStates,
+  emptyRules,
+  mergeRules,
+  type EmptyRule,
+  type MergeRule,
+} from "@/lib/vocabulary";
 
 const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => "bytea" });
 
-export const sourceKinds = ["upload", "file", "http", "https", "ftp", "ftpes", "ftps", "sftp"] as const;
-/** "file" is a local path, for the CLI only; the wizard offers upload and the remote kinds. */
-export type SourceKind = (typeof sourceKinds)[number];
-export const folderModes = ["newest", "every_new"] as const;
-export const syncStates = ["draft", "active", "deleted"] as const;
+export { encodings, folderModes, runStatuses, runTriggers, sourceKinds, syncStates };
+export type { RunStatus, SourceKind };
+
+export { emptyRules, mergeRules };
+export type { EmptyRule, MergeRule };
+
+/** One mapped column. `merge` and `empty` are left out when they are the defaults (overwrite, clear). */
+export type MappedColumn = { column: string; fieldId: string; merge?: MergeRule; empty?: EmptyRule };
 
 /** How file columns feed the manager: column name (header text, or "Column N") → field id. */
 export type Mapping = {
-  columns: { column: string; fieldId: string }[];
+  columns: MappedColumn[];
   /** The column whose value is the Unique Key; null with autoKey. */
   keyColumn: string | null;
   autoKey: boolean;
@@ -22,7 +53,17 @@ export type Mapping = {
    * missing fields are created as text when the run reads the header. `columns` is then ignored.
    */
   autoMap?: boolean;
+  /**
+   * The operation column (delta files): `delete`, `d`, `remove` (any case) soft-delete that key's contact;
+   * empty, `upsert`, `u` are a normal row; anything else is a row error. It feeds no field.
+   */
+  opColumn?: string | null;
+  /** With autoMap: merge and empty-cell rules by field label (null: every field), given on the CLI. */
+  autoRules?: RuleByLabel[];
 };
+
+/** A rule for one field by label (case-insensitive) or, with `field` null, for every field (CLI flags). */
+export type RuleByLabel = { field: string | null; merge?: MergeRule; empty?: EmptyRule };
 
 /** What identifies a version of the source, to skip unchanged ones. */
 export type Fingerprint = {
@@ -34,7 +75,26 @@ export type Fingerprint = {
   name?: string;
 };
 
-export const encodings = ["auto", "utf-8", "windows-1252", "utf-16le", "utf-16be"] as const;
+/** A limit as a share of the live contacts (`pct`, two decimals) and/or a count; each part off when absent. */
+export type GuardLimit = { count?: number; pct?: number };
+
+/**
+ * Guards beyond the change threshold (its own column, safety_threshold_pct), checked after planning. All off
+ * by default: an empty object is today's behaviour.
+ */
+export type Guards = {
+  maxDeleted?: GuardLimit;
+  maxUpdated?: GuardLimit;
+  /** Share limits (the threshold included) apply only from this many live contacts on. */
+  minContacts?: number;
+  /** Guard Go, upload, CLI and API runs too, not only scheduled ones. */
+  everyRun?: boolean;
+  /**
+   * One-off CLI imports: the guards given on the command line of the last import (its sync is rewritten from
+   * the flags each time). A guard given on the CLI applies to that CLI run even without "guard every run".
+   */
+  given?: { threshold?: boolean; maxDeleted?: boolean; maxUpdated?: boolean };
+};
 
 /**
  * An ACTIVE sync's edit in progress (import wizard): the edited definition fields, which become live only
@@ -63,7 +123,13 @@ export type PendingEdit = {
   alwaysImport?: boolean;
   errorEmail?: string | null;
   allowPrivateHosts?: boolean;
+  zipMember?: string | null;
+  settleSeconds?: number;
+  readyMarker?: string | null;
+  afterImport?: string;
   schedule?: Schedule | null;
+  guards?: Guards;
+  safetyThresholdPct?: number;
 };
 
 export type Schedule = {
@@ -84,7 +150,9 @@ export const syncs = pgTable(
     name: text("name").notNull(),
     state: text("state", { enum: syncStates }).notNull().default("draft"),
     /** "wizard" syncs are staff-made; "cli" ones stand for repeated one-off CLI imports of one source. */
-    origin: text("origin", { enum: ["wizard", "cli"] }).notNull().default("wizard"),
+    origin: text("origin", { enum: ["wizard", "cli"] })
+      .notNull()
+      .default("wizard"),
     /** For CLI syncs: manager + source identity, so repeated imports find the same sync. */
     originKey: text("origin_key"),
     wizardStep: integer("wizard_step").notNull().default(1),
@@ -108,12 +176,23 @@ export const syncs = pgTable(
     deleteMissing: boolean("delete_missing").notNull().default(false),
     alwaysImport: boolean("always_import").notNull().default(false),
     errorEmail: text("error_email"),
-    safetyThresholdPct: numeric("safety_threshold_pct", { precision: 5, scale: 2, mode: "number" }).notNull().default(10),
+    safetyThresholdPct: numeric("safety_threshold_pct", { precision: 5, scale: 2, mode: "number" })
+      .notNull()
+      .default(10),
+    guards: jsonb("guards").$type<Guards>().notNull().default({}),
     schedule: jsonb("schedule").$type<Schedule>(),
     nextRunAt: timestamp("next_run_at", { withTimezone: true }),
     /** Fingerprint of the last successfully applied source version. */
     lastFingerprint: jsonb("last_fingerprint").$type<Fingerprint>(),
     allowPrivateHosts: boolean("allow_private_hosts").notNull().default(false),
+    /** ZIP archives with several members: the member to read (a name or a wildcard matching one). */
+    zipMember: text("zip_member"),
+    /** FTP/FTPS/SFTP: seconds a recently modified file must stay unchanged before it is read. */
+    settleSeconds: integer("settle_seconds").notNull().default(30),
+    /** FTP/FTPS/SFTP: a file is taken only when name + this suffix exists beside it (".done"). */
+    readyMarker: text("ready_marker"),
+    /** FTP/FTPS/SFTP, after an applied run: "leave", "delete" or "move:FOLDER". */
+    afterImport: text("after_import").notNull().default("leave"),
     createdBy: uuid("created_by").references(() => users.id, { onDelete: "set null" }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
@@ -127,10 +206,6 @@ export const syncs = pgTable(
     uniqueIndex("syncs_origin_key_idx").on(t.originKey),
   ],
 );
-
-export const runTriggers = ["upload", "manual", "schedule", "cli", "approval"] as const;
-export const runStatuses = ["queued", "running", "succeeded", "completed_with_errors", "failed", "skipped_unchanged", "blocked"] as const;
-export type RunStatus = (typeof runStatuses)[number];
 
 export const runs = pgTable(
   "runs",
@@ -158,12 +233,16 @@ export const runs = pgTable(
     bytesRead: bigint("bytes_read", { mode: "number" }).notNull().default(0),
     bytesTotal: bigint("bytes_total", { mode: "number" }),
     message: text("message"),
+    /** Something that went wrong after the import was applied (the after-import move/delete); shown and emailed. */
+    warning: text("warning"),
     queuedAt: timestamp("queued_at", { withTimezone: true }).notNull().defaultNow(),
     startedAt: timestamp("started_at", { withTimezone: true }),
     finishedAt: timestamp("finished_at", { withTimezone: true }),
     heartbeatAt: timestamp("heartbeat_at", { withTimezone: true }),
     revertedAt: timestamp("reverted_at", { withTimezone: true }),
     revertedBy: uuid("reverted_by"),
+    /** Blocked and dry runs: the first contacts the plan would delete and update (run_plan_items has all). */
+    planSample: jsonb("plan_sample").$type<PlanSample>(),
   },
   (t) => [
     index("runs_sync_queued_idx").on(t.syncId, t.queuedAt),
@@ -171,6 +250,25 @@ export const runs = pgTable(
     // One active run per sync, enforced by the database.
     uniqueIndex("runs_one_active_per_sync_idx").on(t.syncId).where(sql`${t.status} in ('queued','running')`),
   ],
+);
+
+/** Changed fields of an updated contact: label → [old, new] ("" for empty; a password shows "changed"). */
+export type FieldChanges = Record<string, [string, string]>;
+export type PlanSample = { deleted: string[]; updated: { key: string; changes: FieldChanges }[] };
+
+/** The full lists behind a plan sample (blocked and dry runs), for the run page's CSV downloads. */
+export const runPlanItems = pgTable(
+  "run_plan_items",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    runId: uuid("run_id")
+      .notNull()
+      .references(() => runs.id, { onDelete: "cascade" }),
+    change: text("change", { enum: ["deleted", "updated"] }).notNull(),
+    key: text("key").notNull(),
+    changes: jsonb("changes").$type<FieldChanges>(),
+  },
+  (t) => [index("run_plan_items_run_idx").on(t.runId, t.change, t.id)],
 );
 
 export const runErrors = pgTable(
@@ -235,7 +333,9 @@ export const notifications = pgTable(
     to: text("to").notNull(),
     subject: text("subject").notNull(),
     body: text("body").notNull(),
-    status: text("status", { enum: ["pending", "sent", "failed", "logged"] }).notNull().default("pending"),
+    status: text("status", { enum: ["pending", "sent", "failed", "logged"] })
+      .notNull()
+      .default("pending"),
     attempts: integer("attempts").notNull().default(0),
     lastError: text("last_error"),
     nextAttemptAt: timestamp("next_attempt_at", { withTimezone: true }).notNull().defaultNow(),

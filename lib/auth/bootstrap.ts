@@ -3,13 +3,16 @@ import type { Db } from "@/db/client";
 import { users } from "@/db/schema";
 import { audit } from "@/lib/audit";
 import { env } from "@/lib/env";
-import { generatePassword, hashPassword } from "./passwords";
+import { generatePassword, hashPassword } from "@/lib/auth/passwords";
 
 /**
  * First start with no users: create the admin from ADMIN_EMAIL / ADMIN_PASSWORD, or with a generated
  * password that is printed once. Returns what was created, or null when users already exist.
  */
-export async function ensureFirstAdmin(db: Db, log: (line: string) => void = console.log): Promise<{ email: string } | null> {
+export async function ensureFirstAdmin(
+  db: Db,
+  log: (line: string) => void = console.log,
+): Promise<{ email: string } | null> {
   const [{ count }] = await db.select({ count: sql<number>`count(*)::int` }).from(users);
   if (count > 0) return null;
   const email = env.ADMIN_EMAIL ?? "admin@example.com";
@@ -21,7 +24,13 @@ export async function ensureFirstAdmin(db: Db, log: (line: string) => void = con
     .onConflictDoNothing()
     .returning({ id: users.id });
   if (inserted.length === 0) return null; // another instance won the race
-  await audit(db, { user: null, action: "user.create", targetType: "user", targetId: inserted[0].id, details: { email, role: "admin", via: "first start" } });
+  await audit(db, {
+    user: null,
+    action: "user.create",
+    targetType: "user",
+    targetId: inserted[0].id,
+    details: { email, role: "admin", via: "first start" },
+  });
   if (generated) {
     log("");
     log("  First start: an admin account was created. This password is shown once:");

@@ -4,8 +4,9 @@ import { cache } from "react";
 import { decode } from "next-auth/jwt";
 import { getDb } from "@/db/client";
 import { users } from "@/db/schema";
-import type { Role } from "./roles";
-import { authSecret, passwordVersion, sessionCookieName } from "./session";
+import type { Role } from "@/lib/auth/roles";
+import { authSecret, passwordVersion, sessionCookieName } from "@/lib/auth/session";
+import { isUuid } from "@/lib/vocabulary";
 
 export type SessionUser = { id: string; email: string; name: string; role: Role };
 
@@ -47,8 +48,6 @@ export function setSessionReaderForTests(next: SessionReader | null): void {
   reader = next ?? readSessionCookie;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
  * The signed-in user, re-read from the database on every request (a primary-key lookup), so a role change,
  * a disabled account or a changed password takes effect at once, also for sessions issued earlier. Within
@@ -59,9 +58,15 @@ export const getCurrentUser = cache(readCurrentUser);
 
 async function readCurrentUser(): Promise<SessionUser | null> {
   const claim = await reader();
-  if (!claim || !UUID.test(claim.userId)) return null;
+  if (!claim || !isUuid(claim.userId)) return null;
   // Prepared: postgres.js then sends it in one round trip (unprepared, drizzle's default, it describes first: two).
-  const [user] = await getDb().select().from(users).where(eq(users.id, claim.userId)).limit(1).prepare("current_user").execute();
+  const [user] = await getDb()
+    .select()
+    .from(users)
+    .where(eq(users.id, claim.userId))
+    .limit(1)
+    .prepare("current_user")
+    .execute();
   if (!user || user.disabledAt) return null;
   if (claim.pv !== passwordVersion(user.passwordHash)) return null;
   return { id: user.id, email: user.email, name: user.name, role: user.role };

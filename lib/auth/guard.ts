@@ -1,16 +1,21 @@
+import { randomUUID } from "node:crypto";
 import { getRedirectError } from "next/dist/client/components/redirect";
 import { RedirectStatusCode } from "next/dist/client/components/redirect-status-code";
 import { forbidden, unstable_rethrow } from "next/navigation";
 import { z } from "zod";
 import { AppError, errorResponse, isAppError } from "@/lib/errors";
+import { formDataToObject } from "@/lib/form-data";
 import { logger } from "@/lib/log";
-import { getCurrentUser, type SessionUser } from "./current-user";
-import { hasRole, type Role } from "./roles";
+import { getDb, getSql } from "@/db/client";
+import { userFromBearer } from "@/lib/auth/api-tokens";
+import { clientIp } from "@/lib/auth/credentials";
+import { getCurrentUser, type SessionUser } from "@/lib/auth/current-user";
+import { hasRole, type Role } from "@/lib/auth/roles";
 
-export { getCurrentUser, type SessionUser } from "./current-user";
+export { getCurrentUser, type SessionUser } from "@/lib/auth/current-user";
 
 /**
- * The one access check for the whole app (SPEC §9). Every page calls requireUser(), every server action is
+ * The one access check for the whole app (docs/product-rules.md, "Who may do what"). Every page calls requireUser(), every server action is
  * built with authorizedAction(), every route handler with withApiAuth(). Roles: admin ⊃ editor ⊃ viewer.
  */
 
@@ -33,6 +38,8 @@ export type ActionState = {
   errors?: Record<string, string[] | undefined>;
   /** The submitted values (minus passwords), so a form re-rendered without JavaScript keeps them. */
   values?: Record<string, string>;
+  /** A secret shown once to the admin who just created it (an API token, a webhook secret); never stored here. */
+  reveal?: string;
 };
 
 export const initialActionState: ActionState = {};
@@ -44,17 +51,6 @@ export const deniedMessages = {
 
 /** Form fields never sent back to the browser: passwords, passphrases, secrets, tokens, private keys. */
 const SECRET_FIELD = /pass(word|phrase)?|secret|token|private.?key/i;
-
-/** FormData → plain object for zod: repeated names become arrays; Next's $ACTION_ fields are dropped. */
-export function formDataToObject(formData: FormData): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
-  for (const name of new Set(formData.keys())) {
-    if (name.startsWith("$ACTION")) continue;
-    const values = formData.getAll(name).filter((v): v is string => typeof v === "string");
-    out[name] = values.length === 1 ? values[0] : values;
-  }
-  return out;
-}
 
 /** The submitted values to show again in a re-rendered form (no JavaScript), secrets left out. */
 export function echoValues(formData: FormData): Record<string, string> {
@@ -96,8 +92,12 @@ export function authorizedAction<S extends z.ZodType>(
     } catch (e) {
       unstable_rethrow(e); // redirect() and friends are control flow, not failures
       if (isAppError(e)) return { code: e.code, message: e.message, values: echoValues(formData) };
-      logger.error("action failed", { userId: user.id, error: e instanceof Error ? e.message : String(e) });
-      return { code: "internal", message: "An unexpected error occurred. It has been logged.", values: echoValues(formData) };
+      logger.error("action failed", { userId: user.id, err: e });
+      return {
+        code: "internal",
+        message: "An unexpected error occurred. It has been logged.",
+        values: echoValues(formData),
+      };
     }
   };
 }
@@ -107,6 +107,9 @@ export type ApiContext<P = Record<string, string | string[]>> = { params: Promis
 /**
  * Route handlers: 401 {"error":{"code":"unauthenticated"}} without a session, 403 when the role is too low;
  * AppErrors become their JSON error; each request is logged with its status and duration.
+ * A request with an Authorization header is judged by its API token alone (never by a cookie it also sends):
+ * 401 for a wrong, revoked or expired token, 429 once too many wrong ones came from its address. Pages and
+ * server actions never read the header, so a token opens only /api/ routes.
  */
 export function withApiAuth<P = Record<string, string | string[]>>(
   minRole: Role,
@@ -115,19 +118,41 @@ export function withApiAuth<P = Record<string, string | string[]>>(
   return async function route(req: Request, ctx: ApiContext<P>): Promise<Response> {
     const started = Date.now();
     const path = new URL(req.url).pathname;
+    // One id per request on every line it logs; a proxy's X-Request-Id is kept (if it looks like an id).
+    const given = req.headers.get("x-request-id");
+    const requestId = given && /^[\w.-]{1,100}$/.test(given) ? given : randomUUID();
+    const log = logger.child({ requestId });
     let user: SessionUser | null = null;
     let res: Response;
     try {
-      user = await getCurrentUser();
-      if (!user) throw new AppError("unauthenticated", "Sign in first.", 401);
-      if (!hasRole(user.role, minRole)) throw new AppError("forbidden", "Your role does not allow this.", 403);
+      const authorization = req.headers.get("authorization");
+      user =
+        authorization !== null
+          ? await userFromBearer(getDb(), getSql(), authorization, clientIp(req.headers))
+          : await getCurrentUser();
+      if (!user) throw new AppError("unauthenticated", "Sign in first.");
+      if (!hasRole(user.role, minRole)) throw new AppError("forbidden", "Your role does not allow this.");
       res = await handler(req, { ...ctx, user });
     } catch (e) {
       unstable_rethrow(e);
-      if (!isAppError(e)) logger.error("request failed", { method: req.method, path, error: e instanceof Error ? e.message : String(e) });
-      res = errorResponse(isAppError(e) ? e : new AppError("internal", "An unexpected error occurred. It has been logged.", 500));
+      if (!isAppError(e)) log.error("request failed", { method: req.method, path, err: e });
+      res = errorResponse(
+        isAppError(e) ? e : new AppError("internal", "An unexpected error occurred. It has been logged."),
+      );
     }
-    logger.info("request", { method: req.method, path, status: res.status, ms: Date.now() - started, userId: user?.id });
+    try {
+      res.headers.set("x-request-id", requestId);
+    } catch {
+      // a response with immutable headers (a redirect): the id stays in the log only
+    }
+    log.info("request", {
+      method: req.method,
+      path,
+      status: res.status,
+      ms: Date.now() - started,
+      userId: user?.id,
+      tokenId: user && "tokenId" in user ? user.tokenId : undefined,
+    });
     return res;
   };
 }

@@ -2,8 +2,15 @@ import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import { getDb, getSql } from "@/db/client";
 import { env } from "@/lib/env";
-import { authorizeCredentials, clientIp } from "./credentials";
-import { authSecret, passwordVersion, SESSION_MAX_AGE_SECONDS, sessionCookieName, sessionCookieOptions, useSecureCookies } from "./session";
+import { authorizeCredentials, clientIp } from "@/lib/auth/credentials";
+import {
+  authSecret,
+  passwordVersion,
+  SESSION_MAX_AGE_SECONDS,
+  sessionCookieName,
+  sessionCookieOptions,
+  useSecureCookies,
+} from "@/lib/auth/session";
 
 // next-auth v4 builds its callback URLs from NEXTAUTH_URL; our single setting for the public URL is APP_URL.
 process.env.NEXTAUTH_URL ??= env.APP_URL;
@@ -36,7 +43,12 @@ export function authOptions(): NextAuthOptions {
           });
           // A thrown error reaches the sign-in page as ?error=<code>; the page maps codes to fixed messages.
           if (!result.ok) throw new Error(result.code);
-          return { id: result.user.id, email: result.user.email, name: result.user.name, pv: passwordVersion(result.user.passwordHash) };
+          return {
+            id: result.user.id,
+            email: result.user.email,
+            name: result.user.name,
+            pv: passwordVersion(result.user.passwordHash),
+          };
         },
       }),
     ],

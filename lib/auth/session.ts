@@ -9,7 +9,10 @@ export const SESSION_MAX_AGE_SECONDS = 12 * 60 * 60;
 export function authSecret(): string {
   const secret = env.AUTH_SECRET;
   if (!secret) {
-    throw new AppError("auth_not_configured", "AUTH_SECRET is not set. Start the app with `npm start` or set AUTH_SECRET.", 500);
+    throw new AppError(
+      "auth_not_configured",
+      "AUTH_SECRET is not set. Start the app with `npm start` or set AUTH_SECRET.",
+    );
   }
   return secret;
 }

@@ -11,8 +11,6 @@ export const THROTTLE = {
   maxFailures: { email: 5, ip: 30 },
 } as const;
 
-export type ThrottleState = { failures: number; windowStart: Date; lockedUntil: Date | null };
-
 export function emailKey(email: string): string {
   return `email:${email.trim().toLowerCase()}`;
 }
@@ -23,20 +21,6 @@ export function ipKey(ip: string): string {
 
 function limitFor(key: string): number {
   return key.startsWith("ip:") ? THROTTLE.maxFailures.ip : THROTTLE.maxFailures.email;
-}
-
-/** Pure rule (unit-tested): the state after one more failure at `now`. */
-export function afterFailure(prev: ThrottleState | null, now: Date, limit: number): ThrottleState {
-  const fresh = !prev || now.getTime() - prev.windowStart.getTime() >= THROTTLE.windowMs;
-  const failures = fresh ? 1 : prev.failures + 1;
-  const windowStart = fresh ? now : prev.windowStart;
-  const lockedUntil = failures >= limit ? new Date(now.getTime() + THROTTLE.lockMs) : (prev?.lockedUntil ?? null);
-  return { failures, windowStart, lockedUntil };
-}
-
-/** Pure rule: when the lock ends, or null when not locked at `now`. */
-export function lockedUntil(state: ThrottleState | null, now: Date): Date | null {
-  return state?.lockedUntil && state.lockedUntil.getTime() > now.getTime() ? state.lockedUntil : null;
 }
 
 /**
@@ -59,7 +43,11 @@ export async function takeAttempt(sql: Sql, keys: string[], now = new Date()): P
                             when t.window_start <= ${windowStart} then ${now}::timestamptz else t.window_start end
       returning failures, locked_until`;
     const lock =
-      row.locked_until && row.locked_until > now ? row.locked_until : row.failures > limitFor(key) ? new Date(now.getTime() + THROTTLE.lockMs) : null;
+      row.locked_until && row.locked_until > now
+        ? row.locked_until
+        : row.failures > limitFor(key)
+          ? new Date(now.getTime() + THROTTLE.lockMs)
+          : null;
     if (lock && (!until || lock > until)) until = lock;
   }
   return until;
@@ -81,7 +69,8 @@ export async function lockIfOverLimit(sql: Sql, keys: string[], now = new Date()
  */
 export async function recordSuccess(sql: Sql, keys: string[]): Promise<void> {
   for (const key of keys) {
-    if (key.startsWith("ip:")) await sql`update sign_in_throttle set failures = greatest(failures - 1, 0) where key = ${key}`;
+    if (key.startsWith("ip:"))
+      await sql`update sign_in_throttle set failures = greatest(failures - 1, 0) where key = ${key}`;
     else await sql`delete from sign_in_throttle where key = ${key}`;
   }
 }

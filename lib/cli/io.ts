@@ -4,7 +4,10 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 export class UsageError extends Error {}
 /** Bad input or a failed run: exit 1, message on stderr. */
 export class CliFailure extends Error {
-  constructor(message: string, public readonly json?: unknown) {
+  constructor(
+    message: string,
+    public readonly json?: unknown,
+  ) {
     super(message);
   }
 }
@@ -13,9 +16,18 @@ export type CommandContext = { argv: string[]; json: boolean };
 export type Command = (ctx: CommandContext) => Promise<void>;
 
 /** parseArgs with strict checking; unknown or malformed options are usage errors. */
-export function parse<T extends NonNullable<ParseArgsConfig["options"]>>(argv: string[], options: T, allowPositionals = false) {
+export function parse<T extends NonNullable<ParseArgsConfig["options"]>>(
+  argv: string[],
+  options: T,
+  allowPositionals = false,
+) {
   try {
-    return parseArgs({ args: argv, options: { ...options, json: { type: "boolean" } }, allowPositionals, strict: true });
+    return parseArgs({
+      args: argv,
+      options: { ...options, json: { type: "boolean" } },
+      allowPositionals,
+      strict: true,
+    });
   } catch (e) {
     throw new UsageError((e as Error).message);
   }

@@ -1,22 +1,28 @@
 /**
- * The CLI (SPEC §8): `npm run -s cli -- <command>`. Thin: parses arguments and calls the same functions
- * the pages call. --json prints one JSON document on stdout and nothing else. Exit codes: 0 success,
- * 1 failed run or bad input (message on stderr), 2 wrong usage.
+ * The CLI: `npm run -s cli -- <command>` (bundled from lib/cli/entry.ts by scripts/cli.mjs). Thin: parses
+ * arguments and calls the same functions the pages call. --json prints one JSON document on stdout and nothing
+ * else. Exit codes: 0 success, 1 failed run or bad input (message on stderr), 2 wrong usage.
  */
-import { closeDb } from "@/db/client";
-import { isAppError } from "@/lib/errors";
-import { CliFailure, UsageError, type Command } from "./io";
+// Nothing heavy at the top: the usage text and commands without a database load no database code or logger.
+import { CliFailure, UsageError, type Command } from "@/lib/cli/io";
 
 const commands: Record<string, () => Promise<Command>> = {
-  migrate: async () => (await import("./commands/migrate")).migrate,
-  "user create": async () => (await import("./commands/user")).userCreate,
-  "manager create": async () => (await import("./commands/manager")).managerCreate,
-  "contacts export": async () => (await import("./commands/contacts")).contactsExport,
-  import: async () => (await import("./commands/import")).importCommand,
-  "sync list": async () => (await import("./commands/sync")).syncList,
-  "sync run": async () => (await import("./commands/sync")).syncRun,
-  "schedule preview": async () => (await import("./commands/schedule")).schedulePreview,
+  migrate: async () => (await import("@/lib/cli/commands/migrate")).migrate,
+  "user create": async () => (await import("@/lib/cli/commands/user")).userCreate,
+  "manager create": async () => (await import("@/lib/cli/commands/manager")).managerCreate,
+  "contacts export": async () => (await import("@/lib/cli/commands/contacts")).contactsExport,
+  import: async () => (await import("@/lib/cli/commands/import")).importCommand,
+  "sync list": async () => (await import("@/lib/cli/commands/sync")).syncList,
+  "sync run": async () => (await import("@/lib/cli/commands/sync")).syncRun,
+  "sync create": async () => (await import("@/lib/cli/commands/sync")).syncCreate,
+  "sync export": async () => (await import("@/lib/cli/commands/sync")).syncExport,
+  "schedule preview": async () => (await import("@/lib/cli/commands/schedule")).schedulePreview,
+  "token create": async () => (await import("@/lib/cli/commands/token")).tokenCreate,
+  "token revoke": async () => (await import("@/lib/cli/commands/token")).tokenRevoke,
 };
+
+/** Commands that never touch the database: they run without one being found or started. */
+const WITHOUT_DATABASE = new Set(["schedule preview"]);
 
 const USAGE = `usage: npm run -s cli -- <command> [options] [--json]
 commands:
@@ -27,9 +33,14 @@ commands:
   contacts export --manager ID --format json|csv
   schedule preview --start YYYY-MM-DDTHH:MM --tz ZONE --rrule RULE --count N
   sync list
-  sync run ID`;
+  sync run ID
+  sync create --definition FILE.json
+  sync export ID
+  token create --name N --role admin|editor|viewer [--expires YYYY-MM-DD] [--user EMAIL]
+  token revoke ID`;
 
-async function main(argv: string[]): Promise<number> {
+/** Runs one command; `prepare` (finding the database) runs once the command is known to need it. */
+export async function runCli(argv: string[], prepare?: () => Promise<unknown>): Promise<number> {
   const json = argv.includes("--json");
   const name = commands[`${argv[0]} ${argv[1]}`] ? `${argv[0]} ${argv[1]}` : argv[0];
   const load = name ? commands[name] : undefined;
@@ -38,6 +49,14 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const rest = argv.slice(name.split(" ").length);
+  if (prepare && !WITHOUT_DATABASE.has(name)) {
+    try {
+      await prepare();
+    } catch (e) {
+      process.stderr.write(`${e instanceof Error ? e.message : e}\n`);
+      return 1;
+    }
+  }
   try {
     await (await load())({ argv: rest, json });
     return 0;
@@ -51,15 +70,13 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(e.message + "\n");
       return 1;
     }
-    if (isAppError(e)) {
+    if ((await import("@/lib/errors")).isAppError(e)) {
       process.stderr.write(e.message + "\n");
       return 1;
     }
     process.stderr.write(`error: ${(e as Error)?.message ?? e}\n`);
     return 1;
   } finally {
-    await closeDb();
+    if (!WITHOUT_DATABASE.has(name)) await (await import("@/db/client")).closeDb();
   }
 }
-
-main(process.argv.slice(2)).then((code) => process.exit(code));

@@ -1,8 +1,9 @@
 import type { Sql } from "@/db/client";
 import type { Field } from "@/db/schema";
+import { csvRows } from "@/lib/csv-writer";
 
 /**
- * Contact export (SPEC §8 `contacts export`), streamed with a cursor so any size works.
+ * Contact export (CLI `contacts export`), streamed with a cursor so any size works.
  * JSON: [{"key", "fields": {label: value}}] sorted by key (code-point order), empty fields omitted, the
  * password never exported ("Password": true where one is set). CSV: the same columns, formula-looking
  * cells escaped.
@@ -42,25 +43,21 @@ export async function* exportContactsJson(sql: Sql, managerId: string, fields: F
   yield "]\n";
 }
 
-/** A CSV cell: quoted when needed; a leading = + - @ (or tab/CR) is prefixed with ' so spreadsheets show text. */
-export function csvCell(value: string): string {
-  let v = value;
-  if (/^[=+\-@\t\r]/.test(v)) v = "'" + v;
-  return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
-}
-
 export async function* exportContactsCsv(sql: Sql, managerId: string, fields: Field[]): AsyncGenerator<string> {
   const { valueFields, passwordFields } = exportFields(fields);
   const keyLabel = fields.find((f) => f.role === "key")?.label ?? "Unique Key";
-  yield [keyLabel, ...valueFields.map((f) => f.label), ...passwordFields.map((f) => f.label)].map(csvCell).join(",") + "\r\n";
-  let lines: string[] = [];
+  yield csvRows([[keyLabel, ...valueFields.map((f) => f.label), ...passwordFields.map((f) => f.label)]]);
+  let lines: string[][] = [];
   for await (const row of contactRows(sql, managerId)) {
-    const cells = [row.key, ...valueFields.map((f) => row.data[f.id] ?? ""), ...passwordFields.map(() => (row.has_password ? "true" : ""))];
-    lines.push(cells.map(csvCell).join(",") + "\r\n");
+    lines.push([
+      row.key,
+      ...valueFields.map((f) => row.data[f.id] ?? ""),
+      ...passwordFields.map(() => (row.has_password ? "true" : "")),
+    ]);
     if (lines.length >= 1000) {
-      yield lines.join("");
+      yield csvRows(lines);
       lines = [];
     }
   }
-  if (lines.length) yield lines.join("");
+  if (lines.length) yield csvRows(lines);
 }

@@ -1,7 +1,8 @@
 import type { Sql } from "@/db/client";
 import type { Field } from "@/db/schema";
 import { AppError } from "@/lib/errors";
-import { PG_TIMESTAMPTZ_TEXT } from "@/lib/paging";
+import { isPgTimestamptzText } from "@/lib/paging";
+import { likeContains } from "@/lib/like";
 
 /**
  * The contacts table of a manager page, fast at a million contacts:
@@ -30,7 +31,13 @@ export type ContactListQuery = {
   pageSize?: number;
 };
 
-export type ContactRow = { id: number; key: string; data: Record<string, string>; hasPassword: boolean; updatedAt: Date };
+export type ContactRow = {
+  id: number;
+  key: string;
+  data: Record<string, string>;
+  hasPassword: boolean;
+  updatedAt: Date;
+};
 
 export type ContactPage = { rows: ContactRow[]; nextCursor: string | null; prevCursor: string | null };
 
@@ -47,7 +54,13 @@ export function decodeCursor(raw: string | undefined, sort: ContactSort): Cursor
   try {
     const c = JSON.parse(Buffer.from(raw, "base64url").toString("utf8"));
     if (sort.startsWith("key") && typeof c?.k === "string" && !c.k.includes("\u0000")) return { k: c.k };
-    if (sort.startsWith("updated") && typeof c?.t === "string" && Number.isSafeInteger(c?.id) && PG_TIMESTAMPTZ_TEXT.test(c.t)) return { t: c.t, id: c.id };
+    if (
+      sort.startsWith("updated") &&
+      typeof c?.t === "string" &&
+      Number.isSafeInteger(c?.id) &&
+      isPgTimestamptzText(c.t)
+    )
+      return { t: c.t, id: c.id };
   } catch {
     // fall through: a bad cursor is a bad link, not a crash
   }
@@ -72,10 +85,6 @@ export function prefixUpperBound(prefix: string): string | null {
   return null;
 }
 
-function likeContains(q: string): string {
-  return `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}
-
 export async function listContacts(sql: Sql, query: ContactListQuery): Promise<ContactPage> {
   const pageSize = Math.min(Math.max(query.pageSize ?? 50, 1), 200);
   const byKey = query.sort.startsWith("key");
@@ -89,7 +98,15 @@ export async function listContacts(sql: Sql, query: ContactListQuery): Promise<C
   const q = normalizeSearch(query.q ?? "");
   const fieldId = (role: string) => query.fields.find((f) => f.role === role)?.id ?? "";
 
-  type Raw = { id: string; key: string; key_norm: string; data: Record<string, string>; has_password: boolean; updated_at: Date; updated_text: string };
+  type Raw = {
+    id: string;
+    key: string;
+    key_norm: string;
+    data: Record<string, string>;
+    has_password: boolean;
+    updated_at: Date;
+    updated_text: string;
+  };
   const run = (tx: Sql) => {
     const conditions = [tx`manager_id = ${query.managerId}`, tx`deleted_at is null`];
     if (q && (query.searchIn ?? "key") === "key") {
@@ -114,8 +131,12 @@ export async function listContacts(sql: Sql, query: ContactListQuery): Promise<C
     }
     const where = conditions.reduce((acc, c) => tx`${acc} and ${c}`);
     const order = byKey
-      ? scanAsc ? tx`key_norm using ~<~` : tx`key_norm using ~>~`
-      : scanAsc ? tx`updated_at asc, id asc` : tx`updated_at desc, id desc`;
+      ? scanAsc
+        ? tx`key_norm using ~<~`
+        : tx`key_norm using ~>~`
+      : scanAsc
+        ? tx`updated_at asc, id asc`
+        : tx`updated_at desc, id desc`;
     return tx<Raw[]>`
       select id, key, key_norm, data, password_hash is not null as has_password, updated_at, updated_at::text as updated_text
       from contacts where ${where} order by ${order} limit ${pageSize + 1}`;
@@ -134,7 +155,10 @@ export async function listContacts(sql: Sql, query: ContactListQuery): Promise<C
         })) as Raw[]);
   } catch (e) {
     if ((e as { code?: string }).code === "57014") {
-      throw new AppError("search_timeout", "This search took too long over so many contacts. Search by Unique Key prefix, or use more letters.", 503);
+      throw new AppError(
+        "search_timeout",
+        "This search took too long over so many contacts. Search by Unique Key prefix, or use more letters.",
+      );
     }
     throw e;
   }
@@ -143,7 +167,13 @@ export async function listContacts(sql: Sql, query: ContactListQuery): Promise<C
   const page = raw.slice(0, pageSize);
   if (!forward) page.reverse();
   const cursorOf = (r: Raw) => encodeCursor(byKey ? { k: r.key_norm } : { t: r.updated_text, id: Number(r.id) });
-  const rows = page.map((r) => ({ id: Number(r.id), key: r.key, data: r.data ?? {}, hasPassword: r.has_password, updatedAt: r.updated_at }));
+  const rows = page.map((r) => ({
+    id: Number(r.id),
+    key: r.key,
+    data: r.data ?? {},
+    hasPassword: r.has_password,
+    updatedAt: r.updated_at,
+  }));
   const first = page[0];
   const last = page[page.length - 1];
   return {
@@ -158,6 +188,8 @@ export async function listContacts(sql: Sql, query: ContactListQuery): Promise<C
  * confirmation, which must say exactly how many contacts go. Pages show managers.contact_count instead.
  */
 export async function countContacts(sql: Sql, managerId: string): Promise<number> {
-  const [{ n }] = await sql<{ n: number }[]>`select count(*)::int as n from contacts where manager_id = ${managerId} and deleted_at is null`;
+  const [{ n }] = await sql<
+    { n: number }[]
+  >`select count(*)::int as n from contacts where manager_id = ${managerId} and deleted_at is null`;
   return n;
 }

@@ -1,17 +1,21 @@
-import { and, asc, eq, sql } from "drizzle-orm";
+import { and, asc, desc, eq, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
+import { byNamePage, type Page, type PageQuery } from "@/lib/api/paging";
 import { builtinFields, contacts, fields, managers, type Field, type FieldType, type Manager } from "@/db/schema";
-import { AppError, violatedUniqueConstraint } from "@/lib/errors";
+import { AppError, notFound, violatedUniqueConstraint } from "@/lib/errors";
 import { managerLockName } from "@/lib/sync/apply";
+import { isUuid, labelKey } from "@/lib/vocabulary";
 
 export type ManagerWithFields = Manager & { fields: Field[] };
 
 /** A unique violation of the managers' name index, told as such; any other error as it is. */
-const nameTaken = (name: string) => (e: unknown): never => {
-  if (violatedUniqueConstraint(e) === "managers_name_idx")
-    throw new AppError("duplicate_name", `A Contact Manager named "${name}" already exists. Choose another name.`, 409);
-  throw e;
-};
+const nameTaken =
+  (name: string) =>
+  (e: unknown): never => {
+    if (violatedUniqueConstraint(e) === "managers_name_idx")
+      throw new AppError("duplicate_name", `A Contact Manager named "${name}" already exists. Choose another name.`);
+    throw e;
+  };
 
 /** Create a manager with the built-in fields, then any custom ones. The key field's label/type may be chosen. */
 export async function createManager(
@@ -22,8 +26,14 @@ export async function createManager(
   // Checked here too, not only by the pages' forms: the CLI creates managers as well.
   if (!name) throw new AppError("invalid_name", "A Contact Manager needs a name.");
   if (name.length > 200) throw new AppError("invalid_name", "A Contact Manager's name has at most 200 characters.");
-  if (/\p{Cc}/u.test(name) || [input.keyLabel ?? "", ...(input.fields ?? []).map((f) => f.label)].some((l) => /\p{Cc}/u.test(l)))
-    throw new AppError("invalid_name", "Names and field labels cannot hold control characters (such as line breaks or tabs).");
+  if (
+    /\p{Cc}/u.test(name) ||
+    [input.keyLabel ?? "", ...(input.fields ?? []).map((f) => f.label)].some((l) => /\p{Cc}/u.test(l))
+  )
+    throw new AppError(
+      "invalid_name",
+      "Names and field labels cannot hold control characters (such as line breaks or tabs).",
+    );
   return db.transaction(async (tx) => {
     const [manager] = await tx.insert(managers).values({ name }).returning().catch(nameTaken(name));
     const rows = builtinFields.map((f, i) => ({
@@ -33,13 +43,34 @@ export async function createManager(
       role: f.role,
       position: i,
     }));
-    (input.fields ?? []).forEach((f, i) => rows.push({ managerId: manager.id, label: f.label.trim(), type: f.type, role: null as never, position: builtinFields.length + i }));
-    const labels = new Set<string>();
+    for (const [i, f] of (input.fields ?? []).entries()) {
+      rows.push({
+        managerId: manager.id,
+        label: f.label.trim(),
+        type: f.type,
+        role: null as never,
+        position: builtinFields.length + i,
+      });
+    }
+    const labels = new Map<string, (typeof rows)[number]>();
     for (const r of rows) {
-      const k = r.label.toLowerCase();
+      const k = labelKey(r.label);
       if (!r.label) throw new AppError("invalid_field", "Field labels cannot be empty.");
-      if (labels.has(k)) throw new AppError("duplicate_field", `The field "${r.label}" is listed twice.`);
-      labels.add(k);
+      const earlier = labels.get(k);
+      if (earlier?.role === "key" && r.role) {
+        throw new AppError(
+          "duplicate_field",
+          `The unique identifier cannot be called "${earlier.label}": every Contact Manager has a field by that name.`,
+        );
+      }
+      if (earlier?.role) {
+        throw new AppError(
+          "duplicate_field",
+          `Every Contact Manager has a field "${earlier.label}" already; give "${r.label}" another name.`,
+        );
+      }
+      if (earlier) throw new AppError("duplicate_field", `The field "${r.label}" is listed twice.`);
+      labels.set(k, r);
     }
     const created = await tx.insert(fields).values(rows).returning();
     return { ...manager, fields: created.sort((a, b) => a.position - b.position) };
@@ -47,7 +78,7 @@ export async function createManager(
 }
 
 export async function getManager(db: Db, id: string): Promise<ManagerWithFields | null> {
-  if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
+  if (!isUuid(id)) return null;
   // One prepared statement (one round trip): every manager page starts here.
   const rows = await db
     .select({ manager: managers, field: fields })
@@ -66,17 +97,32 @@ export async function listManagers(db: Db): Promise<Manager[]> {
   return db.select().from(managers).orderBy(asc(managers.name));
 }
 
+/** A page of the managers in name order (GET /api/managers), keyset-paged like the API's other lists. */
+export async function listManagersPage(db: Db, q: PageQuery): Promise<Page<Manager>> {
+  return byNamePage(q, { name: managers.name, id: managers.id }, (where, order, limit) =>
+    db
+      .select()
+      .from(managers)
+      .where(where)
+      .orderBy(...(order === "asc" ? [asc(managers.name), asc(managers.id)] : [desc(managers.name), desc(managers.id)]))
+      .limit(limit),
+  );
+}
+
 /** Add a custom field (also used by the mapping step's "Add Field"). */
 export async function addField(db: Db, managerId: string, input: { label: string; type: FieldType }): Promise<Field> {
   const label = input.label.trim();
   if (!label) throw new AppError("invalid_field", "A field needs a label.");
-  const [{ max }] = await db.select({ max: sql<number>`coalesce(max(${fields.position}), -1)::int` }).from(fields).where(eq(fields.managerId, managerId));
+  const [{ max }] = await db
+    .select({ max: sql<number>`coalesce(max(${fields.position}), -1)::int` })
+    .from(fields)
+    .where(eq(fields.managerId, managerId));
   const [created] = await db
     .insert(fields)
     .values({ managerId, label, type: input.type, position: max + 1 })
     .onConflictDoNothing()
     .returning();
-  if (!created) throw new AppError("duplicate_field", `This Contact Manager already has a field "${label}".`, 409);
+  if (!created) throw new AppError("duplicate_field", `This Contact Manager already has a field "${label}".`);
   return created;
 }
 
@@ -89,7 +135,7 @@ export async function renameManager(db: Db, id: string, name: string): Promise<v
     .where(eq(managers.id, id))
     .returning({ id: managers.id })
     .catch(nameTaken(trimmed));
-  if (res.length === 0) throw new AppError("not_found", "Contact Manager not found.", 404);
+  if (res.length === 0) throw notFound("manager");
 }
 
 /**
@@ -100,13 +146,16 @@ export async function deleteManager(db: Db, id: string): Promise<void> {
   await db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${managerLockName(id)}, 0))`);
     const res = await tx.delete(managers).where(eq(managers.id, id)).returning({ id: managers.id });
-    if (res.length === 0) throw new AppError("not_found", "Contact Manager not found.", 404);
+    if (res.length === 0) throw notFound("manager");
     await tx.delete(contacts).where(eq(contacts.managerId, id));
   });
 }
 
 /** The key field is locked once the manager has contacts; soft-deleted ones count too (they can be restored). */
-export async function keyFieldLocked(db: Pick<Db, "select">, manager: Pick<Manager, "id" | "contactCount">): Promise<boolean> {
+export async function keyFieldLocked(
+  db: Pick<Db, "select">,
+  manager: Pick<Manager, "id" | "contactCount">,
+): Promise<boolean> {
   if (manager.contactCount > 0) return true;
   const rows = await db.select({ one: sql`1` }).from(contacts).where(eq(contacts.managerId, manager.id)).limit(1);
   return rows.length > 0;
@@ -117,20 +166,33 @@ export async function keyFieldLocked(db: Pick<Db, "select">, manager: Pick<Manag
  * no import applies meanwhile; an import that checked its keys against the old type finds the change when it
  * takes the lock and fails (lib/sync/apply.ts assertKeyTypeUnchanged).
  */
-export async function updateKeyField(db: Db, managerId: string, input: { label: string; type: FieldType }): Promise<void> {
+export async function updateKeyField(
+  db: Db,
+  managerId: string,
+  input: { label: string; type: FieldType },
+): Promise<void> {
   const label = input.label.trim();
   if (!label) throw new AppError("invalid_field", "A field needs a label.");
   await db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${managerLockName(managerId)}, 0))`);
-    const [manager] = await tx.select({ contactCount: managers.contactCount }).from(managers).where(eq(managers.id, managerId));
-    if (!manager) throw new AppError("not_found", "Contact Manager not found.", 404);
+    const [manager] = await tx
+      .select({ contactCount: managers.contactCount })
+      .from(managers)
+      .where(eq(managers.id, managerId));
+    if (!manager) throw notFound("manager");
     if (await keyFieldLocked(tx, { id: managerId, contactCount: manager.contactCount }))
-      throw new AppError("key_locked", "The unique key field is locked once the Contact Manager has contacts.", 409);
+      throw new AppError("key_locked", "The unique key field is locked once the Contact Manager has contacts.");
     const [clash] = await tx
       .select({ id: fields.id })
       .from(fields)
-      .where(and(eq(fields.managerId, managerId), sql`lower(${fields.label}) = lower(${label})`, sql`${fields.role} is distinct from 'key'`));
-    if (clash) throw new AppError("duplicate_field", `This Contact Manager already has a field "${label}".`, 409);
+      .where(
+        and(
+          eq(fields.managerId, managerId),
+          sql`lower(${fields.label}) = lower(${label})`,
+          sql`${fields.role} is distinct from 'key'`,
+        ),
+      );
+    if (clash) throw new AppError("duplicate_field", `This Contact Manager already has a field "${label}".`);
     await tx
       .update(fields)
       .set({ label, type: input.type })

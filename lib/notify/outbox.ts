@@ -2,14 +2,13 @@ import { desc, eq, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { notifications, runs, syncs } from "@/db/schema";
 import { logger } from "@/lib/log";
-import { sendEmail } from "./send";
+import { claimDue } from "@/lib/notify/claim-due";
+import { sendEmail } from "@/lib/notify/send";
 
 export type Notification = typeof notifications.$inferSelect;
 
 /** After this many failed attempts a message is given up ("failed"); it stays in the outbox. */
 export const MAX_ATTEMPTS = 6;
-/** A claimed message is not picked up by another drainer for this long (covers a crash mid-send). */
-const CLAIM_LEASE_SECONDS = 120;
 
 /** Wait before attempt n+1 after n failed ones: 30 s, 1 min, 2 min, 4 min, 8 min (capped at 1 h). */
 export function retryDelayMs(failedAttempts: number): number {
@@ -36,48 +35,63 @@ export type DrainResult = { sent: number; logged: number; retrying: number; fail
  * heartbeat drains the whole outbox (retries included); a finished run delivers its own message (`ids`).
  * `now` lets tests look at a later moment.
  */
-export async function drainOutbox(db: Db, opts: { limit?: number; now?: Date; ids?: string[] } = {}): Promise<DrainResult> {
-  const limit = opts.limit ?? 20;
+export async function drainOutbox(
+  db: Db,
+  opts: { limit?: number; now?: Date; ids?: string[] } = {},
+): Promise<DrainResult> {
   const now = opts.now ?? new Date();
-  // "Due" is judged by the database's clock, the one that stamped next_attempt_at: Node's Date has only
-  // milliseconds, so a message queued a moment ago (microseconds) could look not due yet.
-  const dbNow = opts.now ? sql`${opts.now.toISOString()}::timestamptz` : sql`clock_timestamp()`;
-  const only = opts.ids ? sql`and id = any(${`{${opts.ids.join(",")}}`}::uuid[])` : sql``;
   const result: DrainResult = { sent: 0, logged: 0, retrying: 0, failed: 0 };
-
-  const claimed = await db.execute<{ id: string }>(sql`
-    update ${notifications} set
-      attempts = attempts + 1,
-      next_attempt_at = ${dbNow} + make_interval(secs => ${CLAIM_LEASE_SECONDS})
-    where id in (
-      select id from ${notifications}
-      where status = 'pending' and next_attempt_at <= ${dbNow} ${only}
-      order by next_attempt_at
-      limit ${limit}
-      for update skip locked
-    )
-    returning id`);
+  const claimed = await claimDue(db, notifications, opts);
 
   for (const { id } of claimed) {
     const [msg] = await db.select().from(notifications).where(eq(notifications.id, id));
     if (!msg) continue;
-    const outcome = await sendEmail({ to: msg.to, subject: msg.subject, body: msg.body, idempotencyKey: `notification-${msg.id}` });
+    const outcome = await sendEmail({
+      to: msg.to,
+      subject: msg.subject,
+      body: msg.body,
+      idempotencyKey: `notification-${msg.id}`,
+    });
     if (outcome.kind === "sent") {
-      await db.update(notifications).set({ status: "sent", sentAt: new Date(), lastError: null }).where(eq(notifications.id, id));
+      await db
+        .update(notifications)
+        .set({ status: "sent", sentAt: new Date(), lastError: null })
+        .where(eq(notifications.id, id));
       logger.info("notification sent", { notificationId: id, runId: msg.runId, providerId: outcome.providerId });
       result.sent++;
     } else if (outcome.kind === "no_provider") {
       await db.update(notifications).set({ status: "logged", lastError: null }).where(eq(notifications.id, id));
-      logger.info("notification logged (RESEND_API_KEY is not set)", { notificationId: id, runId: msg.runId, to: msg.to, subject: msg.subject, body: msg.body });
+      logger.info("notification logged (RESEND_API_KEY is not set)", {
+        notificationId: id,
+        runId: msg.runId,
+        to: msg.to,
+        subject: msg.subject,
+        body: msg.body,
+      });
       result.logged++;
     } else if (outcome.retryable && msg.attempts < MAX_ATTEMPTS) {
       const next = new Date(now.getTime() + retryDelayMs(msg.attempts));
-      await db.update(notifications).set({ lastError: outcome.message, nextAttemptAt: next }).where(eq(notifications.id, id));
-      logger.warn("notification delivery failed, will retry", { notificationId: id, attempts: msg.attempts, next: next.toISOString(), error: outcome.message });
+      await db
+        .update(notifications)
+        .set({ lastError: outcome.message, nextAttemptAt: next })
+        .where(eq(notifications.id, id));
+      logger.warn("notification delivery failed, will retry", {
+        notificationId: id,
+        attempts: msg.attempts,
+        next: next.toISOString(),
+        error: outcome.message,
+      });
       result.retrying++;
     } else {
-      await db.update(notifications).set({ status: "failed", lastError: outcome.message }).where(eq(notifications.id, id));
-      logger.error("notification delivery failed for good", { notificationId: id, attempts: msg.attempts, error: outcome.message });
+      await db
+        .update(notifications)
+        .set({ status: "failed", lastError: outcome.message })
+        .where(eq(notifications.id, id));
+      logger.error("notification delivery failed for good", {
+        notificationId: id,
+        attempts: msg.attempts,
+        error: outcome.message,
+      });
       result.failed++;
     }
   }
@@ -104,5 +118,8 @@ export async function listOutbox(
     .limit(pageSize)
     .offset((page - 1) * pageSize);
   const [{ total }] = await db.select({ total: sql<number>`count(*)::int` }).from(notifications).where(where);
-  return { entries: rows.map((r) => ({ ...r.n, syncId: r.syncId, syncName: r.syncName, managerId: r.managerId })), total };
+  return {
+    entries: rows.map((r) => ({ ...r.n, syncId: r.syncId, syncName: r.syncName, managerId: r.managerId })),
+    total,
+  };
 }

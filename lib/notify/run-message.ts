@@ -1,5 +1,6 @@
 import type { Run, RunError, Sync } from "@/db/schema";
 import { env } from "@/lib/env";
+import { runPath } from "@/lib/paths";
 
 /** Run statuses that send the sync's error email. */
 export const notifiedStatuses = ["failed", "blocked", "completed_with_errors"] as const;
@@ -7,8 +8,7 @@ export const notifiedStatuses = ["failed", "blocked", "completed_with_errors"] a
 const MAX_LISTED_ERRORS = 20;
 
 export function runPageUrl(sync: Pick<Sync, "id" | "managerId">, runId: string): string {
-  const base = env.APP_URL.replace(/\/+$/, "");
-  return `${base}/managers/${sync.managerId}/imports/${sync.id}/runs/${runId}`;
+  return env.APP_URL.replace(/\/+$/, "") + runPath(sync.managerId, sync.id, runId);
 }
 
 function headline(status: Run["status"]): string {
@@ -41,7 +41,7 @@ export function buildRunMessage(input: {
 }): { subject: string; body: string } {
   const { run, sync, managerName, errors } = input;
   // A header is one line: a line break in an import's name must not start another header (Bcc: …).
-  const subject = `Contact Sync: import "${oneLine(sync.name)}" ${headline(run.status)}`;
+  const subject = `Contact Sync: import "${oneLine(sync.name)}" ${headline(run.status)}${run.warning && run.status === "succeeded" ? ", with a warning" : ""}`;
   const lines = [
     `The import "${sync.name}" into the Contact Manager "${managerName}" ${headline(run.status)}.`,
     "",
@@ -51,6 +51,7 @@ export function buildRunMessage(input: {
   if (run.finishedAt) lines.push(`Finished: ${run.finishedAt.toISOString()}`);
   if (run.sourceName) lines.push(`File: ${run.sourceName}`);
   if (run.message) lines.push(`Message: ${run.message}`);
+  if (run.warning) lines.push(`Warning: ${run.warning}`);
   if (run.status === "blocked") {
     lines.push(
       "",
@@ -58,16 +59,22 @@ export function buildRunMessage(input: {
       "Open the run page to review it and approve the run, or fix the source file.",
     );
   } else if (run.status !== "failed") {
-    lines.push(`Counts: ${run.created} created, ${run.updated} updated, ${run.deleted} deleted, ${run.unchanged} unchanged.`);
+    lines.push(
+      `Counts: ${run.created} created, ${run.updated} updated, ${run.deleted} deleted, ${run.unchanged} unchanged.`,
+    );
   }
   if (run.errorCount > 0) {
     lines.push("", `Row errors: ${run.errorCount}`);
     for (const e of errors.slice(0, MAX_LISTED_ERRORS)) {
-      const where = [e.line != null ? `line ${e.line}` : null, e.column ? `column "${e.column}"` : null].filter(Boolean).join(", ");
+      const where = [e.line != null ? `line ${e.line}` : null, e.column ? `column "${e.column}"` : null]
+        .filter(Boolean)
+        .join(", ");
       lines.push(`- ${where ? `${where}: ` : ""}${e.message}`);
     }
     if (run.errorCount > Math.min(errors.length, MAX_LISTED_ERRORS)) {
-      lines.push(`… and ${run.errorCount - Math.min(errors.length, MAX_LISTED_ERRORS)} more (download them as CSV from the run page).`);
+      lines.push(
+        `… and ${run.errorCount - Math.min(errors.length, MAX_LISTED_ERRORS)} more (download them as CSV from the run page).`,
+      );
     }
   }
   lines.push("", `Run page: ${runPageUrl(sync, run.id)}`);

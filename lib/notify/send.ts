@@ -1,4 +1,4 @@
-import { getResend } from "./resend-client";
+import { getResend } from "@/lib/notify/resend-client";
 import { env } from "@/lib/env";
 
 export type SendResult =
@@ -17,8 +17,13 @@ export function recipients(to: string): string[] {
 }
 
 /** Send one plain-text email through Resend. Never throws: the outbox records the result. */
-export async function sendEmail(msg: { to: string; subject: string; body: string; idempotencyKey: string }): Promise<SendResult> {
-  const resend = getResend();
+export async function sendEmail(msg: {
+  to: string;
+  subject: string;
+  body: string;
+  idempotencyKey: string;
+}): Promise<SendResult> {
+  const resend = await getResend();
   if (!resend) return { kind: "no_provider" };
   try {
     const { data, error } = await resend.emails.send(

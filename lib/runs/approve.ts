@@ -2,9 +2,9 @@ import { and, desc, eq, gt, inArray, ne } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { runs, syncs, type Run } from "@/db/schema";
 import { audit } from "@/lib/audit";
-import { AppError } from "@/lib/errors";
+import { AppError, gone, notFound } from "@/lib/errors";
 import { queueRun } from "@/lib/sync/run";
-import { executeInBackground, type Actor } from "./start";
+import { executeInBackground, type Actor } from "@/lib/runs/start";
 
 /** Whether a blocked run can be approved now (the run page offers the button only then). */
 export type ApprovalCheck = { state: "open" } | { state: "approved"; runId: string } | { state: "stale" };
@@ -18,7 +18,12 @@ export async function checkApproval(db: Db, blocked: Pick<Run, "id" | "syncId" |
   const [approval] = await db
     .select({ id: runs.id })
     .from(runs)
-    .where(and(eq(runs.approvesRunId, blocked.id), inArray(runs.status, ["queued", "running", "succeeded", "completed_with_errors", "blocked"])))
+    .where(
+      and(
+        eq(runs.approvesRunId, blocked.id),
+        inArray(runs.status, ["queued", "running", "succeeded", "completed_with_errors", "blocked"]),
+      ),
+    )
     .orderBy(desc(runs.queuedAt))
     .limit(1);
   if (approval) return { state: "approved", runId: approval.id };
@@ -46,24 +51,40 @@ export async function checkApproval(db: Db, blocked: Pick<Run, "id" | "syncId" |
  */
 export async function approveBlockedRun(db: Db, input: { runId: string; user: Actor }): Promise<{ runId: string }> {
   const [blocked] = await db.select().from(runs).where(eq(runs.id, input.runId));
-  if (!blocked) throw new AppError("not_found", "Run not found.", 404);
-  if (blocked.status !== "blocked") throw new AppError("not_blocked", "Only a run blocked by the safety rule can be approved.", 409);
+  if (!blocked) throw notFound("run");
+  if (blocked.status !== "blocked")
+    throw new AppError("not_blocked", "Only a run blocked by the safety rule can be approved.");
   const [sync] = await db.select().from(syncs).where(eq(syncs.id, blocked.syncId));
-  if (!sync || sync.state !== "active") throw new AppError("not_found", "This import no longer exists.", 404);
+  if (sync?.state !== "active") throw gone("import");
 
   const check = await checkApproval(db, blocked);
-  if (check.state === "approved") throw new AppError("already_approved", "This run has already been approved.", 409, { runId: check.runId });
+  if (check.state === "approved")
+    throw new AppError("already_approved", "This run has already been approved.", 409, { runId: check.runId });
   if (check.state === "stale") {
-    throw new AppError("stale_approval", "A later run of this import has finished since, so this plan is out of date. Approve the latest blocked run, or run the import again.", 409);
+    throw new AppError(
+      "stale_approval",
+      "A later run of this import has finished since, so this plan is out of date. Approve the latest blocked run, or run the import again.",
+    );
   }
 
-  const runId = await queueRun({ syncId: sync.id, trigger: "approval", requestedBy: input.user.id, approvesRunId: blocked.id });
+  const runId = await queueRun({
+    syncId: sync.id,
+    trigger: "approval",
+    requestedBy: input.user.id,
+    approvesRunId: blocked.id,
+  });
   await audit(db, {
     user: input.user,
     action: "run.approve",
     targetType: "run",
     targetId: blocked.id,
-    details: { approvalRunId: runId, syncId: sync.id, syncName: sync.name, wouldUpdate: blocked.updated, wouldDelete: blocked.deleted },
+    details: {
+      approvalRunId: runId,
+      syncId: sync.id,
+      syncName: sync.name,
+      wouldUpdate: blocked.updated,
+      wouldDelete: blocked.deleted,
+    },
   });
   executeInBackground(runId);
   return { runId };

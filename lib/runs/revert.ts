@@ -3,25 +3,37 @@ import type { Db } from "@/db/client";
 import type { Run } from "@/db/schema";
 import { audit, type AuditActor } from "@/lib/audit";
 import { managerLockName } from "@/lib/sync/apply";
-import { AppError } from "@/lib/errors";
+import { AppError, type ErrorCode, notFound } from "@/lib/errors";
 
 export type RevertResult = { restored: number; reverted: number; removed: number };
-export type RevertCheck = { ok: true } | { ok: false; code: string; reason: string };
+export type RevertCheck = { ok: true } | { ok: false; code: ErrorCode; reason: string };
 
 /** Whether a run is of a kind that can be reverted at all (conflicts with later runs are checked apart). */
-export function revertEligibility(run: Pick<Run, "status" | "dryRun" | "revertedAt" | "created" | "updated" | "deleted">): RevertCheck {
+export function revertEligibility(
+  run: Pick<Run, "status" | "dryRun" | "revertedAt" | "created" | "updated" | "deleted">,
+): RevertCheck {
   if (run.revertedAt) return { ok: false, code: "already_reverted", reason: "This run has already been reverted." };
   if (run.dryRun) return { ok: false, code: "not_revertible", reason: "A dry run changed no contact." };
   if (run.status !== "succeeded" && run.status !== "completed_with_errors") {
     return { ok: false, code: "not_revertible", reason: "Only a completed run changed contacts; this one did not." };
   }
-  if (run.created + run.updated + run.deleted === 0) return { ok: false, code: "nothing_to_revert", reason: "This run changed no contact." };
+  if (run.created + run.updated + run.deleted === 0)
+    return { ok: false, code: "nothing_to_revert", reason: "This run changed no contact." };
   return { ok: true };
 }
 
 type RunRow = {
-  id: string; sync_id: string; manager_id: string; sync_name: string; status: Run["status"]; dry_run: boolean;
-  reverted_at: string | null; created: number; updated: number; deleted: number; finished_at: string | null;
+  id: string;
+  sync_id: string;
+  manager_id: string;
+  sync_name: string;
+  status: Run["status"];
+  dry_run: boolean;
+  reverted_at: string | null;
+  created: number;
+  updated: number;
+  deleted: number;
+  finished_at: string | null;
 };
 
 const runQuery = (runId: string) => sql`
@@ -31,7 +43,14 @@ const runQuery = (runId: string) => sql`
   where r.id = ${runId}`;
 
 const eligibilityOf = (run: RunRow) =>
-  revertEligibility({ status: run.status, dryRun: run.dry_run, revertedAt: run.reverted_at ? new Date() : null, created: run.created, updated: run.updated, deleted: run.deleted });
+  revertEligibility({
+    status: run.status,
+    dryRun: run.dry_run,
+    revertedAt: run.reverted_at ? new Date() : null,
+    created: run.created,
+    updated: run.updated,
+    deleted: run.deleted,
+  });
 
 /**
  * What the run changed, as the engine records it (lib/sync/apply.ts): contact_versions rows keep the state
@@ -48,8 +67,16 @@ const changedBy = (run: RunRow) => sql`
     and not exists (select 1 from contact_versions v where v.run_id = ${run.id} and v.contact_id = c.id)`;
 
 /** Contacts the run changed that have been changed again since (by a later run not itself reverted, or otherwise). */
-async function findConflict(db: Db, run: RunRow): Promise<{ contacts: number; laterRunId: string | null; reason: string } | null> {
-  const [conflict] = await db.execute<{ contacts: number; run_id: string | null; sync_name: string | null; finished: string | null }>(sql`
+async function findConflict(
+  db: Db,
+  run: RunRow,
+): Promise<{ contacts: number; laterRunId: string | null; reason: string } | null> {
+  const [conflict] = await db.execute<{
+    contacts: number;
+    run_id: string | null;
+    sync_name: string | null;
+    finished: string | null;
+  }>(sql`
     with mine as (${changedBy(run)}),
     -- Later by when they applied (finished_at, recorded under the manager's lock), not by when they were
     -- queued: runs of several imports of one manager may apply in another order than they were queued.
@@ -143,17 +170,21 @@ export async function revertRun(db: Db, input: { runId: string; user: AuditActor
   return db.transaction(async (txn) => {
     const tx = txn as unknown as Db; // same query API; the audit entry commits (or not) with the revert
     const [run] = await tx.execute<RunRow>(sql`${runQuery(input.runId)} for update of r`);
-    if (!run) throw new AppError("not_found", "Run not found.", 404);
+    if (!run) throw notFound("run");
     const eligible = eligibilityOf(run);
     if (!eligible.ok) throw new AppError(eligible.code, eligible.reason, 409);
 
     const busy = await busyReason(tx, run.manager_id);
-    if (busy) throw new AppError("run_active", busy, 409);
+    if (busy) throw new AppError("run_active", busy);
     // The engine applies a run under this lock (lib/sync/apply.ts lockManager): no apply interleaves with us.
     await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${managerLockName(run.manager_id)}, 0))`);
 
     const conflict = await findConflict(tx, run);
-    if (conflict) throw new AppError("revert_conflict", conflict.reason, 409, { contacts: conflict.contacts, laterRunId: conflict.laterRunId });
+    if (conflict)
+      throw new AppError("revert_conflict", conflict.reason, 409, {
+        contacts: conflict.contacts,
+        laterRunId: conflict.laterRunId,
+      });
 
     const liveBefore = await liveTouchedBy(tx, run);
     const inserted = await tx.execute(sql`
@@ -182,8 +213,11 @@ export async function revertRun(db: Db, input: { runId: string; user: AuditActor
       where v.run_id = ${run.id} and v.change = 'deleted' and v.contact_id = c.id`);
 
     const live = (await liveTouchedBy(tx, run)) - liveBefore;
-    if (live !== 0) await tx.execute(sql`update managers set contact_count = contact_count + ${live} where id = ${run.manager_id}`);
-    await tx.execute(sql`update runs set reverted_at = now(), reverted_by = ${input.user?.id ?? null} where id = ${run.id}`);
+    if (live !== 0)
+      await tx.execute(sql`update managers set contact_count = contact_count + ${live} where id = ${run.manager_id}`);
+    await tx.execute(
+      sql`update runs set reverted_at = now(), reverted_by = ${input.user?.id ?? null} where id = ${run.id}`,
+    );
     const result = { restored: restored.count, reverted: updated.count, removed: inserted.count + revived.count };
     await audit(tx, {
       user: input.user,

@@ -1,6 +1,6 @@
 import { env } from "@/lib/env";
 import { logger } from "@/lib/log";
-import { startScheduler, type Scheduler } from "./scheduler";
+import { startScheduler, type Scheduler } from "@/lib/schedule/scheduler";
 
 const g = globalThis as unknown as { __contactSyncSchedulerBooted?: boolean };
 

@@ -9,7 +9,7 @@ import type postgres from "postgres";
 import type { Schedule } from "@/db/schema";
 import { AppError, isAppError } from "@/lib/errors";
 import { logger } from "@/lib/log";
-import { computeNextRunAt } from "./next-run";
+import { computeNextRunAt } from "@/lib/schedule/next-run";
 
 type Sql = postgres.Sql;
 
@@ -53,9 +53,15 @@ export async function claimDueSyncs(sql: Sql, opts: { limit: number }): Promise<
     const plans: { syncId: string; scheduledFor: Date; next: Date | null; run: boolean }[] = [];
     for (const row of due) {
       try {
-        // SPEC §6: only sources that can be fetched again can be scheduled; an upload is read once.
-        if (row.source_kind === "upload") throw new AppError("not_schedulable", "An import from an uploaded file cannot run on a schedule.");
-        plans.push({ syncId: row.id, scheduledFor: row.next_run_at, next: computeNextRunAt(row.schedule, now), run: true });
+        // Only sources that can be fetched again can be scheduled; an upload is read once.
+        if (row.source_kind === "upload")
+          throw new AppError("not_schedulable", "An import from an uploaded file cannot run on a schedule.");
+        plans.push({
+          syncId: row.id,
+          scheduledFor: row.next_run_at,
+          next: computeNextRunAt(row.schedule, now),
+          run: true,
+        });
       } catch (e) {
         const message = isAppError(e) ? e.message : String(e);
         invalid.push({ syncId: row.id, message });
@@ -83,14 +89,19 @@ export async function claimDueSyncs(sql: Sql, opts: { limit: number }): Promise<
     for (const p of toRun) {
       const runId = runIds.get(p.syncId);
       // A run started by hand between our check and the insert: that run covers this occurrence.
-      if (!runId) logger.info("scheduler: occurrence skipped, a run of this sync is already active", { syncId: p.syncId, scheduledFor: p.scheduledFor.toISOString() });
+      if (!runId)
+        logger.info("scheduler: occurrence skipped, a run of this sync is already active", {
+          syncId: p.syncId,
+          scheduledFor: p.scheduledFor.toISOString(),
+        });
       else claimed.push({ syncId: p.syncId, scheduledFor: p.scheduledFor, nextRunAt: p.next, runId });
     }
     return { claimed, invalid };
   });
 }
 
-export const STALE_RUN_MESSAGE = "The process running this import stopped before it finished; nothing was applied. Run it again with Go, or wait for its next scheduled time.";
+export const STALE_RUN_MESSAGE =
+  "The process running this import stopped before it finished; nothing was applied. Run it again with Go, or wait for its next scheduled time.";
 
 /**
  * Mark runs orphaned by a dead process as failed: queued or running, with no heartbeat (or start, or queueing)

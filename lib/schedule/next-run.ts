@@ -1,5 +1,5 @@
 import type { Schedule } from "@/db/schema";
-import { compileSchedule, nextOccurrenceAfter } from "./expand";
+import { compileSchedule, nextOccurrenceAfter } from "@/lib/schedule/expand";
 
 /**
  * The next_run_at to store for a sync: its first occurrence strictly after `from` (default now), or null when

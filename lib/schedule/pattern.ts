@@ -12,9 +12,16 @@
 import { z } from "zod";
 import type { Schedule } from "@/db/schema";
 import { AppError } from "@/lib/errors";
-import { compileSchedule, parseLocalStart } from "./expand";
-import { formatRrule, parseRrule, weekdayCodes, type ByDay, type RecurrenceRule } from "./rrule";
-import { assertTimeZone, localToUtc, utcToLocal } from "./timezone";
+import { compileSchedule, parseLocalStart } from "@/lib/schedule/expand";
+import {
+  formatRrule,
+  parseRrule,
+  weekdayCodes,
+  type ByDay,
+  type RecurrenceRule,
+  type Until,
+} from "@/lib/schedule/rrule";
+import { assertTimeZone, localToUtc, utcToLocal } from "@/lib/schedule/timezone";
 
 export const weekdaySchema = z.enum(weekdayCodes);
 export type Weekday = z.infer<typeof weekdaySchema>;
@@ -38,15 +45,30 @@ export const recurrenceSchema = z.discriminatedUnion("kind", [
   /** Every weekday (Monday to Friday). */
   z.object({ kind: z.literal("weekdays") }),
   /** Every N weeks on the chosen days. */
-  z.object({ kind: z.literal("weekly"), everyWeeks: every(520), days: z.array(weekdaySchema).min(1, "Choose at least one day.") }),
+  z.object({
+    kind: z.literal("weekly"),
+    everyWeeks: every(520),
+    days: z.array(weekdaySchema).min(1, "Choose at least one day."),
+  }),
   /** Day D (1–31; -1 = the last day) of every N months. Months without day D are skipped (RFC 5545). */
   z.object({ kind: z.literal("monthly_day"), everyMonths: every(120), day: z.union([monthDay, z.literal(-1)]) }),
   /** The first/second/third/fourth/last <day kind> of every N months. */
-  z.object({ kind: z.literal("monthly_weekday"), everyMonths: every(120), ordinal: ordinalSchema, weekday: dayKindSchema }),
+  z.object({
+    kind: z.literal("monthly_weekday"),
+    everyMonths: every(120),
+    ordinal: ordinalSchema,
+    weekday: dayKindSchema,
+  }),
   /** Every N years on month/day (29 February: leap years only). */
   z.object({ kind: z.literal("yearly_date"), everyYears: every(100), month, day: monthDay }),
   /** Every N years on the first/…/last <day kind> of a month. */
-  z.object({ kind: z.literal("yearly_weekday"), everyYears: every(100), ordinal: ordinalSchema, weekday: dayKindSchema, month }),
+  z.object({
+    kind: z.literal("yearly_weekday"),
+    everyYears: every(100),
+    ordinal: ordinalSchema,
+    weekday: dayKindSchema,
+    month,
+  }),
 ]);
 export type Recurrence = z.infer<typeof recurrenceSchema>;
 
@@ -95,7 +117,10 @@ function parsePattern(pattern: unknown): SchedulePattern {
   const parsed = schedulePatternSchema.safeParse(pattern);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new AppError("invalid_schedule_pattern", `Invalid schedule: ${issue.path.join(".") || "pattern"}: ${issue.message}`);
+    throw new AppError(
+      "invalid_schedule_pattern",
+      `Invalid schedule: ${issue.path.join(".") || "pattern"}: ${issue.message}`,
+    );
   }
   return parsed.data;
 }
@@ -128,16 +153,31 @@ function patternToRule(p: SchedulePattern, tz: string): RecurrenceRule {
       rule = { freq: "YEARLY", interval: r.everyYears, wkst: 0, byMonth: [r.month], byMonthDay: [r.day] };
       break;
     case "yearly_weekday":
-      rule = { freq: "YEARLY", interval: r.everyYears, wkst: 0, byMonth: [r.month], ...ordinalDay(r.ordinal, r.weekday) };
+      rule = {
+        freq: "YEARLY",
+        interval: r.everyYears,
+        wkst: 0,
+        byMonth: [r.month],
+        ...ordinalDay(r.ordinal, r.weekday),
+      };
       break;
   }
   if (p.range.type === "count") rule.count = p.range.count;
-  if (p.range.type === "until") {
-    assertTimeZone(tz);
-    const [y, m, d] = p.range.date.split("-").map(Number);
-    rule.until = { utc: true, ms: localToUtc(tz, Date.UTC(y, m - 1, d, 23, 59, 59)) };
-  }
+  if (p.range.type === "until") rule.until = untilEndOf(p.range.date, tz);
   return rule;
+}
+
+/** An end date (a local date in the schedule's zone, inclusive) as the rule's UNTIL: its last second, in UTC. */
+export function untilEndOf(date: string, tz: string): Until {
+  assertTimeZone(tz);
+  const [y, m, d] = date.split("-").map(Number);
+  return { utc: true, ms: localToUtc(tz, Date.UTC(y, m - 1, d, 23, 59, 59)) };
+}
+
+/** A rule's UNTIL as the local end date it stands for in the schedule's zone. */
+export function untilDateOf(until: Until, tz: string): string {
+  const local = until.utc ? utcToLocal(tz, until.ms) : until.ms;
+  return new Date(local).toISOString().slice(0, 10);
 }
 
 /** Compile the wizard's controls to an RRULE body. `tz` is the schedule's zone (an end date is a local date there). */
@@ -159,7 +199,8 @@ function withImpliedParts(rule: RecurrenceRule, start: string | undefined): Recu
   const startWeekday = (s.getUTCDay() + 6) % 7;
   if (rule.freq === "WEEKLY") return { ...rule, byDay: [{ weekday: startWeekday }] };
   if (rule.freq === "MONTHLY") return { ...rule, byMonthDay: [s.getUTCDate()] };
-  if (rule.freq === "YEARLY") return { ...rule, byMonth: rule.byMonth ?? [s.getUTCMonth() + 1], byMonthDay: [s.getUTCDate()] };
+  if (rule.freq === "YEARLY")
+    return { ...rule, byMonth: rule.byMonth ?? [s.getUTCMonth() + 1], byMonthDay: [s.getUTCDate()] };
   return rule;
 }
 
@@ -168,13 +209,24 @@ function ordinalOf(n: number): Ordinal | null {
 }
 
 /** "the <ordinal> <day kind>" from BYDAY/BYSETPOS, or null. */
-function readOrdinalDay(byDay: ByDay[] | undefined, bySetPos: number[] | undefined): { ordinal: Ordinal; weekday: DayKind } | null {
+function readOrdinalDay(
+  byDay: ByDay[] | undefined,
+  bySetPos: number[] | undefined,
+): { ordinal: Ordinal; weekday: DayKind } | null {
   if (!byDay) return null;
   if (bySetPos) {
     if (bySetPos.length !== 1 || byDay.some((b) => b.n !== undefined)) return null;
     const ordinal = ordinalOf(bySetPos[0]);
-    const codes = byDay.map((b) => weekdayCodes[b.weekday]).sort().join(",");
-    const kind: DayKind | null = codes === [...WEEKDAYS].sort().join(",") ? "weekday" : codes === [...WEEKEND].sort().join(",") ? "weekend_day" : null;
+    const codes = byDay
+      .map((b) => weekdayCodes[b.weekday])
+      .sort()
+      .join(",");
+    const kind: DayKind | null =
+      codes === [...WEEKDAYS].sort().join(",")
+        ? "weekday"
+        : codes === [...WEEKEND].sort().join(",")
+          ? "weekend_day"
+          : null;
     return ordinal && kind ? { ordinal, weekday: kind } : null;
   }
   if (byDay.length !== 1 || byDay[0].n === undefined) return null;
@@ -190,16 +242,24 @@ function readRecurrence(rule: RecurrenceRule): Recurrence | null {
     case "DAILY":
       return rule.byDay ? { kind: "weekdays" } : { kind: "daily", everyDays: i };
     case "WEEKLY":
-      return rule.byDay ? { kind: "weekly", everyWeeks: i, days: [...rule.byDay].sort((a, b) => a.weekday - b.weekday).map((b) => weekdayCodes[b.weekday]) } : null;
+      return rule.byDay
+        ? {
+            kind: "weekly",
+            everyWeeks: i,
+            days: [...rule.byDay].sort((a, b) => a.weekday - b.weekday).map((b) => weekdayCodes[b.weekday]),
+          }
+        : null;
     case "MONTHLY": {
-      if (rule.byMonthDay?.length === 1 && !rule.byDay) return { kind: "monthly_day", everyMonths: i, day: rule.byMonthDay[0] };
+      if (rule.byMonthDay?.length === 1 && !rule.byDay)
+        return { kind: "monthly_day", everyMonths: i, day: rule.byMonthDay[0] };
       const od = readOrdinalDay(rule.byDay, rule.bySetPos);
       return od ? { kind: "monthly_weekday", everyMonths: i, ...od } : null;
     }
     case "YEARLY": {
       if (rule.byMonth?.length !== 1) return null;
       const m = rule.byMonth[0];
-      if (rule.byMonthDay?.length === 1 && !rule.byDay) return { kind: "yearly_date", everyYears: i, month: m, day: rule.byMonthDay[0] };
+      if (rule.byMonthDay?.length === 1 && !rule.byDay)
+        return { kind: "yearly_date", everyYears: i, month: m, day: rule.byMonthDay[0] };
       const od = readOrdinalDay(rule.byDay, rule.bySetPos);
       return od ? { kind: "yearly_weekday", everyYears: i, month: m, ...od } : null;
     }
@@ -212,8 +272,7 @@ function readRange(rule: RecurrenceRule, tz: string): Range | null {
   if (rule.count !== undefined) return { type: "count", count: rule.count };
   if (!rule.until) return { type: "none" };
   if (!rule.until.utc) return null;
-  const local = new Date(utcToLocal(tz, rule.until.ms)).toISOString();
-  return { type: "until", date: local.slice(0, 10) };
+  return { type: "until", date: untilDateOf(rule.until, tz) };
 }
 
 /**

@@ -6,8 +6,8 @@
  * With `after`: the next `count` run times strictly after it — what the scheduler will run, one per instant.
  */
 import { AppError } from "@/lib/errors";
-import { compileSchedule, listOccurrences, nextOccurrences } from "./expand";
-import { offsetAt } from "./timezone";
+import { compileSchedule, listOccurrences, nextOccurrences } from "@/lib/schedule/expand";
+import { offsetAt } from "@/lib/schedule/timezone";
 
 export const PREVIEW_MAX = 1000;
 

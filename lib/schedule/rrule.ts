@@ -44,14 +44,16 @@ function intList(key: string, value: string, min: number, max: number, allowZero
   for (const item of value.split(",")) {
     if (!/^[+-]?\d{1,4}$/.test(item)) invalid(`${key} must be a comma-separated list of numbers, got "${value}".`);
     const n = Number(item);
-    if (n < min || n > max || (!allowZero && n === 0)) invalid(`${key} value ${item} is out of range (${min}..${max}${allowZero ? "" : ", not 0"}).`);
+    if (n < min || n > max || (!allowZero && n === 0))
+      invalid(`${key} value ${item} is out of range (${min}..${max}${allowZero ? "" : ", not 0"}).`);
     if (!out.includes(n)) out.push(n);
   }
   return out;
 }
 
 function positiveInt(key: string, value: string): number {
-  if (!/^\d{1,6}$/.test(value) || Number(value) < 1) invalid(`${key} must be a whole number of at least 1, got "${value}".`);
+  if (!/^\d{1,6}$/.test(value) || Number(value) < 1)
+    invalid(`${key} must be a whole number of at least 1, got "${value}".`);
   return Number(value);
 }
 
@@ -61,7 +63,14 @@ function parseUntil(value: string): Until {
   const [, y, mo, d, h, mi, s, z] = m;
   const ms = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h ?? 0), Number(mi ?? 0), Number(s ?? 0));
   const back = new Date(ms);
-  if (back.getUTCFullYear() !== Number(y) || back.getUTCMonth() + 1 !== Number(mo) || back.getUTCDate() !== Number(d) || Number(h ?? 0) > 23 || Number(mi ?? 0) > 59 || Number(s ?? 0) > 59) {
+  if (
+    back.getUTCFullYear() !== Number(y) ||
+    back.getUTCMonth() + 1 !== Number(mo) ||
+    back.getUTCDate() !== Number(d) ||
+    Number(h ?? 0) > 23 ||
+    Number(mi ?? 0) > 59 ||
+    Number(s ?? 0) > 59
+  ) {
     invalid(`UNTIL "${value}" is not a real date and time.`);
   }
   // A bare date is local midnight of that day, as python-dateutil reads it.
@@ -80,7 +89,8 @@ function parseByDay(value: string, freq: Frequency): ByDay[] {
       continue;
     }
     const n = Number(m[1]);
-    if (freq !== "MONTHLY" && freq !== "YEARLY") invalid(`numbered weekdays such as "${item}" need FREQ=MONTHLY or FREQ=YEARLY.`);
+    if (freq !== "MONTHLY" && freq !== "YEARLY")
+      invalid(`numbered weekdays such as "${item}" need FREQ=MONTHLY or FREQ=YEARLY.`);
     const limit = freq === "MONTHLY" ? 5 : 53;
     if (n === 0 || Math.abs(n) > limit) invalid(`"${item}": the number must be 1..${limit} or -${limit}..-1.`);
     if (!out.some((b) => b.weekday === weekday && b.n === n)) out.push({ weekday, n });
@@ -107,7 +117,8 @@ export function parseRrule(text: string): RecurrenceRule {
   const freqText = parts.get("FREQ");
   if (!freqText) invalid("FREQ is required (e.g. FREQ=DAILY).");
   if (freqText === "SECONDLY") invalid("FREQ=SECONDLY is not supported; the finest frequency is MINUTELY.");
-  if (!(frequencies as readonly string[]).includes(freqText)) invalid(`FREQ must be one of ${frequencies.join(", ")}; got "${freqText}".`);
+  if (!(frequencies as readonly string[]).includes(freqText))
+    invalid(`FREQ must be one of ${frequencies.join(", ")}; got "${freqText}".`);
   const freq = freqText as Frequency;
   const rule: RecurrenceRule = { freq, interval: 1, wkst: 0 };
   for (const [key, value] of parts) {
@@ -151,6 +162,7 @@ export function parseRrule(text: string): RecurrenceRule {
       case "BYWEEKNO":
       case "BYYEARDAY":
         invalid(`${key} is not supported.`);
+        break;
       default:
         invalid(`unknown part "${key}".`);
     }

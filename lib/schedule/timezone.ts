@@ -2,7 +2,7 @@
  * Time-zone arithmetic with Intl only (Node's ICU carries the IANA database; no tz package needed).
  *
  * Local wall-clock times are handled as "naive milliseconds": the instant the same wall-clock reading would
- * be in UTC (Date.UTC(y, m-1, d, h, mi)). Converting one to a real instant follows SPEC §6 / RFC 5545 / PEP 495
+ * be in UTC (Date.UTC(y, m-1, d, h, mi)). Converting one to a real instant follows RFC 5545 / PEP 495
  * fold=0 (python-dateutil with zoneinfo behaves the same):
  *  - a local time that does not exist (spring-forward gap) uses the offset in force BEFORE the gap,
  *    so 02:30 in a 02:00→03:00 gap becomes 03:30 local after the transition;
@@ -34,7 +34,7 @@ function formatter(tz: string): Intl.DateTimeFormat {
 
 /** Intl's spelling of a zone it knows, or null. Intl ignores case; IANA names (and other tools) do not. */
 function resolvedZone(tz: string): string | null {
-  if (typeof tz !== "string" || !/^[A-Za-z][A-Za-z0-9_+\-]*(\/[A-Za-z0-9_+\-]+)*$/.test(tz)) return null;
+  if (typeof tz !== "string" || !/^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/.test(tz)) return null;
   try {
     return formatter(tz).resolvedOptions().timeZone;
   } catch {
@@ -51,7 +51,9 @@ export function isValidTimeZone(tz: string): boolean {
 export function assertTimeZone(tz: string): void {
   if (isValidTimeZone(tz)) return;
   const resolved = resolvedZone(tz);
-  const hint = resolved ? ` Did you mean ${resolved}?` : " Use an IANA zone name such as Europe/Berlin or America/New_York.";
+  const hint = resolved
+    ? ` Did you mean ${resolved}?`
+    : " Use an IANA zone name such as Europe/Berlin or America/New_York.";
   throw new AppError("invalid_time_zone", `Unknown time zone "${tz}".${hint}`);
 }
 

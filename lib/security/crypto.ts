@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
 import { env } from "@/lib/env";
 import { AppError } from "@/lib/errors";
-import { keyBytes } from "./key-text";
+import { keyBytes } from "@/lib/security/key-text";
 
 /**
  * Secrets at rest (source passwords, private keys): AES-256-GCM with a random 12-byte IV.
@@ -20,7 +20,6 @@ function parseKey(text: string, name: string): Key {
     throw new AppError(
       "encryption_key_invalid",
       `${name} must be 32 bytes written as 64 hex digits or base64 (generate one with: openssl rand -base64 32).`,
-      500,
     );
   return { id: createHash("sha256").update(bytes).digest("hex").slice(0, 8), bytes };
 }
@@ -33,10 +32,16 @@ function keys() {
   const source = `${current}\n${old}`;
   if (cache?.source === source) return cache;
   if (!current)
-    throw new AppError("encryption_key_missing", "ENCRYPTION_KEY is not set, so stored passwords cannot be encrypted or read. Set it (openssl rand -base64 32).", 500);
+    throw new AppError(
+      "encryption_key_missing",
+      "ENCRYPTION_KEY is not set, so stored passwords cannot be encrypted or read. Set it (openssl rand -base64 32).",
+    );
   const cur = parseKey(current, "ENCRYPTION_KEY");
   const all = new Map([[cur.id, cur]]);
-  for (const t of old.split(",").map((s) => s.trim()).filter(Boolean)) {
+  for (const t of old
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const k = parseKey(t, "Each key of ENCRYPTION_KEYS_OLD");
     if (!all.has(k.id)) all.set(k.id, k);
   }
@@ -59,8 +64,16 @@ export function encryptSecret(value: unknown): string {
 function unpack(text: string) {
   const parts = typeof text === "string" ? text.split(".") : [];
   if (parts.length !== 5 || parts[0] !== "v1" || !/^[0-9a-f]{8}$/.test(parts[1]))
-    throw new AppError("secret_corrupt", "A stored secret is not in the expected format; enter the password or key again.", 500);
-  return { keyId: parts[1], iv: Buffer.from(parts[2], "base64url"), tag: Buffer.from(parts[3], "base64url"), body: Buffer.from(parts[4], "base64url") };
+    throw new AppError(
+      "secret_corrupt",
+      "A stored secret is not in the expected format; enter the password or key again.",
+    );
+  return {
+    keyId: parts[1],
+    iv: Buffer.from(parts[2], "base64url"),
+    tag: Buffer.from(parts[3], "base64url"),
+    body: Buffer.from(parts[4], "base64url"),
+  };
 }
 
 export function decryptSecret<T = string>(text: string): T {
@@ -70,10 +83,9 @@ export function decryptSecret<T = string>(text: string): T {
     throw new AppError(
       "secret_key_unknown",
       `A stored secret was encrypted with a key that is not configured (key id ${keyId}). Put that key in ENCRYPTION_KEYS_OLD, or enter the password again.`,
-      500,
     );
   if (iv.length !== 12 || tag.length !== 16)
-    throw new AppError("secret_corrupt", "A stored secret is damaged; enter the password or key again.", 500);
+    throw new AppError("secret_corrupt", "A stored secret is damaged; enter the password or key again.");
   try {
     const decipher = createDecipheriv("aes-256-gcm", key.bytes, iv);
     decipher.setAAD(Buffer.from(`v1.${keyId}`));
@@ -81,7 +93,10 @@ export function decryptSecret<T = string>(text: string): T {
     const plain = Buffer.concat([decipher.update(body), decipher.final()]).toString("utf8");
     return JSON.parse(plain) as T;
   } catch {
-    throw new AppError("secret_tampered", "A stored secret failed its integrity check (altered, or sealed with a different key of the same id); enter it again.", 500);
+    throw new AppError(
+      "secret_tampered",
+      "A stored secret failed its integrity check (altered, or sealed with a different key of the same id); enter it again.",
+    );
   }
 }
 

@@ -1,5 +1,6 @@
-import { AppError } from "@/lib/errors";
+import { AppError, httpStatusOf } from "@/lib/errors";
 
+/** The codes a source failure may have (all listed, with their HTTP status, in lib/errors.ts). */
 export type SourceErrorCode =
   | "bad_location"
   | "blocked_host"
@@ -21,7 +22,8 @@ export class SourceError extends AppError {
     message: string,
     details?: Record<string, unknown>,
   ) {
-    super(code, message, code === "bad_location" || code === "blocked_host" ? 400 : 502, details);
+    // A file missing on the remote server is that server's answer (502), not an unknown id of this app (404).
+    super(code, message, code === "not_found" ? 502 : httpStatusOf(code), details);
     this.name = "SourceError";
   }
 }
@@ -56,12 +58,21 @@ export function networkError(e: unknown, where: string, secrets: (string | undef
   switch (code) {
     case "ENOTFOUND":
     case "EAI_AGAIN":
-      return new SourceError("connect_failed", `${where}: the host name could not be resolved. Check the spelling of the host.`);
+      return new SourceError(
+        "connect_failed",
+        `${where}: the host name could not be resolved. Check the spelling of the host.`,
+      );
     case "ECONNREFUSED":
-      return new SourceError("connect_failed", `${where}: the server refused the connection. Check the host and port, and that the server is running.`);
+      return new SourceError(
+        "connect_failed",
+        `${where}: the server refused the connection. Check the host and port, and that the server is running.`,
+      );
     case "EHOSTUNREACH":
     case "ENETUNREACH":
-      return new SourceError("connect_failed", `${where}: the server cannot be reached from here (network unreachable).`);
+      return new SourceError(
+        "connect_failed",
+        `${where}: the server cannot be reached from here (network unreachable).`,
+      );
     case "ECONNRESET":
     case "EPIPE":
     case "ERR_STREAM_PREMATURE_CLOSE":
@@ -71,7 +82,8 @@ export function networkError(e: unknown, where: string, secrets: (string | undef
     case "ABORT_ERR":
       return new SourceError("aborted", `${where}: the transfer was cancelled.`);
     default:
-      if (/timeout|timed out/i.test(raw)) return new SourceError("timeout", `${where}: the server did not answer in time.`);
+      if (/timeout|timed out/i.test(raw))
+        return new SourceError("timeout", `${where}: the server did not answer in time.`);
       return new SourceError("protocol_error", `${where}: ${raw}`);
   }
 }

@@ -2,13 +2,13 @@ import { PassThrough, Writable } from "node:stream";
 import type { TLSSocket } from "node:tls";
 import { Client, FTPError, FileType } from "basic-ftp";
 import { env } from "@/lib/env";
-import { assertAllowedPort, resolveAllowed, tryAddresses } from "@/lib/security/hosts";
-import type { RemoteFile, SourceSpec } from "./types";
-import { SourceError, networkError, redact } from "./errors";
-import { joinPath, type ParsedLocation } from "./location";
-import type { RemoteSession } from "./remote";
-import { tlsOptionsFor, verifyTlsPeer } from "./tls";
-import { guardTransfer, withDeadline } from "./transfer";
+import { assertAllowedPort, resolveAllowed, tryAddresses } from "@/lib/sources/hosts";
+import type { RemoteFile, SourceSpec } from "@/lib/sources/types";
+import { SourceError, networkError, redact } from "@/lib/sources/errors";
+import { joinPath, type ParsedLocation } from "@/lib/sources/location";
+import type { RemoteSession } from "@/lib/sources/remote";
+import { tlsOptionsFor, verifyTlsPeer } from "@/lib/sources/tls";
+import { guardTransfer, withDeadline } from "@/lib/sources/transfer";
 
 const CONTROL = /[\r\n\u0000]/;
 
@@ -17,22 +17,37 @@ function ftpError(e: unknown, what: string, spec: SourceSpec): SourceError {
   if (e instanceof SourceError) return e;
   if (e instanceof FTPError) {
     const reply = redact(e.message.trim(), [spec.password, spec.passphrase]);
-    if (e.code === 530) return new SourceError("auth_failed", `${what}: the server refused the login (${reply}). Check the login and password.`);
-    if (e.code === 550 || e.code === 450) return new SourceError("not_found", `${what}: the server cannot find it or refuses access (${reply}).`);
-    if (e.code === 421) return new SourceError("connect_failed", `${what}: the server closed the connection (${reply}).`);
+    if (e.code === 530)
+      return new SourceError(
+        "auth_failed",
+        `${what}: the server refused the login (${reply}). Check the login and password.`,
+      );
+    if (e.code === 550 || e.code === 450)
+      return new SourceError("not_found", `${what}: the server cannot find it or refuses access (${reply}).`);
+    if (e.code === 421)
+      return new SourceError("connect_failed", `${what}: the server closed the connection (${reply}).`);
     return new SourceError("protocol_error", `${what}: the server answered "${reply}".`);
   }
   const msg = String((e as Error)?.message ?? e);
-  if (/Timeout \(data socket\)/.test(msg)) return new SourceError("timeout", `${what}: the server stopped sending data for ${Math.round(env.SOURCE_IDLE_TIMEOUT_MS / 1000)} s. Nothing from this partial file is imported.`);
+  if (/Timeout \(data socket\)/.test(msg))
+    return new SourceError(
+      "timeout",
+      `${what}: the server stopped sending data for ${Math.round(env.SOURCE_IDLE_TIMEOUT_MS / 1000)} s. Nothing from this partial file is imported.`,
+    );
   if (/Timeout/.test(msg)) return new SourceError("timeout", `${what}: the server did not answer in time.`);
-  if (/SSL|TLS|wrong version number|handshake/i.test(msg)) return new SourceError("protocol_error", `${what}: the TLS handshake failed (${redact(msg, [spec.password])}). Check that the protocol (FTP, FTPS explicit, FTPS implicit) matches the server.`);
+  if (/SSL|TLS|wrong version number|handshake/i.test(msg))
+    return new SourceError(
+      "protocol_error",
+      `${what}: the TLS handshake failed (${redact(msg, [spec.password])}). Check that the protocol (FTP, FTPS explicit, FTPS implicit) matches the server.`,
+    );
   return networkError(e, what, [spec.password, spec.passphrase]);
 }
 
 function verifyDataChannel(client: Client, spec: SourceSpec, host: string) {
   const ds = client.ftp.dataSocket as TLSSocket | undefined;
   // A resumed session is bound to the already-verified control connection; a fresh one is checked like it.
-  if (ds && typeof ds.getPeerCertificate === "function" && !ds.isSessionReused()) verifyTlsPeer(ds, spec.tlsFingerprint, host);
+  if (ds && typeof ds.getPeerCertificate === "function" && !ds.isSessionReused())
+    verifyTlsPeer(ds, spec.tlsFingerprint, host);
 }
 
 /** Connects to the checked address, secures the channel (verifying the certificate first), then logs in. */
@@ -44,7 +59,12 @@ export async function connectFtp(spec: SourceSpec, loc: ParsedLocation, signal?:
   return tryAddresses(addresses, (address) => connectFtpAt(spec, loc, address, signal));
 }
 
-async function connectFtpAt(spec: SourceSpec, loc: ParsedLocation, address: string, signal?: AbortSignal): Promise<RemoteSession> {
+async function connectFtpAt(
+  spec: SourceSpec,
+  loc: ParsedLocation,
+  address: string,
+  signal?: AbortSignal,
+): Promise<RemoteSession> {
   const login = spec.login || "anonymous";
   const password = spec.password ?? (spec.login ? "" : "anonymous@");
   const label = `the ${loc.kind.toUpperCase()} server ${loc.host}`;
@@ -62,7 +82,10 @@ async function connectFtpAt(spec: SourceSpec, loc: ParsedLocation, address: stri
           await client.useTLS(tlsOptions);
         } catch (e) {
           if (e instanceof FTPError)
-            throw new SourceError("protocol_error", `${label} does not offer explicit TLS (AUTH TLS answered "${e.message.trim()}"). Use FTP or FTPS (implicit) if that is what it offers.`);
+            throw new SourceError(
+              "protocol_error",
+              `${label} does not offer explicit TLS (AUTH TLS answered "${e.message.trim()}"). Use FTP or FTPS (implicit) if that is what it offers.`,
+            );
           throw e;
         }
       }
@@ -73,7 +96,13 @@ async function connectFtpAt(spec: SourceSpec, loc: ParsedLocation, address: stri
     await client.useDefaultSettings();
   };
   try {
-    await withDeadline(connect(), env.SOURCE_CONNECT_TIMEOUT_MS, `Connecting to ${label}`, () => client.close(), signal);
+    await withDeadline(
+      connect(),
+      env.SOURCE_CONNECT_TIMEOUT_MS,
+      `Connecting to ${label}`,
+      () => client.close(),
+      signal,
+    );
   } catch (e) {
     client.close();
     throw ftpError(e, `Connecting to ${label}`, spec);
@@ -162,6 +191,28 @@ async function connectFtpAt(spec: SourceSpec, loc: ParsedLocation, address: stri
         beforeFirstByte: () => verifyDataChannel(client, spec, loc.host),
         onClose: () => client.close(),
       });
+    },
+    async rename(from, to) {
+      try {
+        await client.rename(from, to);
+      } catch (e) {
+        throw ftpError(e, `Moving ${from} to ${to} on ${label}`, spec);
+      }
+    },
+    async remove(path) {
+      try {
+        await client.remove(path);
+      } catch (e) {
+        throw ftpError(e, `Deleting ${path} on ${label}`, spec);
+      }
+    },
+    async mkdirs(dir) {
+      try {
+        // ensureDir creates each missing folder and changes into it; every other command uses absolute paths.
+        await client.ensureDir(dir);
+      } catch (e) {
+        throw ftpError(e, `Creating the folder ${dir} on ${label}`, spec);
+      }
     },
     async close() {
       client.close();

@@ -6,12 +6,12 @@ import { createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
 import type { Readable } from "node:stream";
 import type { Fingerprint } from "@/db/schema";
 import { env } from "@/lib/env";
-import { assertAllowedPort, guardedLookup, resolveAllowed } from "@/lib/security/hosts";
-import type { ConnectionCheck, OpenOptions, OpenResult, SourceSpec } from "./types";
-import { SourceError, networkError, redact } from "./errors";
-import type { ParsedLocation } from "./location";
-import { tlsOptionsFor, verifyTlsPeer } from "./tls";
-import { guardTransfer } from "./transfer";
+import { assertAllowedPort, guardedLookup, resolveAllowed } from "@/lib/sources/hosts";
+import type { ConnectionCheck, OpenOptions, OpenResult, SourceSpec } from "@/lib/sources/types";
+import { SourceError, networkError, redact } from "@/lib/sources/errors";
+import type { ParsedLocation } from "@/lib/sources/location";
+import { tlsOptionsFor, verifyTlsPeer } from "@/lib/sources/tls";
+import { guardTransfer } from "@/lib/sources/transfer";
 
 const MAX_REDIRECTS = 5;
 
@@ -124,7 +124,7 @@ function requestOnce(
 
 function header(res: Response, name: string): string | undefined {
   const v = res.headers[name];
-  return Array.isArray(v) ? v[0] : v ?? undefined;
+  return Array.isArray(v) ? v[0] : (v ?? undefined);
 }
 
 function fileName(url: URL, fallback: string): string {
@@ -170,8 +170,16 @@ async function send(
     if (![301, 302, 303, 307, 308].includes(res.statusCode)) return { res, url };
     res.body.destroy();
     const target = header(res, "location");
-    if (!target) throw new SourceError("protocol_error", `${url.host} answered with a redirect (HTTP ${res.statusCode}) but no target.`);
-    if (hop + 1 > MAX_REDIRECTS) throw new SourceError("protocol_error", `Too many redirects (more than ${MAX_REDIRECTS}) starting from ${loc.url!.host}.`);
+    if (!target)
+      throw new SourceError(
+        "protocol_error",
+        `${url.host} answered with a redirect (HTTP ${res.statusCode}) but no target.`,
+      );
+    if (hop + 1 > MAX_REDIRECTS)
+      throw new SourceError(
+        "protocol_error",
+        `Too many redirects (more than ${MAX_REDIRECTS}) starting from ${loc.url!.host}.`,
+      );
     let next: URL;
     try {
       next = new URL(target, url);
@@ -179,26 +187,42 @@ async function send(
       throw new SourceError("protocol_error", `${url.host} redirected to an invalid address.`);
     }
     if (next.protocol !== "http:" && next.protocol !== "https:")
-      throw new SourceError("protocol_error", `${url.host} redirected to a ${next.protocol} link; only http and https redirects are followed.`);
+      throw new SourceError(
+        "protocol_error",
+        `${url.host} redirected to a ${next.protocol} link; only http and https redirects are followed.`,
+      );
     if (url.protocol === "https:" && next.protocol === "http:")
-      throw new SourceError("protocol_error", `${url.host} redirected from https to plain http (${next.host}); refused to downgrade.`);
-    if (next.username || next.password) throw new SourceError("protocol_error", `${url.host} redirected to a link with credentials in it; refused.`);
+      throw new SourceError(
+        "protocol_error",
+        `${url.host} redirected from https to plain http (${next.host}); refused to downgrade.`,
+      );
+    if (next.username || next.password)
+      throw new SourceError("protocol_error", `${url.host} redirected to a link with credentials in it; refused.`);
     next.hash = "";
     url = next;
   }
 }
 
 function statusError(status: number, url: URL): SourceError {
-  if (status === 401) return new SourceError("auth_failed", `${url.host} refused the login (HTTP 401). Check the login and password.`);
+  if (status === 401)
+    return new SourceError("auth_failed", `${url.host} refused the login (HTTP 401). Check the login and password.`);
   if (status === 403) return new SourceError("auth_failed", `${url.host} denied access to ${url.pathname} (HTTP 403).`);
-  if (status === 404 || status === 410) return new SourceError("not_found", `${url.host} has no file at ${url.pathname} (HTTP ${status}).`);
+  if (status === 404 || status === 410)
+    return new SourceError("not_found", `${url.host} has no file at ${url.pathname} (HTTP ${status}).`);
   return new SourceError("protocol_error", `${url.host} answered HTTP ${status} for ${url.pathname}.`);
 }
 
 function decoded(stream: Readable, encoding: string | undefined, what: string): Readable {
   const enc = (encoding ?? "identity").toLowerCase().trim();
   if (enc === "identity" || enc === "") return stream;
-  const z = enc === "gzip" || enc === "x-gzip" ? createGunzip() : enc === "deflate" ? createInflate() : enc === "br" ? createBrotliDecompress() : null;
+  const z =
+    enc === "gzip" || enc === "x-gzip"
+      ? createGunzip()
+      : enc === "deflate"
+        ? createInflate()
+        : enc === "br"
+          ? createBrotliDecompress()
+          : null;
   if (!z) {
     stream.destroy();
     throw new SourceError("protocol_error", `${what}: the server sent the file with an unsupported encoding (${enc}).`);
@@ -233,10 +257,18 @@ export async function openHttp(spec: SourceSpec, loc: ParsedLocation, opts: Open
     const lengthHeader = header(res, "content-length");
     const length = lengthHeader !== undefined && /^\d+$/.test(lengthHeader) ? Number(lengthHeader) : undefined;
     const identity = !encoding || encoding.toLowerCase() === "identity";
-    const fingerprint: Fingerprint = { name, ...(etag ? { etag } : {}), ...(lastModified ? { lastModified } : {}), ...(identity && length !== undefined ? { size: length } : {}) };
+    const fingerprint: Fingerprint = {
+      name,
+      ...(etag ? { etag } : {}),
+      ...(lastModified ? { lastModified } : {}),
+      ...(identity && length !== undefined ? { size: length } : {}),
+    };
 
     // A server that ignores conditional requests but reports the same validator is still unchanged.
-    if (prev && ((etag && prev.etag === etag) || (!etag && !prev.etag && lastModified && prev.lastModified === lastModified))) {
+    if (
+      prev &&
+      ((etag && prev.etag === etag) || (!etag && !prev.etag && lastModified && prev.lastModified === lastModified))
+    ) {
       session.close();
       return { unchanged: true, fingerprint: prev, name };
     }
@@ -282,10 +314,15 @@ export async function checkHttp(spec: SourceSpec, loc: ParsedLocation): Promise<
     if (res.statusCode !== 200) throw statusError(res.statusCode, url);
     const size = header(res, "content-length");
     const modified = header(res, "last-modified");
-    const details = [size ? `${size} bytes` : null, modified ? `last modified ${modified}` : null].filter(Boolean).join(", ");
+    const details = [size ? `${size} bytes` : null, modified ? `last modified ${modified}` : null]
+      .filter(Boolean)
+      .join(", ");
     return {
       ok: true,
-      message: redact(`Connected to ${url.host}: ${fileName(url, url.host)} is reachable${details ? ` (${details})` : ""}.`, [spec.password]),
+      message: redact(
+        `Connected to ${url.host}: ${fileName(url, url.host)} is reachable${details ? ` (${details})` : ""}.`,
+        [spec.password],
+      ),
       tlsFingerprint: session.seenTls,
     };
   } finally {

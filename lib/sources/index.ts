@@ -1,26 +1,40 @@
-import type { ConnectionCheck, OpenOptions, OpenResult, RemoteFile, SourceSpec } from "./types";
+import type {
+  AfterImport,
+  ConnectionCheck,
+  OpenOptions,
+  OpenResult,
+  RemoteFile,
+  SourceSpec,
+} from "@/lib/sources/types";
+import { env } from "@/lib/env";
 import { isAppError } from "@/lib/errors";
-import { SourceError } from "./errors";
-import { openFileSource } from "./file";
-import { checkHttp, openHttp } from "./http";
-import { connectFtp } from "./ftp";
-import { parseLocation, type ParsedLocation } from "./location";
-import { checkRemote, listMatching, openRemote, type RemoteSession } from "./remote";
-import { connectSftp } from "./sftp";
-import { openUploadSource } from "./upload";
+import { unpackSource } from "@/lib/sources/archive";
+import { SourceError } from "@/lib/sources/errors";
+import { localPath, openFileSource } from "@/lib/sources/file";
+import { parseLocation, type ParsedLocation } from "@/lib/sources/location";
+import { afterImport } from "@/lib/sources/after-import";
+import { checkRemote, listMatching, openRemote, type RemoteSession } from "@/lib/sources/remote";
+import { readinessOf } from "@/lib/sources/readiness";
+import { openUploadSource } from "@/lib/sources/upload";
 
-export type * from "./types";
-export { SourceError, isSourceError } from "./errors";
-export { kindOfLocation, splitCredentials, parseLocation } from "./location";
+export type * from "@/lib/sources/types";
+export { SourceError, isSourceError } from "@/lib/sources/errors";
+export { kindOfLocation, splitCredentials, parseLocation } from "@/lib/sources/location";
+export { parseAfterImport, formatAfterImport } from "@/lib/sources/after-import";
+export { normalizeMarker } from "@/lib/sources/readiness";
 
 /**
- * The one entry point to sources (SPEC §2). Remote kinds: http/https, ftp (plain), ftpes (explicit TLS),
- * ftps (implicit TLS), sftp. Every remote connection goes through the SSRF guard (lib/security/hosts.ts) and
+ * The one entry point to sources. Remote kinds: http/https, ftp (plain), ftpes (explicit TLS),
+ * ftps (implicit TLS), sftp. Every remote connection goes through the SSRF guard (lib/sources/hosts.ts) and
  * verifies TLS certificates / SSH host keys before sending credentials. Failures are SourceErrors.
  */
 
-function connectRemote(spec: SourceSpec, loc: ParsedLocation, signal?: AbortSignal): Promise<RemoteSession> {
-  return loc.kind === "sftp" ? connectSftp(spec, loc, signal) : connectFtp(spec, loc, signal);
+// Each protocol's client (ssh2, basic-ftp, the HTTP stack) is loaded when a source of its kind is first used:
+// a CLI import of a local file loads none of them.
+async function connectRemote(spec: SourceSpec, loc: ParsedLocation, signal?: AbortSignal): Promise<RemoteSession> {
+  return loc.kind === "sftp"
+    ? (await import("@/lib/sources/sftp")).connectSftp(spec, loc, signal)
+    : (await import("@/lib/sources/ftp")).connectFtp(spec, loc, signal);
 }
 
 /**
@@ -30,24 +44,59 @@ function connectRemote(spec: SourceSpec, loc: ParsedLocation, signal?: AbortSign
  * ETag/Last-Modified; FTP/SFTP: same name, size and mtime). Pass previous only when unchanged sources are skipped.
  */
 export async function openSource(spec: SourceSpec, opts: OpenOptions = {}): Promise<OpenResult> {
+  const result = await openRaw(spec, opts);
+  if (result.unchanged) return result;
+  // gzip and ZIP are recognised by their first bytes, whatever the kind: the engine reads the decompressed data.
+  const source = await unpackSource(result.source, {
+    zipMember: spec.zipMember,
+    maxBytes: env.SOURCE_MAX_BYTES,
+    localPath: spec.kind === "file" ? localPath(spec.location) : undefined,
+  });
+  return { unchanged: false, source };
+}
+
+async function openRaw(spec: SourceSpec, opts: OpenOptions): Promise<OpenResult> {
   if (spec.kind === "file") return openFileSource(spec, opts);
   if (spec.kind === "upload") return openUploadSource(spec, opts);
   const loc = parseLocation(spec.kind, spec.location);
   if (loc.kind === "http" || loc.kind === "https") {
-    if (opts.file) throw new SourceError("bad_location", "HTTP(S) links name one file; there is no folder to pick files from.");
-    return openHttp(spec, loc, opts);
+    if (opts.file)
+      throw new SourceError("bad_location", "HTTP(S) links name one file; there is no folder to pick files from.");
+    return (await import("@/lib/sources/http")).openHttp(spec, loc, opts);
   }
-  return openRemote(await connectRemote(spec, loc, opts.signal), loc, opts);
+  return connectRemote(spec, loc, opts.signal).then((session) => openRemote(session, loc, opts, readinessOf(spec)));
 }
 
-/** Folder form: the files matching the link's wildcard (or the one file it names), oldest first. */
+/**
+ * Folder form: the files matching the link's wildcard (or the one file it names) that a run would take,
+ * oldest first: ready markers are never data, and with a marker only files that have theirs count.
+ */
 export async function listFiles(spec: SourceSpec): Promise<RemoteFile[]> {
   if (spec.kind === "file" || spec.kind === "upload" || spec.kind === "http" || spec.kind === "https")
     throw new SourceError("bad_location", "Only FTP, FTPS and SFTP links can list a folder.");
   const loc = parseLocation(spec.kind, spec.location);
   const session = await connectRemote(spec, loc);
   try {
-    return await listMatching(session, loc);
+    const files = await listMatching(session, loc, readinessOf(spec));
+    return files.filter((f) => f.ready).map(({ ready: _r, settling: _s, ...f }) => f);
+  } finally {
+    await session.close();
+  }
+}
+
+/**
+ * The after-import action on the file a run imported (FTP/FTPS/SFTP): move it into a folder (relative to
+ * the file's own folder unless it starts with "/", created when missing; a name already taken there keeps
+ * the old file and gives the new one a time suffix) or delete it. Its ready marker goes with it. Throws a
+ * SourceError when the server refuses; the caller records that as the run's warning.
+ */
+export async function applyAfterImport(spec: SourceSpec, file: RemoteFile, action: AfterImport): Promise<string> {
+  if (action.action === "leave") return "";
+  if (spec.kind === "file" || spec.kind === "upload" || spec.kind === "http" || spec.kind === "https") return "";
+  const loc = parseLocation(spec.kind, spec.location);
+  const session = await connectRemote(spec, loc);
+  try {
+    return await afterImport(session, file, action, readinessOf(spec).marker);
   } finally {
     await session.close();
   }
@@ -63,8 +112,9 @@ export async function testConnection(spec: SourceSpec): Promise<ConnectionCheck>
       return { ok: true, message: "The file can be read." };
     }
     const loc = parseLocation(spec.kind, spec.location);
-    if (loc.kind === "http" || loc.kind === "https") return await checkHttp(spec, loc);
-    return await checkRemote(await connectRemote(spec, loc), loc);
+    if (loc.kind === "http" || loc.kind === "https")
+      return await (await import("@/lib/sources/http")).checkHttp(spec, loc);
+    return await checkRemote(await connectRemote(spec, loc), loc, readinessOf(spec));
   } catch (e) {
     if (!isAppError(e)) throw e;
     const fp = e.details?.fingerprint as string | undefined;

@@ -1,10 +1,7 @@
 import net from "node:net";
-import type { SourceKind } from "@/db/schema";
-import { DEFAULT_PORTS, normalizeHost } from "@/lib/security/hosts";
-import { SourceError } from "./errors";
-
-export type RemoteKind = Exclude<SourceKind, "upload" | "file">;
-export const REMOTE_KINDS: readonly RemoteKind[] = ["http", "https", "ftp", "ftpes", "ftps", "sftp"];
+import { SourceError } from "@/lib/sources/errors";
+import { DEFAULT_PORTS, normalizeHost } from "@/lib/sources/hosts";
+import { isRemoteKind, type RemoteKind, remoteKinds, type SourceKind } from "@/lib/vocabulary";
 
 export type ParsedLocation = {
   kind: RemoteKind;
@@ -28,10 +25,6 @@ const WILDCARD = /[*?[]/;
 // Control characters in a path or login would let a link smuggle extra FTP commands (CR LF).
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
-export function isRemoteKind(kind: string): kind is RemoteKind {
-  return (REMOTE_KINDS as readonly string[]).includes(kind);
-}
-
 /** The kind a link's scheme names (`ftpes://` → "ftpes"), for the CLI and the wizard. */
 export function kindOfLocation(location: string): RemoteKind {
   const m = location.trim().match(/^([a-z][a-z0-9+.-]*):\/\//i);
@@ -39,7 +32,7 @@ export function kindOfLocation(location: string): RemoteKind {
   if (scheme && isRemoteKind(scheme)) return scheme;
   throw new SourceError(
     "bad_location",
-    `The link must start with one of ${REMOTE_KINDS.map((k) => k + "://").join(", ")}.`,
+    `The link must start with one of ${remoteKinds.map((k) => k + "://").join(", ")}.`,
   );
 }
 
@@ -50,7 +43,7 @@ export function kindOfLocation(location: string): RemoteKind {
  */
 export function splitCredentials(location: string): { location: string; login?: string; password?: string } {
   const m = location.trim().match(/^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)(.*)$/is);
-  if (!m || !m[2].includes("@")) return { location: location.trim() };
+  if (!m?.[2].includes("@")) return { location: location.trim() };
   const at = m[2].lastIndexOf("@");
   const userinfo = m[2].slice(0, at);
   const colon = userinfo.indexOf(":");
@@ -85,13 +78,20 @@ export function parseLocation(kind: SourceKind, location: string | undefined): P
   const text = (location ?? "").trim();
   if (!text) throw new SourceError("bad_location", "Enter the link of the file, e.g. ftp://host/folder/file.csv.");
   if (text.includes("\\"))
-    throw new SourceError("bad_location", 'The link contains "\\". Only "/" separates folders in a link, e.g. ftp://host/drop/file.csv.');
-  if (/\s/.test(text.replace(/ /g, ""))) throw new SourceError("bad_location", "The link contains tabs or line breaks.");
+    throw new SourceError(
+      "bad_location",
+      'The link contains "\\". Only "/" separates folders in a link, e.g. ftp://host/drop/file.csv.',
+    );
+  if (/\s/.test(text.replace(/ /g, "")))
+    throw new SourceError("bad_location", "The link contains tabs or line breaks.");
   const m = text.match(/^([a-z][a-z0-9+.-]*):\/\/([^/]*)(.*)$/is);
   if (!m) throw new SourceError("bad_location", `The link must look like ${kind}://host/folder/file.csv.`);
   const scheme = m[1].toLowerCase();
   if (scheme !== kind)
-    throw new SourceError("bad_location", `The link starts with ${scheme}:// but the protocol chosen is ${kind.toUpperCase()}; make them agree.`);
+    throw new SourceError(
+      "bad_location",
+      `The link starts with ${scheme}:// but the protocol chosen is ${kind.toUpperCase()}; make them agree.`,
+    );
   const isHttp = kind === "http" || kind === "https";
   // For HTTP the authority ends at ? or #; for FTP/SFTP those are ordinary file-name characters.
   let authority = m[2];
@@ -104,12 +104,16 @@ export function parseLocation(kind: SourceKind, location: string | undefined): P
     }
   }
   if (authority.includes("@"))
-    throw new SourceError("bad_location", "Put the login and password in their own fields, not in the link (user:password@host).");
+    throw new SourceError(
+      "bad_location",
+      "Put the login and password in their own fields, not in the link (user:password@host).",
+    );
   const hp = authority.match(/^(\[[^\]]*\]|[^:]*)(?::(\d*))?$/);
   if (!hp) throw new SourceError("bad_location", `"${authority}" is not a valid host[:port].`);
   const host = normalizeHost(hp[1].replace(/^\[|\]$/g, ""));
   const port = hp[2] ? Number(hp[2]) : DEFAULT_PORTS[kind];
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new SourceError("bad_location", `Port ${hp[2]} is not valid (1-65535).`);
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new SourceError("bad_location", `Port ${hp[2]} is not valid (1-65535).`);
 
   if (isHttp) {
     let url: URL;
@@ -122,18 +126,36 @@ export function parseLocation(kind: SourceKind, location: string | undefined): P
     const segments = url.pathname.split("/");
     const last = segments[segments.length - 1];
     if (last.includes("*") || last.includes("%2A"))
-      throw new SourceError("bad_location", "HTTP(S) servers cannot list folders: wildcards work with FTP, FTPS and SFTP links only.");
+      throw new SourceError(
+        "bad_location",
+        "HTTP(S) servers cannot list folders: wildcards work with FTP, FTPS and SFTP links only.",
+      );
     const base = decodePath(last) || host;
-    return { kind, host, port, url, path: decodePath(url.pathname), dir: decodePath(segments.slice(0, -1).join("/") || "/"), base, isPattern: false };
+    return {
+      kind,
+      host,
+      port,
+      url,
+      path: decodePath(url.pathname),
+      dir: decodePath(segments.slice(0, -1).join("/") || "/"),
+      base,
+      isPattern: false,
+    };
   }
 
   const path = decodePath(rest);
   if (!path.startsWith("/") || path === "/" || path.endsWith("/"))
-    throw new SourceError("bad_location", `The link must name a file or a wildcard, e.g. ${kind}://${authority}/folder/*.csv.`);
+    throw new SourceError(
+      "bad_location",
+      `The link must name a file or a wildcard, e.g. ${kind}://${authority}/folder/*.csv.`,
+    );
   const segments = path.split("/");
   const base = segments[segments.length - 1];
   if (segments.slice(0, -1).some((s) => WILDCARD.test(s)))
-    throw new SourceError("bad_location", "Only the last part of the link (the file name) may contain wildcards (*, ?, [...]).");
+    throw new SourceError(
+      "bad_location",
+      "Only the last part of the link (the file name) may contain wildcards (*, ?, [...]).",
+    );
   const dir = segments.slice(0, -1).join("/") || "/";
   return { kind, host, port, path, dir, base, isPattern: WILDCARD.test(base) };
 }

@@ -3,12 +3,12 @@ import { PassThrough } from "node:stream";
 import ssh2, { type FileEntryWithStats, type SFTPWrapper } from "ssh2";
 import SftpClient from "ssh2-sftp-client";
 import { env } from "@/lib/env";
-import { assertAllowedPort, resolveAllowed, tryAddresses } from "@/lib/security/hosts";
-import type { RemoteFile, SourceSpec } from "./types";
-import { SourceError, networkError, redact } from "./errors";
-import { joinPath, type ParsedLocation } from "./location";
-import type { RemoteSession } from "./remote";
-import { guardTransfer, withDeadline } from "./transfer";
+import { assertAllowedPort, resolveAllowed, tryAddresses } from "@/lib/sources/hosts";
+import type { RemoteFile, SourceSpec } from "@/lib/sources/types";
+import { SourceError, networkError, redact } from "@/lib/sources/errors";
+import { joinPath, type ParsedLocation } from "@/lib/sources/location";
+import type { RemoteSession } from "@/lib/sources/remote";
+import { guardTransfer, withDeadline } from "@/lib/sources/transfer";
 
 /** OpenSSH style: "SHA256:" + unpadded base64 of the SHA-256 of the key blob. */
 export function sshKeyFingerprint(keyBlob: Buffer): string {
@@ -39,7 +39,13 @@ function readFolder(sftp: SFTPWrapper, dir: string, label: string): Promise<File
       };
       const next = () => {
         timer = setTimeout(
-          () => finish(new SourceError("timeout", `Listing ${dir} on ${label}: the server stopped answering for ${Math.round(env.SOURCE_IDLE_TIMEOUT_MS / 1000)} s.`)),
+          () =>
+            finish(
+              new SourceError(
+                "timeout",
+                `Listing ${dir} on ${label}: the server stopped answering for ${Math.round(env.SOURCE_IDLE_TIMEOUT_MS / 1000)} s.`,
+              ),
+            ),
           env.SOURCE_IDLE_TIMEOUT_MS,
         );
         sftp.readdir(handle, (e, list) => {
@@ -66,12 +72,21 @@ function sftpError(e: unknown, what: string, spec: SourceSpec): SourceError {
   const err = e as Error & { code?: string | number; level?: string };
   const msg = redact(String(err?.message ?? e), [spec.password, spec.passphrase]);
   if (err?.level === "client-authentication" || /authentication methods failed/i.test(msg))
-    return new SourceError("auth_failed", `${what}: the server refused the login. Check the login and the password or private key.`);
+    return new SourceError(
+      "auth_failed",
+      `${what}: the server refused the login. Check the login and the password or private key.`,
+    );
   if (/passphrase|privateKey|private key|Cannot parse/i.test(msg))
-    return new SourceError("auth_failed", `${what}: the private key could not be used (${msg.replace(/^.*?: /, "")}). Check the key and its passphrase.`);
-  if (err?.code === 2 || err?.code === "ENOENT" || /No such file/i.test(msg)) return new SourceError("not_found", `${what}: no such file or folder.`);
-  if (err?.code === 3 || /Permission denied/i.test(msg)) return new SourceError("auth_failed", `${what}: the login has no permission to read it.`);
-  if (/handshake|Timed out/i.test(msg)) return new SourceError("timeout", `${what}: the server did not answer in time.`);
+    return new SourceError(
+      "auth_failed",
+      `${what}: the private key could not be used (${msg.replace(/^.*?: /, "")}). Check the key and its passphrase.`,
+    );
+  if (err?.code === 2 || err?.code === "ENOENT" || /No such file/i.test(msg))
+    return new SourceError("not_found", `${what}: no such file or folder.`);
+  if (err?.code === 3 || /Permission denied/i.test(msg))
+    return new SourceError("auth_failed", `${what}: permission denied (the login may not do this there).`);
+  if (/handshake|Timed out/i.test(msg))
+    return new SourceError("timeout", `${what}: the server did not answer in time.`);
   return networkError(e, what, [spec.password, spec.passphrase]);
 }
 
@@ -84,13 +99,19 @@ const quiet = { error: () => {}, end: () => {}, close: () => {} };
  */
 export async function connectSftp(spec: SourceSpec, loc: ParsedLocation, signal?: AbortSignal): Promise<RemoteSession> {
   if (!spec.login) throw new SourceError("auth_failed", "SFTP needs a login.");
-  if (!spec.password && !spec.privateKey) throw new SourceError("auth_failed", "SFTP needs a password or a private key.");
+  if (!spec.password && !spec.privateKey)
+    throw new SourceError("auth_failed", "SFTP needs a password or a private key.");
   assertAllowedPort(loc.kind, loc.port);
   const addresses = await resolveAllowed(loc.host, spec.allowPrivateHosts);
   return tryAddresses(addresses, (address) => connectSftpAt(spec, loc, address, signal));
 }
 
-async function connectSftpAt(spec: SourceSpec, loc: ParsedLocation, address: string, signal?: AbortSignal): Promise<RemoteSession> {
+async function connectSftpAt(
+  spec: SourceSpec,
+  loc: ParsedLocation,
+  address: string,
+  signal?: AbortSignal,
+): Promise<RemoteSession> {
   const label = `the SFTP server ${loc.host}`;
   const pinned = spec.hostKeyFingerprint ? normalizeHostKeyFingerprint(spec.hostKeyFingerprint) : null;
   let seen: string | undefined;
@@ -162,18 +183,27 @@ async function connectSftpAt(spec: SourceSpec, loc: ParsedLocation, address: str
         return toFile(parts.join("/") || "/", name, st.size, st.modifyTime);
       } catch (e) {
         const err = sftpError(e, `Reading ${path} on ${label}`, spec);
-        if (err.code === "not_found" && !(e instanceof SourceError)) throw new SourceError("not_found", `There is no file ${path} on ${label}.`);
+        if (err.code === "not_found" && !(e instanceof SourceError))
+          throw new SourceError("not_found", `There is no file ${path} on ${label}.`);
         throw err;
       }
     },
     read(file, sig) {
       const what = `Downloading ${file.path} from ${label}`;
       const feed = new PassThrough();
-      const rs = client.createReadStream(file.path, {}) as unknown as NodeJS.ReadableStream & { destroy(e?: Error): void };
+      const rs = client.createReadStream(file.path, {}) as unknown as NodeJS.ReadableStream & {
+        destroy(e?: Error): void;
+      };
       rs.on("error", (e: Error) => feed.destroy(e));
       rs.pipe(feed);
       // A connection that dies mid-transfer must fail the stream, whatever state the SFTP request is in.
-      const lost = () => feed.destroy(new SourceError("connect_failed", `${what}: the connection was lost. Nothing from this partial file is imported.`));
+      const lost = () =>
+        feed.destroy(
+          new SourceError(
+            "connect_failed",
+            `${what}: the connection was lost. Nothing from this partial file is imported.`,
+          ),
+        );
       ssh.once("close", lost);
       return guardTransfer(feed, {
         expectedSize: file.size,
@@ -187,6 +217,27 @@ async function connectSftpAt(spec: SourceSpec, loc: ParsedLocation, address: str
           client.end().catch(() => {});
         },
       });
+    },
+    async rename(from, to) {
+      try {
+        await client.rename(from, to);
+      } catch (e) {
+        throw sftpError(e, `Moving ${from} to ${to} on ${label}`, spec);
+      }
+    },
+    async remove(path) {
+      try {
+        await client.delete(path);
+      } catch (e) {
+        throw sftpError(e, `Deleting ${path} on ${label}`, spec);
+      }
+    },
+    async mkdirs(dir) {
+      try {
+        if ((await client.exists(dir)) !== "d") await client.mkdir(dir, true);
+      } catch (e) {
+        throw sftpError(e, `Creating the folder ${dir} on ${label}`, spec);
+      }
     },
     async close() {
       await client.end().catch(() => {});

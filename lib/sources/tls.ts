@@ -1,6 +1,6 @@
 import net from "node:net";
 import type { ConnectionOptions, TLSSocket } from "node:tls";
-import { SourceError } from "./errors";
+import { SourceError } from "@/lib/sources/errors";
 
 /**
  * TLS policy for HTTPS and FTPS: the certificate must be valid for the host under the system CAs (Node adds
@@ -19,7 +19,11 @@ export function tlsOptionsFor(host: string): ConnectionOptions {
 
 /** "ab:cd…", "ABCD…", "SHA256:AB:CD…" → "ABCD…" (64 hex digits) or null when it is not a SHA-256 fingerprint. */
 export function normalizeCertFingerprint(fp: string): string | null {
-  const hex = fp.trim().replace(/^sha-?256[:=]?\s*/i, "").replace(/[:\s-]/g, "").toUpperCase();
+  const hex = fp
+    .trim()
+    .replace(/^sha-?256[:=]?\s*/i, "")
+    .replace(/[:\s-]/g, "")
+    .toUpperCase();
   return /^[0-9A-F]{64}$/.test(hex) ? hex : null;
 }
 
@@ -30,13 +34,17 @@ export function formatCertFingerprint(hex: string): string {
 /** Checks a connected TLS socket; returns the leaf fingerprint ("AB:CD:…") or throws tls_untrusted / tls_fingerprint_mismatch. */
 export function verifyTlsPeer(socket: TLSSocket, pin: string | null | undefined, host: string): string {
   const cert = socket.getPeerCertificate();
-  if (!cert || !cert.fingerprint256) {
+  if (!cert?.fingerprint256) {
     throw new SourceError("tls_untrusted", `${host} did not present a TLS certificate.`);
   }
   const seen = cert.fingerprint256.toUpperCase();
   if (pin) {
     const want = normalizeCertFingerprint(pin);
-    if (!want) throw new SourceError("bad_location", "The pinned certificate fingerprint is not a SHA-256 fingerprint (64 hex digits, e.g. AB:CD:…).");
+    if (!want)
+      throw new SourceError(
+        "bad_location",
+        "The pinned certificate fingerprint is not a SHA-256 fingerprint (64 hex digits, e.g. AB:CD:…).",
+      );
     if (want !== seen.replace(/:/g, "")) {
       throw new SourceError(
         "tls_fingerprint_mismatch",

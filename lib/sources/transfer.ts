@@ -1,5 +1,5 @@
 import { Transform, finished, type Readable } from "node:stream";
-import { SourceError } from "./errors";
+import { SourceError } from "@/lib/sources/errors";
 
 export type GuardOptions = {
   /** Bytes the server announced (Content-Length, listed size): fewer means truncated, more means changed. */
@@ -37,12 +37,23 @@ export function guardTransfer(source: Readable, o: GuardOptions): Readable {
       }
       bytes += chunk.length;
       if (o.expectedSize !== undefined && bytes > o.expectedSize)
-        return cb(new SourceError("protocol_error", `${o.what}: the server sent more than the ${o.expectedSize} bytes it announced; the file probably changed during the transfer. Try again.`));
+        return cb(
+          new SourceError(
+            "protocol_error",
+            `${o.what}: the server sent more than the ${o.expectedSize} bytes it announced; the file probably changed during the transfer. Try again.`,
+          ),
+        );
       cb(null, chunk);
     },
     flush(cb) {
       if (o.expectedSize !== undefined && bytes < o.expectedSize)
-        return cb(new SourceError("truncated", `${o.what}: the transfer ended after ${bytes} of ${o.expectedSize} bytes. Nothing from this partial file is imported.`, { received: bytes, expected: o.expectedSize }));
+        return cb(
+          new SourceError(
+            "truncated",
+            `${o.what}: the transfer ended after ${bytes} of ${o.expectedSize} bytes. Nothing from this partial file is imported.`,
+            { received: bytes, expected: o.expectedSize },
+          ),
+        );
       cb();
     },
   });
@@ -63,8 +74,18 @@ export function guardTransfer(source: Readable, o: GuardOptions): Readable {
     if (!err) return;
     const mapped = o.mapError(err);
     // A connection that ends before the announced size is a truncated file, whatever the socket said.
-    if ((mapped.code === "connect_failed" || mapped.code === "protocol_error") && o.expectedSize !== undefined && bytes < o.expectedSize)
-      fail(new SourceError("truncated", `${o.what}: the connection ended after ${bytes} of ${o.expectedSize} bytes. Nothing from this partial file is imported.`, { received: bytes, expected: o.expectedSize }));
+    if (
+      (mapped.code === "connect_failed" || mapped.code === "protocol_error") &&
+      o.expectedSize !== undefined &&
+      bytes < o.expectedSize
+    )
+      fail(
+        new SourceError(
+          "truncated",
+          `${o.what}: the connection ended after ${bytes} of ${o.expectedSize} bytes. Nothing from this partial file is imported.`,
+          { received: bytes, expected: o.expectedSize },
+        ),
+      );
     else fail(mapped);
   });
   source.pipe(out);
@@ -83,7 +104,12 @@ export function guardTransfer(source: Readable, o: GuardOptions): Readable {
     }
     idle += tick;
     if (idle >= o.idleMs)
-      fail(new SourceError("timeout", `${o.what}: the server stopped sending data for ${Math.round(o.idleMs / 1000)} s (after ${bytes} bytes). Nothing from this partial file is imported.`));
+      fail(
+        new SourceError(
+          "timeout",
+          `${o.what}: the server stopped sending data for ${Math.round(o.idleMs / 1000)} s (after ${bytes} bytes). Nothing from this partial file is imported.`,
+        ),
+      );
   }, tick);
   timer.unref();
 
@@ -116,7 +142,12 @@ export async function withDeadline<T>(
   const stop = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       cancel();
-      reject(new SourceError("timeout", `${what}: no answer within ${Math.round(ms / 1000)} s. Check the host, the port and any firewall.`));
+      reject(
+        new SourceError(
+          "timeout",
+          `${what}: no answer within ${Math.round(ms / 1000)} s. Check the host, the port and any firewall.`,
+        ),
+      );
     }, ms);
     onAbort = () => {
       cancel();

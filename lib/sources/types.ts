@@ -17,10 +17,30 @@ export type SourceSpec = {
   /** Pinned SFTP host key SHA-256; a different key fails. Null: trust on first use, report it. */
   hostKeyFingerprint?: string | null;
   allowPrivateHosts: boolean;
+  /** ZIP archives with several members: the member to read (a name or a wildcard matching one). */
+  zipMember?: string | null;
+  /**
+   * FTP/FTPS/SFTP: a file modified less than this many seconds ago is read only once its size and time stayed
+   * the same that long (0 or unset: read at once). Syncs and the CLI default to 30.
+   */
+  settleSeconds?: number;
+  /** FTP/FTPS/SFTP: a file is taken only when `name + suffix` exists beside it (".done", ".ok", ...). */
+  readyMarker?: string | null;
 };
+
+/** What happens to an imported FTP/FTPS/SFTP file after a run applied it. */
+export type AfterImport = { action: "leave" } | { action: "delete" } | { action: "move"; folder: string };
 
 /** One file as listed on a server (folder mode). */
 export type RemoteFile = { name: string; path: string; size: number; mtime: string };
+
+/** A listed file as the folder preview shows it: whether a run would take it now. */
+export type ListedFile = RemoteFile & {
+  /** False when the ready marker is missing; markers themselves are never listed. */
+  ready: boolean;
+  /** Modified less than the settle time ago: a run waits until it stops changing. */
+  settling: boolean;
+};
 
 export type OpenOptions = {
   /** The fingerprint of the last applied version: lets HTTP send a conditional GET and FTP/SFTP compare size+mtime. */
@@ -42,10 +62,24 @@ export type OpenedSource = {
   /** The SFTP host key / TLS certificate fingerprint seen, to pin on first success. */
   seenHostKey?: string;
   seenTlsFingerprint?: string;
+  /** The remote file read (FTP/FTPS/SFTP), for the after-import action. */
+  file?: RemoteFile;
+  /** Set when the bytes were decompressed: the archive's own hash and size (the fingerprint is the archive's). */
+  compressed?: { format: "gzip" | "zip"; member?: string; sha256(): string; bytes(): number };
   close(): Promise<void>;
 };
 
-export type OpenResult = { unchanged: true; fingerprint: Fingerprint; name: string } | { unchanged: false; source: OpenedSource };
+export type OpenResult =
+  | {
+      unchanged: true;
+      fingerprint: Fingerprint;
+      name: string;
+      /** Why nothing was read when it is not "unchanged": no file is ready yet (ready marker missing). */
+      notReady?: string;
+      /** Read only to hash it: same content under a new modification time; no row was parsed. */
+      hashed?: boolean;
+    }
+  | { unchanged: false; source: OpenedSource };
 
 export type ConnectionCheck = {
   ok: boolean;
@@ -53,5 +87,5 @@ export type ConnectionCheck = {
   /** SHA-256 fingerprints to show the user for trust/pinning. */
   hostKeyFingerprint?: string;
   tlsFingerprint?: string;
-  files?: RemoteFile[];
+  files?: ListedFile[];
 };

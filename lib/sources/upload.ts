@@ -5,8 +5,9 @@ import type { Db } from "@/db/client";
 import { getSql } from "@/db/client";
 import { uploadChunks, uploads, type Fingerprint } from "@/db/schema";
 import { AppError } from "@/lib/errors";
-import { SourceError } from "./errors";
-import type { OpenOptions, OpenResult, SourceSpec } from "./types";
+import { SourceError } from "@/lib/sources/errors";
+import type { OpenOptions, OpenResult, SourceSpec } from "@/lib/sources/types";
+import { isUuid } from "@/lib/vocabulary";
 
 const CHUNK_BYTES = 1024 * 1024;
 
@@ -23,7 +24,10 @@ export async function storeUpload(
   opts: { filename: string; maxBytes: number; createdBy?: string | null },
 ): Promise<StoredUpload> {
   const filename = opts.filename.replace(/[\\/]/g, "_").trim().slice(0, 255) || "upload.csv";
-  const [row] = await db.insert(uploads).values({ filename, createdBy: opts.createdBy ?? null }).returning({ id: uploads.id });
+  const [row] = await db
+    .insert(uploads)
+    .values({ filename, createdBy: opts.createdBy ?? null })
+    .returning({ id: uploads.id });
   const hash = createHash("sha256");
   let size = 0;
   let seq = 0;
@@ -43,7 +47,7 @@ export async function storeUpload(
       let buf = typeof piece === "string" ? Buffer.from(piece) : Buffer.isBuffer(piece) ? piece : Buffer.from(piece);
       size += buf.length;
       if (size > opts.maxBytes)
-        throw new AppError("upload_too_large", `The file is larger than the limit of ${formatBytes(opts.maxBytes)}.`, 413);
+        throw new AppError("upload_too_large", `The file is larger than the limit of ${formatBytes(opts.maxBytes)}.`);
       hash.update(buf);
       while (buf.length > 0) {
         const take = Math.min(buf.length, CHUNK_BYTES - partBytes);
@@ -58,7 +62,10 @@ export async function storeUpload(
     await db.update(uploads).set({ size, sha256, complete: true }).where(eq(uploads.id, row.id));
     return { id: row.id, filename, size, sha256 };
   } catch (e) {
-    await db.delete(uploads).where(eq(uploads.id, row.id)).catch(() => {});
+    await db
+      .delete(uploads)
+      .where(eq(uploads.id, row.id))
+      .catch(() => {});
     throw e;
   }
 }
@@ -71,11 +78,13 @@ function formatBytes(n: number): string {
 
 /** Read back a stored upload, chunk by chunk in order. Fingerprint: sha256 + size + name. */
 export async function openUploadSource(spec: SourceSpec, opts: OpenOptions = {}): Promise<OpenResult> {
-  if (!spec.uploadId || !/^[0-9a-f-]{36}$/i.test(spec.uploadId)) throw new SourceError("not_found", "This import has no uploaded file. Upload the file again.");
+  if (!isUuid(spec.uploadId))
+    throw new SourceError("not_found", "This import has no uploaded file. Upload the file again.");
   const sql = getSql();
   const [upload] = await sql<{ filename: string; size: string; sha256: string | null; complete: boolean }[]>`
     select filename, size, sha256, complete from uploads where id = ${spec.uploadId}`;
-  if (!upload || !upload.complete) throw new SourceError("not_found", "The uploaded file is no longer available. Upload it again.");
+  if (!upload?.complete)
+    throw new SourceError("not_found", "The uploaded file is no longer available. Upload it again.");
   const size = Number(upload.size);
   const fingerprint: Fingerprint = { sha256: upload.sha256 ?? undefined, size, name: upload.filename };
   const prev = opts.previous;
@@ -87,13 +96,18 @@ export async function openUploadSource(spec: SourceSpec, opts: OpenOptions = {})
     let read = 0;
     for (let seq = 0; read < size; seq++) {
       if (opts.signal?.aborted) throw new SourceError("aborted", "The import was cancelled.");
-      const [chunk] = await sql<{ data: Buffer }[]>`select data from upload_chunks where upload_id = ${uploadId} and seq = ${seq}`;
+      const [chunk] = await sql<
+        { data: Buffer }[]
+      >`select data from upload_chunks where upload_id = ${uploadId} and seq = ${seq}`;
       if (!chunk) break;
       read += chunk.data.length;
       yield chunk.data;
     }
     if (read !== size)
-      throw new SourceError("truncated", `The uploaded file is incomplete (${read} of ${size} bytes stored). Upload it again.`);
+      throw new SourceError(
+        "truncated",
+        `The uploaded file is incomplete (${read} of ${size} bytes stored). Upload it again.`,
+      );
   }
   const stream = Readable.from(chunks(), { objectMode: false });
   return {

@@ -1,4 +1,4 @@
-import { SourceError } from "./errors";
+import { SourceError } from "@/lib/sources/errors";
 
 /**
  * Shell-style matching of a file name against the last segment of a folder link:

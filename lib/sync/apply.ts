@@ -1,11 +1,10 @@
 import type postgres from "postgres";
-import { hashPassword } from "@/lib/auth/passwords";
+import { hashContactPassword } from "@/lib/auth/passwords";
 import { AppError } from "@/lib/errors";
+import type { FieldGroups } from "@/lib/sync/merge-rules";
+import { mergedDataSql } from "@/lib/sync/merge-sql";
 
 type Tx = postgres.Sql;
-
-/** Contact passwords: scrypt like staff passwords, at a lower cost (imports may carry many). */
-export const CONTACT_PASSWORD_COST = { N: 1 << 12, r: 8, p: 1 } as const;
 
 /** The advisory lock of a manager's contacts (transaction-scoped), shared by imports and deletion. */
 export const managerLockName = (managerId: string) => `contacts:${managerId}`;
@@ -18,7 +17,8 @@ export const managerLockName = (managerId: string) => `contacts:${managerId}`;
 export async function lockManager(tx: Tx, managerId: string): Promise<void> {
   await tx`select pg_advisory_xact_lock(hashtextextended(${managerLockName(managerId)}, 0))`;
   const [manager] = await tx`select 1 from managers where id = ${managerId}`;
-  if (!manager) throw new AppError("not_found", "This Contact Manager was deleted during the import. Nothing was changed.", 404);
+  if (!manager)
+    throw new AppError("not_found", "This Contact Manager was deleted during the import. Nothing was changed.");
 }
 
 /**
@@ -31,7 +31,6 @@ export async function assertKeyTypeUnchanged(tx: Tx, managerId: string, checkedA
     throw new AppError(
       "key_field_changed",
       "The unique key field's type was changed while this file was being read. Nothing was changed; run the import again.",
-      409,
     );
 }
 
@@ -39,7 +38,11 @@ export async function assertKeyTypeUnchanged(tx: Tx, managerId: string, checkedA
  * Keep managers.contact_count (live contacts) in step with what the run wrote, in the run's transaction:
  * created (inserted or revived) minus deleted.
  */
-export async function countAppliedContacts(tx: Tx, managerId: string, applied: { created: number; deleted: number }): Promise<void> {
+export async function countAppliedContacts(
+  tx: Tx,
+  managerId: string,
+  applied: { created: number; deleted: number },
+): Promise<void> {
   const delta = applied.created - applied.deleted;
   if (delta !== 0) await tx`update managers set contact_count = contact_count + ${delta} where id = ${managerId}`;
 }
@@ -55,11 +58,13 @@ export async function hashNewPasswords(tx: Tx, onProgress?: (done: number) => vo
   let last = 0;
   let done = 0;
   for (;;) {
-    const batch = await tx<{ line: number; pw: string }[]>`select line, pw from hashes where line > ${last} order by line limit 256`;
+    const batch = await tx<
+      { line: number; pw: string }[]
+    >`select line, pw from hashes where line > ${last} order by line limit 256`;
     if (batch.length === 0) break;
     const hashes: string[] = [];
     for (let i = 0; i < batch.length; i += 4) {
-      const part = await Promise.all(batch.slice(i, i + 4).map((r) => hashPassword(r.pw, CONTACT_PASSWORD_COST)));
+      const part = await Promise.all(batch.slice(i, i + 4).map((r) => hashContactPassword(r.pw)));
       hashes.push(...part);
     }
     await tx`
@@ -85,7 +90,7 @@ export async function lookUpContactsById(tx: Tx): Promise<void> {
 }
 
 /**
- * Write the plan (SPEC §5.5), inside the run's transaction. Every change to an existing row keeps the
+ * Write the plan, inside the run's transaction. Every change to an existing row keeps the
  * previous state in contact_versions (updated and revived contacts, soft-deleted ones) so the run can be
  * reverted; inserted contacts are known by created_by_run. Deletes are soft (deleted_at, deleted_by_run).
  * Every write of `data` stores the row hash the plan compared with, so the next import of the same rows
@@ -93,10 +98,9 @@ export async function lookUpContactsById(tx: Tx): Promise<void> {
  */
 export async function applyPlan(
   tx: Tx,
-  o: { managerId: string; runId: string; mappedFieldIds: string[]; updateExisting: boolean },
+  o: { managerId: string; runId: string; mappedFieldIds: string[]; groups: FieldGroups; updateExisting: boolean },
 ): Promise<void> {
   const { managerId, runId } = o;
-  const mapped = o.mappedFieldIds;
 
   await lookUpContactsById(tx);
   if (o.updateExisting) {
@@ -104,12 +108,13 @@ export async function applyPlan(
       insert into contact_versions (run_id, contact_id, change, data, password_hash, password_mac, row_hash, deleted_at, key)
       select ${runId}, c.id, 'updated', c.data, c.password_hash, c.password_mac, c.row_hash, c.deleted_at, c.key
       from plan p join contacts c on c.id = p.contact_id where p.action = 'update'`;
-    // In SET, c.data is the stored value: fields the file does not feed are kept.
+    // In SET, c.data is the stored value: fields the file does not feed are kept, and the fields' merge
+    // rules decide which mapped ones are written (plan.ts mergedDataSql, the same expression the plan used).
     await tx`
       update contacts c set
-        data = (c.data - ${mapped}::text[]) || p.data,
+        data = ${mergedDataSql(tx, o.mappedFieldIds, o.groups)},
         password_hash = case when p.need_hash then p.pw_hash else c.password_hash end,
-        password_mac = coalesce(p.pw_mac, c.password_mac),
+        password_mac = case when p.need_hash then p.pw_mac else c.password_mac end,
         row_hash = p.row_hash,
         updated_at = now(), updated_by_run = ${runId}
       from plan p

@@ -33,7 +33,10 @@ const isHighSurrogate = (c: number) => c >= 0xd800 && c <= 0xdbff;
  */
 const isSpaceAfterQuote = (c: number) => c !== CR && c !== LF && /\s/.test(String.fromCharCode(c));
 
-export async function* normaliseRecordEnds(text: AsyncIterable<string>, options: RecordEndsOptions): AsyncGenerator<string> {
+export async function* normaliseRecordEnds(
+  text: AsyncIterable<string>,
+  options: RecordEndsOptions,
+): AsyncGenerator<string> {
   const { delimiter, maxRecordChars, stats } = options;
   const delim0 = delimiter.charCodeAt(0);
   let inQuotes = false;
@@ -51,7 +54,8 @@ export async function* normaliseRecordEnds(text: AsyncIterable<string>, options:
       `The record starting on line ${recordLine} is longer than ${Math.round(maxRecordChars / 1024 / 1024)} MiB — probably a quote that is never closed. Check the quoting of the file.`,
     );
   };
-  const isDelimiterAt = (s: string, i: number) => s.charCodeAt(i) === delim0 && (delimiter.length === 1 || s.startsWith(delimiter, i));
+  const isDelimiterAt = (s: string, i: number) =>
+    s.charCodeAt(i) === delim0 && (delimiter.length === 1 || s.startsWith(delimiter, i));
   // Runs of characters that are neither a quote nor a line break are skipped at once (indexOf), not one by
   // one: a single-character delimiter only matters as the last character of such a run.
   const skipRuns = delimiter.length === 1 && !'"\r\n'.includes(delimiter);
@@ -186,5 +190,8 @@ export async function* normaliseRecordEnds(text: AsyncIterable<string>, options:
   const rest = rewrite(carry, true);
   if (rest) yield rest;
   if (inQuotes)
-    throw new AppError("unclosed_quote", `A quoted field starting on line ${recordLine} is never closed. Check the quoting of the file.`);
+    throw new AppError(
+      "unclosed_quote",
+      `A quoted field starting on line ${recordLine} is never closed. Check the quoting of the file.`,
+    );
 }

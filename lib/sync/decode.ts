@@ -2,7 +2,9 @@ import { createHash } from "node:crypto";
 import { isUtf8 } from "node:buffer";
 import { AppError } from "@/lib/errors";
 
-export type Encoding = "auto" | "utf-8" | "windows-1252" | "utf-16le" | "utf-16be";
+import type { Encoding } from "@/lib/vocabulary";
+
+export type { Encoding };
 type Concrete = Exclude<Encoding, "auto">;
 
 /** What the decode stage learnt about the raw bytes; filled while the text is consumed. */
@@ -42,7 +44,16 @@ function incompleteTail(buf: Buffer): number {
     if (need <= back || b < 0xc2 || b > 0xf4) return 0;
     if (back > 1) {
       const second = buf[n - back + 1];
-      const [lo, hi] = b === 0xe0 ? [0xa0, 0xbf] : b === 0xed ? [0x80, 0x9f] : b === 0xf0 ? [0x90, 0xbf] : b === 0xf4 ? [0x80, 0x8f] : [0x80, 0xbf];
+      const [lo, hi] =
+        b === 0xe0
+          ? [0xa0, 0xbf]
+          : b === 0xed
+            ? [0x80, 0x9f]
+            : b === 0xf0
+              ? [0x90, 0xbf]
+              : b === 0xf4
+                ? [0x80, 0x8f]
+                : [0x80, 0xbf];
       if (second < lo || second > hi) return 0;
     }
     return back;
@@ -86,7 +97,10 @@ const NON_ASCII = /[^\x00-\x7f]/;
 const SNIFF_BYTES = 4096;
 
 const SIGNATURES: { bytes: number[]; what: string }[] = [
-  { bytes: [0x50, 0x4b, 0x03, 0x04], what: "a ZIP archive — an Excel workbook (.xlsx) or an OpenDocument spreadsheet (.ods) is one" },
+  {
+    bytes: [0x50, 0x4b, 0x03, 0x04],
+    what: "a ZIP archive — an Excel workbook (.xlsx) or an OpenDocument spreadsheet (.ods) is one",
+  },
   { bytes: [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1], what: "an Excel 97–2003 workbook (.xls)" },
   { bytes: [0x25, 0x50, 0x44, 0x46, 0x2d], what: "a PDF document" },
   { bytes: [0x1f, 0x8b], what: "a gzip-compressed file" },
@@ -98,7 +112,8 @@ const SIGNATURES: { bytes: number[]; what: string }[] = [
  */
 export function notTextReason(head: Buffer): string | null {
   const known = SIGNATURES.find((s) => head.length >= s.bytes.length && s.bytes.every((b, i) => head[i] === b));
-  if (known) return `This file is ${known.what}, not a CSV file. Save it as CSV (comma-separated values) and import that file.`;
+  if (known)
+    return `This file is ${known.what}, not a CSV file. Save it as CSV (comma-separated values) and import that file.`;
   if (head.includes(0))
     return "This file contains binary data (NUL bytes), so it is not a CSV text file. If it is UTF-16 text without a byte-order mark, choose UTF-16 as its encoding.";
   return null;
@@ -107,7 +122,7 @@ export function notTextReason(head: Buffer): string | null {
 /**
  * Decode a raw byte stream into text, streaming (a multi-byte character split across chunks stays whole).
  *
- * Encoding rules (SPEC §3): a BOM decides (UTF-8, UTF-16LE/BE) and is stripped; otherwise "auto" reads the
+ * Encoding rules: a BOM decides (UTF-8, UTF-16LE/BE) and is stripped; otherwise "auto" reads the
  * bytes as UTF-8 while they are valid UTF-8. Nothing is buffered for sniffing, so when the first invalid
  * UTF-8 byte shows up we decide then:
  *  - if every character emitted so far was ASCII (the usual Windows-1252 file: ASCII, then an "é"), the
@@ -119,14 +134,18 @@ export function notTextReason(head: Buffer): string | null {
  */
 /** A source that sends more than the limit: a file bigger than allowed, or a server that never stops sending. */
 function tooLarge(maxBytes: number): AppError {
-  const size = maxBytes >= 1024 ** 3 ? `${+(maxBytes / 1024 ** 3).toFixed(2)} GiB` : `${+(maxBytes / 1024 ** 2).toFixed(2)} MiB`;
+  const size =
+    maxBytes >= 1024 ** 3 ? `${+(maxBytes / 1024 ** 3).toFixed(2)} GiB` : `${+(maxBytes / 1024 ** 2).toFixed(2)} MiB`;
   return new AppError(
     "file_too_large",
     `The file is larger than ${size}, the most an import reads (SOURCE_MAX_BYTES). Nothing was imported. Split the file, or ask an operator to raise the limit.`,
   );
 }
 
-export function decodeStream(source: AsyncIterable<Buffer | Uint8Array | string>, options: { encoding?: Encoding; maxBytes?: number } = {}) {
+export function decodeStream(
+  source: AsyncIterable<Buffer | Uint8Array | string>,
+  options: { encoding?: Encoding; maxBytes?: number } = {},
+) {
   const hash = createHash("sha256");
   let digest: string | null = null;
   const stats: DecodeStats = {
@@ -209,7 +228,8 @@ export function decodeStream(source: AsyncIterable<Buffer | Uint8Array | string>
       mode === "utf8-tentative" ? tentative(chunk, final) : fixedDecode(chunk, final);
 
     for await (const piece of source) {
-      const chunk = typeof piece === "string" ? Buffer.from(piece) : Buffer.isBuffer(piece) ? piece : Buffer.from(piece);
+      const chunk =
+        typeof piece === "string" ? Buffer.from(piece) : Buffer.isBuffer(piece) ? piece : Buffer.from(piece);
       if (chunk.length === 0) continue;
       stats.bytes += chunk.length;
       if (options.maxBytes !== undefined && stats.bytes > options.maxBytes) throw tooLarge(options.maxBytes);

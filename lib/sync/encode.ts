@@ -1,6 +1,7 @@
 /**
  * Staged rows as COPY text lines (text format), for the stage table and, on the direct path, for
- * `contacts`. Rows are serialised here, never by the driver (DESIGN.md: postgres.js and malformed rows).
+ * `contacts`. Rows are validated and serialised here, never by the driver: with postgres.js a malformed row
+ * makes the COPY stream never settle (porsager/postgres#1173).
  *
  * The mapped values travel as a JSON array in mapping order (`["Ann","Lee",null]`, null for an empty cell):
  * short, and turned into the stored `data` object in SQL only for the rows that change (plan.ts). The
@@ -12,7 +13,8 @@
  * fingerprint here, not for security. On the stage path Postgres computes it (a generated column).
  */
 import { hash } from "node:crypto";
-import type { RowPlan, StagedRow } from "./validate";
+import { ruleSuffix } from "@/lib/sync/merge-rules";
+import type { RowPlan, StagedRow } from "@/lib/sync/validate";
 
 const COPY_ESCAPES = /[\\\n\r\t]/;
 const COPY_ESCAPES_G = /[\\\n\r\t]/g;
@@ -52,9 +54,15 @@ function valuesJson(values: (string | null)[], string: (v: string) => string = j
   return out + "]";
 }
 
-/** Six characters naming the mapped field ids, in order: hashes of different mappings never match. */
+/**
+ * Six characters naming the mapped field ids, in order, with their merge rules: hashes of different
+ * mappings never match, and a rule change is a mapping change. Default rules add nothing (the tags of
+ * mappings without rules are those from before rules existed).
+ */
 export function mappingTag(plan: RowPlan): string {
-  return hash("md5", plan.targets.map((t) => t.field.id).join(","), "base64url").slice(0, 6);
+  let text = plan.targets.map((t) => t.field.id + ruleSuffix(t.rules)).join(",");
+  if (plan.password && plan.password.merge !== "overwrite") text += `;password:${plan.password.merge}`;
+  return hash("md5", text, "base64url").slice(0, 6);
 }
 
 /**
@@ -71,7 +79,7 @@ function rowHash(tag: string, valuesJsonText: string, passwordMac: string | null
 }
 
 /** The columns of the stage table filled by COPY, in the order of the lines of `stageLines`. */
-export const STAGE_COLUMNS = "line, key, key_norm, vals, pw, pw_mac, valid, maybe_dup";
+export const STAGE_COLUMNS = "line, key, key_norm, vals, pw, pw_mac, valid, maybe_dup, del";
 
 /** Lines of the stage table. `maybeDup`: the row's key may have appeared before (KeyFilter). */
 export function stageLines(): (row: StagedRow, maybeDup: boolean) => string {
@@ -88,7 +96,8 @@ export function stageLines(): (row: StagedRow, maybeDup: boolean) => string {
     "\t" +
     copyValue(r.passwordMac) +
     (r.valid ? "\tt" : "\tf") +
-    (maybeDup ? "\tt\n" : "\tf\n");
+    (maybeDup ? "\tt" : "\tf") +
+    (r.del ? "\tt\n" : "\tf\n");
 }
 
 /** The columns of `contacts` filled by COPY on the direct path, in the order of the lines of `contactLines`. */
@@ -107,6 +116,15 @@ export function contactLines(plan: RowPlan, managerId: string, runId: string): (
       if (v !== null) data += (data.length > 1 ? "," : "") + prefixes[i] + copyJsonString(v);
     }
     data += "}";
-    return copyValue(r.key) + "\t" + copyValue(r.keyNorm) + "\t" + data + "\t" + rowHash(tag, valuesJson(values), r.passwordMac) + tail;
+    return (
+      copyValue(r.key) +
+      "\t" +
+      copyValue(r.keyNorm) +
+      "\t" +
+      data +
+      "\t" +
+      rowHash(tag, valuesJson(values), r.passwordMac) +
+      tail
+    );
   };
 }

@@ -1,6 +1,6 @@
 import { AppError } from "@/lib/errors";
 import Papa from "papaparse";
-import { normaliseRecordEnds } from "./csv-record-ends";
+import { normaliseRecordEnds } from "@/lib/sync/csv-record-ends";
 
 export type ParseOptions = {
   delimiter: string;
@@ -20,12 +20,15 @@ export type ParsedCsv = {
   batches: AsyncIterable<CsvRecord[]>;
   /** The same records one by one (for small consumers such as the preview). Read `batches` or `records`, not both. */
   records: AsyncIterable<CsvRecord>;
+  /** Data records parsed so far, counted as they are read (ahead of the batches handed out): live progress. */
+  stats: { rows: number };
 };
 
 const BATCH = 512;
 
 export function checkDelimiter(delimiter: string): string {
-  if ([...delimiter].length !== 1) throw new AppError("invalid_delimiter", "The delimiter must be exactly one character.");
+  if ([...delimiter].length !== 1)
+    throw new AppError("invalid_delimiter", "The delimiter must be exactly one character.");
   if (delimiter === '"' || delimiter === "\n" || delimiter === "\r")
     throw new AppError("invalid_delimiter", "A quote or a line break cannot be the delimiter.");
   return delimiter;
@@ -96,6 +99,7 @@ export function parseCsv(text: AsyncIterable<string>, options: ParseOptions): Pa
   });
   columns.catch(() => {});
 
+  const stats = { rows: 0 };
   async function* batches(): AsyncGenerator<CsvRecord[]> {
     const ends = { quotedLineBreaks: 0 };
     let line = 1;
@@ -113,14 +117,21 @@ export function parseCsv(text: AsyncIterable<string>, options: ParseOptions): Pa
           line += ends.quotedLineBreaks === 0 ? 1 : 1 + lineBreaksIn(fields);
           if (fields.length === 1 && fields[0] === "") continue; // blank line
           if (fields.length > options.maxColumns)
-            throw new AppError("too_many_columns", `Line ${start} has ${fields.length} columns; at most ${options.maxColumns} are allowed.`);
+            throw new AppError(
+              "too_many_columns",
+              `Line ${start} has ${fields.length} columns; at most ${options.maxColumns} are allowed.`,
+            );
           if (!header) {
             header = headerColumns(fields, options.hasHeader);
             resolveColumns(header);
             if (options.hasHeader) continue;
           }
           if (++rows > options.maxRows)
-            throw new AppError("too_many_rows", `The file has more than ${options.maxRows.toLocaleString("en")} rows, the most one import may hold.`);
+            throw new AppError(
+              "too_many_rows",
+              `The file has more than ${options.maxRows.toLocaleString("en")} rows, the most one import may hold.`,
+            );
+          stats.rows = rows;
           batch.push({ line: start, fields });
           if (batch.length === BATCH) {
             yield batch;
@@ -140,5 +151,5 @@ export function parseCsv(text: AsyncIterable<string>, options: ParseOptions): Pa
   async function* records(): AsyncGenerator<CsvRecord> {
     for await (const b of batched) yield* b;
   }
-  return { columns, batches: batched, records: records() };
+  return { columns, batches: batched, records: records(), stats };
 }

@@ -1,6 +1,10 @@
 import type postgres from "postgres";
-import { lookUpContactsById } from "./apply";
-import type { RowError } from "./validate";
+import type { MergeRule } from "@/db/schema";
+import { lookUpContactsById } from "@/lib/sync/apply";
+import { guardBlockMessage, guardsInForce, guardViolations, type GuardsInForce } from "@/lib/sync/guards";
+import { allDefault, type FieldGroups } from "@/lib/sync/merge-rules";
+import { mergedDataSql, passwordUpdateSql } from "@/lib/sync/merge-sql";
+import type { RowError } from "@/lib/sync/validate";
 
 type Tx = postgres.Sql;
 
@@ -8,6 +12,10 @@ export type PlanOptions = {
   managerId: string;
   /** Field ids the file feeds: other fields of an existing contact are kept as they are. */
   mappedFieldIds: string[];
+  /** The mapped fields by merge rule (merge-rules.ts). */
+  groups: FieldGroups;
+  /** The Password field's merge rule when a column feeds it. */
+  passwordMerge: MergeRule | null;
   updateExisting: boolean;
   deleteMissing: boolean;
 };
@@ -24,12 +32,17 @@ export type Plan = {
 };
 
 /**
- * Duplicate keys (SPEC §5.2): the first occurrence of a key (by line, valid or not) wins; later ones become
+ * Duplicate keys: the first occurrence of a key (by line, valid or not) wins; later ones become
  * invalid rows with an error. Only keys the KeyFilter flagged while staging can repeat (`candidates`, or
  * null when there were too many to keep: then the rows flagged `maybe_dup` name them), so one scan of the
  * stage finds the real duplicates. Returns the first `limit` errors in line order and the total.
  */
-export async function markDuplicates(tx: Tx, keyColumn: string, limit: number, candidates: string[] | null): Promise<{ total: number; errors: RowError[] }> {
+export async function markDuplicates(
+  tx: Tx,
+  keyColumn: string,
+  limit: number,
+  candidates: string[] | null,
+): Promise<{ total: number; errors: RowError[] }> {
   if (candidates?.length === 0) return { total: 0, errors: [] };
   const firsts = candidates
     ? tx`select key_norm, min(line) as first from stage where key_norm = any(${candidates}::text[]) group by key_norm having count(*) > 1`
@@ -54,7 +67,7 @@ export async function markDuplicates(tx: Tx, keyColumn: string, limit: number, c
 }
 
 /**
- * Generated keys (SPEC §4): a random 9-digit code per valid row, unique in the manager. Collisions (with
+ * Generated keys: a random 9-digit code per valid row, unique in the manager. Collisions (with
  * existing contacts or within the file) are redrawn until none is left; with 900 million codes this takes
  * one or two rounds.
  */
@@ -85,7 +98,9 @@ export async function generateKeys(tx: Tx, managerId: string): Promise<void> {
  * - update: live contact whose mapped fields or password differ; rehash: same data, but the stored row
  *   hash comes from another mapping or an older format (only the hash is refreshed, not a change);
  * - delete (delete-missing): live contact whose key is not in the file. Every staged key counts as
- *   present, also those of invalid rows: a typo never deletes a contact.
+ *   present, also those of invalid rows: a typo never deletes a contact;
+ * - delete (operation column): a valid row saying "delete" whose key names a live contact; one naming no
+ *   live contact changes nothing (unchanged).
  * A row whose hash equals the contact's row_hash is unchanged without looking at its data, so a re-import
  * of a big, mostly unchanged file builds `data` (field id → value, from the staged values array, empty
  * cells left out) only for the rows that differ. Fields the file does not feed
@@ -102,21 +117,34 @@ export async function buildPlan(tx: Tx, o: PlanOptions & { valid: number; countE
         then jsonb_strip_nulls(jsonb_object(${o.mappedFieldIds}::text[], array(select jsonb_array_elements_text(s.vals::jsonb))))
       end as data,
       s.row_hash, s.pw, s.pw_mac, null::text as pw_hash, c.id as contact_id,
-      case when s.line is null then 'delete' when c.id is null then 'insert' when c.deleted_at is not null then 'revive' else 'update' end as action,
-      s.pw is not null and (c.id is null or c.deleted_at is not null or c.password_mac is distinct from s.pw_mac) as need_hash
+      case when s.line is null or s.del then 'delete' when c.id is null then 'insert' when c.deleted_at is not null then 'revive' else 'update' end as action,
+      s.pw is not null and (c.id is null or c.deleted_at is not null
+        or (c.password_mac is distinct from s.pw_mac and ${passwordUpdateSql(tx, o.passwordMerge)})) as need_hash
     from stage s
     full join (select id, key_norm, row_hash, password_mac, deleted_at from contacts where manager_id = ${o.managerId}) c
       on c.key_norm = s.key_norm
-    where (s.valid and (c.id is null or c.deleted_at is not null or c.row_hash is distinct from s.row_hash))
+    where (s.valid and not s.del and (c.id is null or c.deleted_at is not null or c.row_hash is distinct from s.row_hash))
+      or (s.valid and s.del and c.id is not null and c.deleted_at is null)
       or (${o.deleteMissing}::boolean and s.line is null and c.deleted_at is null)`;
   await lookUpContactsById(tx);
-  await tx`
-    update plan p set action = 'rehash' from contacts c
-    where p.action = 'update' and c.id = p.contact_id
-      and (c.data = p.data or (c.data - ${o.mappedFieldIds}::text[]) || p.data = c.data)
-      and (p.pw_mac is null or p.pw_mac is not distinct from c.password_mac)`;
-  const byAction = await tx<{ action: string; n: number }[]>`select action, count(*)::int as n from plan group by action`;
-  const count = (action: string) => byAction.find((r) => r.action === action)?.n ?? 0;
+  // A row whose only differences fall on fields its rules may not write is unchanged too.
+  if (allDefault(o.groups))
+    await tx`
+      update plan p set action = 'rehash' from contacts c
+      where p.action = 'update' and c.id = p.contact_id
+        and (c.data = p.data or (c.data - ${o.mappedFieldIds}::text[]) || p.data = c.data)
+        and not p.need_hash`;
+  else
+    await tx`
+      update plan p set action = 'rehash' from contacts c
+      where p.action = 'update' and c.id = p.contact_id
+        and ${mergedDataSql(tx, o.mappedFieldIds, o.groups)} = c.data and not p.need_hash`;
+  const byAction = await tx<
+    { action: string; from_file: boolean; n: number }[]
+  >`select action, line is not null as from_file, count(*)::int as n from plan group by 1, 2`;
+  const count = (action: string) => byAction.filter((r) => r.action === action).reduce((n, r) => n + r.n, 0);
+  // Deletes asked for by the operation column: valid rows, so not "unchanged".
+  const deletedByRows = byAction.find((r) => r.action === "delete" && r.from_file)?.n ?? 0;
   let existing: number | null = null;
   if (o.countExisting) {
     [{ existing }] = await tx<{ existing: number }[]>`
@@ -130,7 +158,7 @@ export async function buildPlan(tx: Tx, o: PlanOptions & { valid: number; countE
     created,
     updated,
     deleted: count("delete"),
-    unchanged: o.valid - created - updated,
+    unchanged: o.valid - created - updated - deletedByRows,
     notUpdated: o.updateExisting ? 0 : changed,
   };
 }
@@ -159,29 +187,28 @@ export function approvalBlock(plan: Plan, approved: ApprovedPlan, sha256: string
   return null;
 }
 
-/** The plan of the first import into a manager without contacts, written straight into `contacts` (rows.ts). */
-export function directPlan(valid: number): Plan {
-  return { existing: 0, created: valid, updated: 0, deleted: 0, unchanged: 0, notUpdated: 0 };
-}
-
-export function safetyRuleApplies(o: { trigger: string; deleteMissing: boolean }): boolean {
-  return o.trigger === "schedule" && o.deleteMissing;
+/**
+ * The plan of the first import into a manager without contacts, written straight into `contacts` (rows.ts).
+ * Delete rows (operation column) find no contact there: they change nothing and count as unchanged.
+ */
+export function directPlan(valid: number, deletes = 0): Plan {
+  return { existing: 0, created: valid - deletes, updated: 0, deleted: 0, unchanged: deletes, notUpdated: 0 };
 }
 
 /**
- * Safety rule (SPEC §5.4): a scheduled run with delete-missing must not change (update or delete) more
- * than the threshold share of the existing contacts. Returns the reason when the run must be blocked.
+ * The seed safety rule alone (a scheduled run with delete-missing changing more than the threshold share):
+ * the guards' change threshold with no other guard set. Returns the reason when the run must be blocked.
  */
-export function safetyBlock(plan: Plan, o: { trigger: string; deleteMissing: boolean; thresholdPct: number }): string | null {
-  if (!safetyRuleApplies(o) || !plan.existing) return null;
-  const changed = plan.updated + plan.deleted;
-  // In whole numbers (the threshold has two decimals): (7 / 100) * 100 is 7.000000000000001 in floating point,
-  // which made a change of exactly the threshold "more than" it.
-  if (changed * 10_000 <= Math.round(o.thresholdPct * 100) * plan.existing) return null;
-  const pct = (changed / plan.existing) * 100;
-  return (
-    `Not applied: this scheduled import would change ${changed.toLocaleString("en")} of ${plan.existing.toLocaleString("en")} contacts ` +
-    `(${plan.updated.toLocaleString("en")} updated, ${plan.deleted.toLocaleString("en")} deleted — ${pct.toFixed(1)}%), more than the ` +
-    `safety threshold of ${o.thresholdPct}%. A staff member can approve this run from the imports list.`
-  );
+export function safetyBlock(
+  plan: Plan,
+  o: { trigger: string; deleteMissing: boolean; thresholdPct: number },
+): string | null {
+  return guardBlock(plan, guardsInForce({ thresholdPct: o.thresholdPct }, o));
+}
+
+/** The reason a plan breaks the guards in force (guards.ts), or null when it may be applied. */
+export function guardBlock(plan: Plan, guards: GuardsInForce | null): string | null {
+  if (!guards || plan.existing === null) return null;
+  const violations = guardViolations({ ...plan, existing: plan.existing }, guards);
+  return violations.length ? guardBlockMessage(violations, guards.scheduled) : null;
 }

@@ -7,12 +7,12 @@
  *   then reads the file again on the stage path, which reports duplicates by line.
  * Both validate and encode each row once, count rows, collect row errors and feed a KeyFilter.
  */
-import { detach } from "./detach";
-import type { CsvRecord } from "./parse";
-import type { ErrorCollector } from "./report";
-import { KeyFilter } from "./key-filter";
-import { contactLines, stageLines } from "./encode";
-import type { RowError, RowPlan, StagedRow } from "./validate";
+import { detach } from "@/lib/sync/detach";
+import type { CsvRecord } from "@/lib/sync/parse";
+import type { ErrorCollector } from "@/lib/sync/report";
+import { KeyFilter } from "@/lib/sync/key-filter";
+import { contactLines, stageLines } from "@/lib/sync/encode";
+import type { RowError, RowPlan, StagedRow } from "@/lib/sync/validate";
 
 /** At most this many keys of invalid rows are remembered on the direct path; beyond, it gives up. */
 const MAX_INVALID_KEYS = 10_000;
@@ -27,7 +27,8 @@ export class DirectPathAbandoned extends Error {
   }
 }
 
-export type RowCounts = { rows: number; valid: number };
+/** `deletes`: valid rows whose operation column says "delete" (counted in `valid` too). */
+export type RowCounts = { rows: number; valid: number; deletes: number };
 /** Keys that may repeat (KeyFilter), for the duplicate check; null when there were more than MAX_CANDIDATES. */
 export type DuplicateCandidates = { keys: string[] | null };
 
@@ -38,7 +39,10 @@ type Validate = (record: CsvRecord, errors: RowError[]) => StagedRow;
  * at once: concatenating a piece of hundreds of lines as one string and encoding it afterwards costs
  * several times more (V8 has to walk the whole rope of small strings).
  */
-async function* pieces(batches: AsyncIterable<CsvRecord[]>, lineOf: (record: CsvRecord) => string | null): AsyncGenerator<Buffer> {
+async function* pieces(
+  batches: AsyncIterable<CsvRecord[]>,
+  lineOf: (record: CsvRecord) => string | null,
+): AsyncGenerator<Buffer> {
   let buffer = Buffer.allocUnsafe(PIECE_BYTES + PIECE_SLACK);
   let used = 0;
   for await (const batch of batches) {
@@ -72,6 +76,7 @@ function validator(validate: Validate, collector: ErrorCollector, counts: RowCou
     }
     counts.rows++;
     if (row.valid) counts.valid++;
+    if (row.valid && row.del) counts.deletes++;
     onRow();
     return row;
   };
@@ -82,7 +87,7 @@ export function stageText(
   batches: AsyncIterable<CsvRecord[]>,
   o: { plan: RowPlan; validate: Validate; collector: ErrorCollector; onRow: () => void },
 ): { text: AsyncIterable<Buffer>; counts: RowCounts; candidates: DuplicateCandidates } {
-  const counts: RowCounts = { rows: 0, valid: 0 };
+  const counts: RowCounts = { rows: 0, valid: 0, deletes: 0 };
   const candidates: DuplicateCandidates = { keys: [] };
   const line = stageLines();
   const filter = new KeyFilter();
@@ -102,9 +107,16 @@ export function stageText(
 /** COPY text for `contacts` (CONTACT_COLUMNS): valid rows only, created by `runId` in `managerId`. */
 export function directText(
   batches: AsyncIterable<CsvRecord[]>,
-  o: { plan: RowPlan; validate: Validate; collector: ErrorCollector; onRow: () => void; managerId: string; runId: string },
+  o: {
+    plan: RowPlan;
+    validate: Validate;
+    collector: ErrorCollector;
+    onRow: () => void;
+    managerId: string;
+    runId: string;
+  },
 ): { text: AsyncIterable<Buffer>; counts: RowCounts } {
-  const counts: RowCounts = { rows: 0, valid: 0 };
+  const counts: RowCounts = { rows: 0, valid: 0, deletes: 0 };
   const line = contactLines(o.plan, o.managerId, o.runId);
   const filter = new KeyFilter();
   const invalidKeys = new Set<string>();
@@ -112,7 +124,9 @@ export function directText(
   const text = pieces(batches, (record) => {
     const row = check(record);
     const key = row.keyNorm;
-    if (!row.valid) {
+    // A delete row of a first import has nothing to delete, but its key is taken like an invalid row's: a
+    // later row with the same key is a duplicate, which the stage path reports.
+    if (!row.valid || row.del) {
       if (key === null) return null;
       // The first occurrence of a key wins even when it is invalid: the later ones are duplicates.
       if (filter.add(key)) throw new DirectPathAbandoned("an invalid row repeats a key");

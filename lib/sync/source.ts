@@ -1,8 +1,7 @@
 import type { Sync } from "@/db/schema";
 import { AppError } from "@/lib/errors";
 import { decryptSecret } from "@/lib/security/crypto";
-import { listFiles, openSource } from "@/lib/sources";
-import type { OpenOptions, OpenResult, RemoteFile, SourceSpec } from "@/lib/sources/types";
+import type { SourceSpec } from "@/lib/sources/types";
 
 type StoredSecret = { password?: string; privateKey?: string; passphrase?: string };
 
@@ -22,15 +21,8 @@ export function buildSourceSpec(sync: Sync): SourceSpec {
     tlsFingerprint: sync.tlsFingerprint,
     hostKeyFingerprint: sync.hostKeyFingerprint,
     allowPrivateHosts: sync.allowPrivateHosts,
+    zipMember: sync.zipMember,
+    settleSeconds: sync.settleSeconds,
+    readyMarker: sync.readyMarker,
   };
-}
-
-/** Open the source of a run, through the shared dispatcher of lib/sources. */
-export function openSyncSource(spec: SourceSpec, opts: OpenOptions): Promise<OpenResult> {
-  return openSource(spec, opts);
-}
-
-/** Files matching a folder location (every-new-file mode). */
-export function listSyncFiles(spec: SourceSpec): Promise<RemoteFile[]> {
-  return listFiles(spec);
 }

@@ -26,6 +26,7 @@ export async function createStage(tx: Tx, rowHash: string): Promise<void> {
     pw_mac text,
     valid boolean not null,
     maybe_dup boolean not null,
+    del boolean not null,
     dup_of integer,
     row_hash text generated always as (${rowHash}) stored
   ) on commit drop`);
@@ -43,12 +44,12 @@ function waitFor(
     // Already over (the server may have refused the data while it was being written): no event will come.
     if (stream.destroyed || stream.closed) {
       if (event === "finish" && stream.writableFinished) resolve();
-      else reject(failure() ?? new AppError("staging_failed", "The database connection was lost while staging rows.", 500));
+      else reject(failure() ?? new AppError("staging_failed", "The database connection was lost while staging rows."));
       return;
     }
     const timer = setTimeout(() => {
       cleanup();
-      reject(new AppError("staging_timeout", `The database did not accept the rows in time (${what}).`, 500));
+      reject(new AppError("staging_timeout", `The database did not accept the rows in time (${what}).`));
     }, timeoutMs);
     const onDone = () => {
       cleanup();
@@ -69,7 +70,7 @@ function waitFor(
     const onClose = () => {
       cleanup();
       if (event === "finish" && stream.writableFinished) resolve();
-      else reject(failure() ?? new AppError("staging_failed", "The database connection was lost while staging rows.", 500));
+      else reject(failure() ?? new AppError("staging_failed", "The database connection was lost while staging rows."));
     };
     // Given up by the caller: settle quietly and drop the timer and listeners.
     const onAbort = () => {
@@ -119,7 +120,8 @@ export async function copyText(
       // The driver's stream asks to wait after 16 KiB; waiting then would leave Node idle while Postgres
       // works through the piece, and the other way round. Up to IN_FLIGHT bytes stay queued instead.
       stream.write(piece);
-      if (stream.writableLength > IN_FLIGHT) await waitFor(stream, "drain", timeout, "back-pressure", () => streamError);
+      if (stream.writableLength > IN_FLIGHT)
+        await waitFor(stream, "drain", timeout, "back-pressure", () => streamError);
     }
     if (streamError) throw streamError;
     const stop = new AbortController();
@@ -130,7 +132,7 @@ export async function copyText(
     // is watched from the pool: a transaction that went "aborted" means the server refused the rows.
     const refused = await Promise.race([finished.then(() => false), watchForAbort(opts.backendPid, stop.signal)]);
     stop.abort();
-    if (refused) throw new AppError("copy_refused", "The database refused the rows of this file.", 500);
+    if (refused) throw new AppError("copy_refused", "The database refused the rows of this file.");
   } catch (e) {
     // Abort the COPY so the server rolls it back (the transaction fails with it).
     if (!stream.destroyed) stream.destroy(e instanceof Error ? e : new Error(String(e)));

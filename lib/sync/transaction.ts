@@ -5,7 +5,18 @@ export type RunSql = postgres.Sql;
 
 // A killed backend shows up as a closed connection, a server error, or — depending on timing — the socket's
 // own ECONNRESET / EPIPE (sources turn their network errors into SourceErrors first, so these are the database's).
-const LOST = new Set(["CONNECTION_CLOSED", "CONNECTION_ENDED", "CONNECTION_DESTROYED", "57P01", "57P02", "57P03", "08006", "08003", "ECONNRESET", "EPIPE"]);
+const LOST = new Set([
+  "CONNECTION_CLOSED",
+  "CONNECTION_ENDED",
+  "CONNECTION_DESTROYED",
+  "57P01",
+  "57P02",
+  "57P03",
+  "08006",
+  "08003",
+  "ECONNRESET",
+  "EPIPE",
+]);
 
 export function isConnectionLost(e: unknown): boolean {
   return LOST.has((e as { code?: string })?.code ?? "");

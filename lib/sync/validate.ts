@@ -1,12 +1,19 @@
 import { createHmac, hkdfSync } from "node:crypto";
-import type { Field } from "@/db/schema";
+import type { Field, MappedColumn, MergeRule } from "@/db/schema";
 import { AppError } from "@/lib/errors";
 import { env } from "@/lib/env";
-import type { CsvRecord } from "./parse";
-import { checkValue, clip } from "./values";
+import { type FieldRules, rulesOf } from "@/lib/sync/merge-rules";
+import type { CsvRecord } from "@/lib/sync/parse";
+import { checkValue, clip } from "@/lib/sync/values";
+import { keyNorm as keyNormOf } from "@/lib/vocabulary";
 
-/** A column of the file feeding a field. */
-export type ColumnTarget = { index: number; column: string; field: Pick<Field, "id" | "label" | "type"> };
+/** A column of the file feeding a field, with the field's merge and empty-cell rules. */
+export type ColumnTarget = {
+  index: number;
+  column: string;
+  field: Pick<Field, "id" | "label" | "type">;
+  rules: FieldRules;
+};
 
 /** How the validator reads a record: resolved against the file's columns. */
 export type RowPlan = {
@@ -14,8 +21,10 @@ export type RowPlan = {
   /** Index of the key column; null with generated keys. */
   key: { index: number; column: string; type: Field["type"] } | null;
   targets: ColumnTarget[];
-  /** The column feeding the Password field, if mapped. */
-  password: { index: number; column: string } | null;
+  /** The column feeding the Password field, if mapped (an empty cell always keeps the password). */
+  password: { index: number; column: string; label: string; merge: MergeRule } | null;
+  /** The operation column (delta files), if one is chosen: says whether a row deletes its key's contact. */
+  op: { index: number; column: string } | null;
 };
 
 /**
@@ -30,6 +39,8 @@ export type StagedRow = {
   password: string | null;
   passwordMac: string | null;
   valid: boolean;
+  /** The operation column says "delete": the key's contact is soft-deleted (its other cells are not read). */
+  del: boolean;
 };
 
 /** field id → value of a staged row (the shape of `contacts.data`; empty cells are left out). */
@@ -47,7 +58,12 @@ export type RowError = { line: number; column: string | null; message: string };
 /** Resolve the mapping's column names against the header (exact, then case-insensitive). */
 export function resolveRowPlan(
   columns: string[],
-  mapping: { keyColumn: string | null; autoKey: boolean; columns: { column: string; fieldId: string }[] },
+  mapping: {
+    keyColumn: string | null;
+    autoKey: boolean;
+    columns: MappedColumn[];
+    opColumn?: string | null;
+  },
   fields: Pick<Field, "id" | "label" | "type" | "role">[],
 ): RowPlan {
   const find = (name: string): number => {
@@ -57,15 +73,32 @@ export function resolveRowPlan(
     return columns.findIndex((c) => c.toLowerCase() === lower);
   };
   const missing = (name: string, what: string) =>
-    new AppError("column_missing", `The file has no column "${name}" (${what}). Its columns are: ${columns.map((c) => `"${clip(c, 40)}"`).join(", ")}.`);
+    new AppError(
+      "column_missing",
+      `The file has no column "${name}" (${what}). Its columns are: ${columns.map((c) => `"${clip(c, 40)}"`).join(", ")}.`,
+    );
 
   const keyField = fields.find((f) => f.role === "key");
   let key: RowPlan["key"] = null;
   if (!mapping.autoKey) {
-    if (!mapping.keyColumn) throw new AppError("key_missing", "Choose the column that holds the unique key, or generate keys automatically.");
+    if (!mapping.keyColumn)
+      throw new AppError("key_missing", "Choose the column that holds the unique key, or generate keys automatically.");
     const index = find(mapping.keyColumn);
     if (index < 0) throw missing(mapping.keyColumn, "the unique key");
     key = { index, column: columns[index], type: keyField?.type ?? "text" };
+  }
+  let op: RowPlan["op"] = null;
+  if (mapping.opColumn) {
+    if (mapping.autoKey)
+      throw new AppError(
+        "mapping_invalid",
+        "An operation column needs a key column: with generated keys no row can name a contact to delete.",
+      );
+    const index = find(mapping.opColumn);
+    if (index < 0) throw missing(mapping.opColumn, "the operation column");
+    if (key && index === key.index)
+      throw new AppError("mapping_invalid", "The operation column cannot also be the unique key column.");
+    op = { index, column: columns[index] };
   }
   const byId = new Map(fields.map((f) => [f.id, f]));
   const targets: ColumnTarget[] = [];
@@ -73,21 +106,41 @@ export function resolveRowPlan(
   const used = new Set<string>();
   for (const m of mapping.columns) {
     const field = byId.get(m.fieldId);
-    if (!field) throw new AppError("field_missing", `The mapping of column "${m.column}" points to a field that no longer exists. Edit the mapping.`);
+    if (!field)
+      throw new AppError(
+        "field_missing",
+        `The mapping of column "${m.column}" points to a field that no longer exists. Edit the mapping.`,
+      );
     if (field.role === "key") continue; // the key field is fed by the key column only
-    if (used.has(field.id)) throw new AppError("mapping_invalid", `Two columns are mapped to the field "${field.label}".`);
+    if (used.has(field.id))
+      throw new AppError("mapping_invalid", `Two columns are mapped to the field "${field.label}".`);
     used.add(field.id);
     const index = find(m.column);
     if (index < 0) throw missing(m.column, `mapped to "${field.label}"`);
-    if (field.type === "password") password = { index, column: columns[index] };
-    else targets.push({ index, column: columns[index], field });
+    if (op && index === op.index)
+      throw new AppError(
+        "mapping_invalid",
+        `The operation column "${op.column}" says what to do with a row; it cannot also feed the field "${field.label}".`,
+      );
+    const rules = rulesOf(m);
+    if (field.type === "password") password = { index, column: columns[index], label: field.label, merge: rules.merge };
+    else targets.push({ index, column: columns[index], field, rules });
   }
-  return { columns, key, targets, password };
+  return { columns, key, targets, password, op };
+}
+
+const DELETE_OPS = new Set(["delete", "d", "remove"]);
+const UPSERT_OPS = new Set(["", "upsert", "u"]);
+
+/** The operation cell of a row: "delete", "upsert", or null when it says neither. */
+export function operationOf(raw: string | undefined): "delete" | "upsert" | null {
+  const v = (raw ?? "").trim().toLowerCase();
+  return DELETE_OPS.has(v) ? "delete" : UPSERT_OPS.has(v) ? "upsert" : null;
 }
 
 function macKey(): Buffer {
   const secret = env.AUTH_SECRET;
-  if (!secret) throw new AppError("config", "AUTH_SECRET is not set; it is needed to import passwords.", 500);
+  if (!secret) throw new AppError("config", "AUTH_SECRET is not set; it is needed to import passwords.");
   return Buffer.from(hkdfSync("sha256", secret, "contact-sync", "contact-password-mac", 32));
 }
 
@@ -100,14 +153,8 @@ export function passwordMac(key: Buffer, keyNorm: string | null, password: strin
     .digest("base64url");
 }
 
-const ASCII = /^[\x00-\x7f]*$/;
-
-export function normalizeKey(key: string): string {
-  return (ASCII.test(key) ? key : key.normalize("NFC")).toLowerCase();
-}
-
 /**
- * Per-row validation (SPEC §3-§4): field count, size limits, key present, typed values. Duplicate keys are
+ * Per-row validation: field count, size limits, key present, typed values. Duplicate keys are
  * found later (set-based, no key set held in memory). Every problem of a row is reported; the row is then
  * staged as invalid (still "present" for delete-missing if it has a key). Called once per row of files with
  * millions of rows: no closures or objects beyond the row itself are made per call.
@@ -120,6 +167,7 @@ export function createRowValidator(plan: RowPlan, limits: { maxFieldBytes: numbe
   const targets = plan.targets;
   const keyPlan = plan.key;
   const pwPlan = plan.password;
+  const opPlan = plan.op;
 
   /** A cell's problem (size, NUL), or null when it can be used. */
   const cellProblem = (raw: string): string | null => {
@@ -131,7 +179,12 @@ export function createRowValidator(plan: RowPlan, limits: { maxFieldBytes: numbe
   return function validate(record: CsvRecord, errors: RowError[]): StagedRow {
     const { line, fields } = record;
     const before = errors.length;
-    if (fields.length !== width) errors.push({ line, column: null, message: `This line has ${fields.length} field${fields.length === 1 ? "" : "s"}; the header has ${width}.` });
+    if (fields.length !== width)
+      errors.push({
+        line,
+        column: null,
+        message: `This line has ${fields.length} field${fields.length === 1 ? "" : "s"}; the header has ${width}.`,
+      });
 
     let key: string | null = null;
     let keyNorm: string | null = null;
@@ -141,10 +194,11 @@ export function createRowValidator(plan: RowPlan, limits: { maxFieldBytes: numbe
       const k = problem ? "" : raw.trim();
       if (problem) errors.push({ line, column: keyPlan.column, message: problem });
       else if (!k) {
-        if (fields.length === width || keyPlan.index < fields.length) errors.push({ line, column: keyPlan.column, message: "The unique key is empty." });
+        if (fields.length === width || keyPlan.index < fields.length)
+          errors.push({ line, column: keyPlan.column, message: "The unique key is empty." });
       } else {
         key = k;
-        keyNorm = normalizeKey(k);
+        keyNorm = keyNormOf(k);
         if (keyPlan.type !== "text") {
           const checked = checkValue(keyPlan.type, k);
           if (!checked.ok) errors.push({ line, column: keyPlan.column, message: checked.message });
@@ -152,8 +206,26 @@ export function createRowValidator(plan: RowPlan, limits: { maxFieldBytes: numbe
       }
     }
 
+    let del = false;
+    if (opPlan) {
+      const raw = fields[opPlan.index];
+      const op = operationOf(raw);
+      if (op === "delete") del = true;
+      else if (op === null)
+        errors.push({
+          line,
+          column: opPlan.column,
+          message: `The operation "${clip(raw ?? "", 40)}" is not one of delete, d, remove (delete the contact) or upsert, u, empty (import the row).`,
+        });
+    }
+
     const values: (string | null)[] = new Array(targets.length);
+    // A delete row needs only its key: the other cells are not read (an old e-mail address cannot stop it).
     for (let i = 0; i < targets.length; i++) {
+      if (del) {
+        values[i] = null;
+        continue;
+      }
       const t = targets[i];
       values[i] = null;
       const raw = fields[t.index];
@@ -172,15 +244,25 @@ export function createRowValidator(plan: RowPlan, limits: { maxFieldBytes: numbe
 
     let password: string | null = null;
     let passwordMacValue: string | null = null;
-    if (pwPlan && mac) {
+    if (pwPlan && mac && !del) {
       // Passwords are not trimmed: spaces may be part of them. An empty cell keeps the existing password.
       const raw = fields[pwPlan.index] ?? "";
-      if (cellProblem(raw)) errors.push({ line, column: pwPlan.column, message: "The password is not acceptable (too long or binary)." });
+      if (cellProblem(raw))
+        errors.push({ line, column: pwPlan.column, message: "The password is not acceptable (too long or binary)." });
       else if (raw !== "") {
         password = raw;
         passwordMacValue = passwordMac(mac, keyNorm, raw);
       }
     }
-    return { line, key, keyNorm, values, password, passwordMac: passwordMacValue, valid: errors.length === before };
+    return {
+      line,
+      key,
+      keyNorm,
+      values,
+      password,
+      passwordMac: passwordMacValue,
+      valid: errors.length === before,
+      del,
+    };
   };
 }

@@ -41,7 +41,12 @@ function isEmail(value: string): boolean {
 const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 const DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):?(\d{2}))?)?$/;
 
-const languageNames = new Intl.DisplayNames(["en"], { type: "language", fallback: "none" });
+// Made on first use: building it loads ICU's language names (~20 ms), which a run without language fields skips.
+let displayNames: Intl.DisplayNames | undefined;
+function languageNames(): Intl.DisplayNames {
+  displayNames ??= new Intl.DisplayNames(["en"], { type: "language", fallback: "none" });
+  return displayNames;
+}
 const languageCache = new Map<string, string | null>();
 
 /** `EN` → `en`, `pt-br` → `pt-BR`, `en_US` → `en-US`; null when not a tag of a real ISO 639 language. */
@@ -53,7 +58,7 @@ export function canonicalLanguage(input: string): string | null {
     const [canon] = Intl.getCanonicalLocales(input.trim().replace(/_/g, "-"));
     const primary = canon?.split("-")[0] ?? "";
     // ISO 639 codes are 2 or 3 letters; DisplayNames with fallback "none" knows the real ones.
-    if (/^[a-z]{2,3}$/.test(primary) && primary !== "und" && languageNames.of(primary) !== undefined) result = canon;
+    if (/^[a-z]{2,3}$/.test(primary) && primary !== "und" && languageNames().of(primary) !== undefined) result = canon;
   } catch {
     result = null;
   }
@@ -73,15 +78,22 @@ export function checkValue(type: FieldType, value: string): ValueCheck {
     case "password":
       return { ok: true, value };
     case "email":
-      return isEmail(value) ? { ok: true, value } : { ok: false, message: `"${clip(value)}" is not a valid email address.` };
+      return isEmail(value)
+        ? { ok: true, value }
+        : { ok: false, message: `"${clip(value)}" is not a valid email address.` };
     case "language": {
       const tag = canonicalLanguage(value);
       return tag
         ? { ok: true, value: tag }
-        : { ok: false, message: `"${clip(value)}" is not an ISO language tag (use codes such as en, fr, pt-BR — not language names).` };
+        : {
+            ok: false,
+            message: `"${clip(value)}" is not an ISO language tag (use codes such as en, fr, pt-BR — not language names).`,
+          };
     }
     case "number":
-      return NUMBER.test(value) ? { ok: true, value } : { ok: false, message: `"${clip(value)}" is not a number (use digits with "." for decimals, e.g. -12.5).` };
+      return NUMBER.test(value)
+        ? { ok: true, value }
+        : { ok: false, message: `"${clip(value)}" is not a number (use digits with "." for decimals, e.g. -12.5).` };
     case "date": {
       const m = DATE.exec(value);
       const ok =
@@ -89,7 +101,9 @@ export function checkValue(type: FieldType, value: string): ValueCheck {
         validDate(Number(m[1]), Number(m[2]), Number(m[3])) &&
         (m[4] === undefined || (Number(m[4]) < 24 && Number(m[5]) < 60 && (m[6] === undefined || Number(m[6]) < 60))) &&
         (m[7] === undefined || (Number(m[7]) < 24 && Number(m[8]) < 60));
-      return ok ? { ok: true, value } : { ok: false, message: `"${clip(value)}" is not a date (use YYYY-MM-DD, e.g. 2024-03-31).` };
+      return ok
+        ? { ok: true, value }
+        : { ok: false, message: `"${clip(value)}" is not a date (use YYYY-MM-DD, e.g. 2024-03-31).` };
     }
   }
 }

@@ -17,6 +17,5 @@ export function assertSameEdit(sync: Pick<Sync, "state" | "pendingEdit"> | null,
     throw new AppError(
       "edit_conflict",
       "This import's changes were saved, finished or discarded in another window meanwhile. Reload the page to see them, then go on.",
-      409,
     );
 }

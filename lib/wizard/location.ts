@@ -2,8 +2,7 @@
  * The "File location" of a remote source: which protocol it uses, whether its last segment is a wildcard
  * (folder form), and the link without credentials. Pure code, shared by the browser and the server.
  */
-export const remoteKinds = ["http", "https", "ftp", "ftpes", "ftps", "sftp"] as const;
-export type RemoteKind = (typeof remoteKinds)[number];
+import { isRemoteKind, type RemoteKind } from "@/lib/vocabulary";
 
 export const protocolLabels: Record<RemoteKind, string> = {
   http: "HTTP",
@@ -14,7 +13,7 @@ export const protocolLabels: Record<RemoteKind, string> = {
   sftp: "SFTP",
 };
 
-export type ParsedLocation = {
+export type TypedLink = {
   kind: RemoteKind;
   /** The link with the protocol's scheme and without any user:password part. */
   location: string;
@@ -24,7 +23,7 @@ export type ParsedLocation = {
   password?: string;
 };
 
-export type LocationProblem = { message: string };
+export type LinkProblem = { message: string };
 
 /** True when the link's last path segment is a glob (`*`, `?` or `[...]`). HTTP has no folder listing. */
 export function hasWildcard(link: string): boolean {
@@ -46,7 +45,7 @@ function decodeSafe(s: string): string {
  * Read a link typed by staff. `protocol` is the select's value: "auto" takes the link's scheme; a chosen
  * protocol wins over the scheme (so `ftp://host/x` with FTPES selected becomes `ftpes://host/x`).
  */
-export function parseLocation(raw: string, protocol: RemoteKind | "auto"): ParsedLocation | LocationProblem {
+export function readTypedLink(raw: string, protocol: RemoteKind | "auto"): TypedLink | LinkProblem {
   const text = raw.trim();
   if (!text) return { message: "Enter the file location, for example sftp://files.example.org/export/contacts.csv." };
   if (text.includes("\\")) return { message: "Use / to separate folders in the link: a \\ is not allowed." };
@@ -55,8 +54,9 @@ export function parseLocation(raw: string, protocol: RemoteKind | "auto"): Parse
   const scheme = schemeMatch?.[1].toLowerCase();
   let kind: RemoteKind;
   if (protocol !== "auto") kind = protocol;
-  else if (scheme && (remoteKinds as readonly string[]).includes(scheme)) kind = scheme as RemoteKind;
-  else if (scheme) return { message: `"${scheme}://" links are not supported. Use http, https, ftp, ftpes, ftps or sftp.` };
+  else if (isRemoteKind(scheme)) kind = scheme;
+  else if (scheme)
+    return { message: `"${scheme}://" links are not supported. Use http, https, ftp, ftpes, ftps or sftp.` };
   else return { message: "Start the link with its protocol (https://, ftp://, sftp://…) or choose the protocol." };
   const isHttp = kind === "http" || kind === "https";
   let rest = schemeMatch ? text.slice(schemeMatch[0].length) : text;
@@ -70,7 +70,8 @@ export function parseLocation(raw: string, protocol: RemoteKind | "auto"): Parse
     return { message: "This link is not valid. Expected something like ftp://host/folder/file.csv." };
   }
   if (!url.hostname) return { message: "The link needs a server name." };
-  if (url.pathname === "/" || url.pathname === "") return { message: "The link needs the path of a file (or folder/*.csv)." };
+  if (url.pathname === "/" || url.pathname === "")
+    return { message: "The link needs the path of a file (or folder/*.csv)." };
   const login = url.username ? decodeSafe(url.username) : undefined;
   const password = url.password ? decodeSafe(url.password) : undefined;
   const hostPort = url.port ? `${url.hostname}:${url.port}` : url.hostname;
@@ -79,7 +80,7 @@ export function parseLocation(raw: string, protocol: RemoteKind | "auto"): Parse
   return { kind, location, hasWildcard: hasWildcard(location), login, password };
 }
 
-export function isLocationProblem(p: ParsedLocation | LocationProblem): p is LocationProblem {
+export function isLinkProblem(p: TypedLink | LinkProblem): p is LinkProblem {
   return "message" in p;
 }
 

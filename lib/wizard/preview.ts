@@ -1,20 +1,20 @@
-import type { Db } from "@/db/client";
 import type { Field, Mapping, Sync } from "@/db/schema";
-import { env } from "@/lib/env";
 import { isAppError, safeMessage } from "@/lib/errors";
+import { env } from "@/lib/env";
 import { logger } from "@/lib/log";
 import { openSource } from "@/lib/sources";
-import { mappingDefaults } from "@/lib/sync/draft";
+import { mappingDefaults } from "@/lib/wizard/mapping-step";
 import { buildSourceSpec } from "@/lib/sync/source";
-import { bomOf, decodeStream, type Encoding } from "@/lib/sync/decode";
-import { parseCsv } from "@/lib/sync/parse";
-import { createRowValidator, resolveRowPlan, type RowError } from "@/lib/sync/validate";
-import { AUTO_KEY } from "./schemas";
-import { detectDelimiter } from "./detect";
+import { openCsv, rowValidatorFor } from "@/lib/sync/csv";
+import { bomOf, type Encoding } from "@/lib/sync/decode";
+import type { RowError } from "@/lib/sync/validate";
+import { AUTO_KEY } from "@/lib/wizard/schemas";
+import { detectDelimiter } from "@/lib/wizard/detect";
 
 /**
  * The wizard's preview (step 2): the first rows of the source as the engine reads them — the engine's own
- * decode, parse and validate stages over a bounded prefix of the source, never a second parser.
+ * decode, parse and validate stages (`openCsv`, as the run opens its file) over a bounded prefix of the
+ * source, never a second parser.
  */
 export type PreviewRow = { line: number; cells: string[]; errors: RowError[] };
 export type Preview = {
@@ -37,10 +37,30 @@ export type Preview = {
 };
 
 export const PREVIEW_ROWS = 20;
-const PREVIEW_MAX_BYTES = 2 * 1024 * 1024;
+/** How much of a file the preview reads beyond one record of the longest size the run accepts. */
+const PREVIEW_WINDOW_BYTES = 2 * 1024 * 1024;
+/** A cell is shortened to this many characters on the page (the whole value is checked). */
+const PREVIEW_CELL_CHARS = 500;
+
+/**
+ * The bytes the preview may read: its window plus one record of the longest length the parser accepts (in
+ * the widest encoding), so a long first record still shows as the row (or the error) the run reports.
+ */
+function previewMaxBytes(maxFieldBytes: number): number {
+  const maxRecordChars = Math.max(4 * maxFieldBytes, 4 * 1024 * 1024);
+  return PREVIEW_WINDOW_BYTES + 4 * maxRecordChars;
+}
+
+function shorten(cell: string): string {
+  return cell.length > PREVIEW_CELL_CHARS ? `${cell.slice(0, PREVIEW_CELL_CHARS)}…` : cell;
+}
 
 /** Pull at most `max` bytes of a stream; `cut` tells whether it went on. */
-async function* bounded(stream: AsyncIterable<Buffer | Uint8Array | string>, max: number, state: { cut: boolean; sample: Buffer[] }): AsyncGenerator<Buffer> {
+async function* bounded(
+  stream: AsyncIterable<Buffer | Uint8Array | string>,
+  max: number,
+  state: { cut: boolean; sample: Buffer[] },
+): AsyncGenerator<Buffer> {
   let total = 0;
   let sampled = 0;
   for await (const piece of stream) {
@@ -72,7 +92,11 @@ function previewMapping(columns: string[], fields: Field[], stored: Mapping | nu
 /** Errors of decoding itself: no encoding was found that reads the file. */
 const DECODE_FAILURES = new Set(["not_text", "invalid_encoding"]);
 
-export async function buildPreview(_db: Db, sync: Sync, fields: Field[], opts: { rows?: number; signal?: AbortSignal } = {}): Promise<Preview> {
+export async function buildPreview(
+  sync: Sync,
+  fields: Field[],
+  opts: { rows?: number; signal?: AbortSignal } = {},
+): Promise<Preview> {
   const wanted = opts.rows ?? PREVIEW_ROWS;
   const preview: Preview = {
     sourceName: null,
@@ -86,31 +110,32 @@ export async function buildPreview(_db: Db, sync: Sync, fields: Field[], opts: {
   };
   let close: (() => Promise<void>) | null = null;
   const state = { cut: false, sample: [] as Buffer[] };
-  let decoded: ReturnType<typeof decodeStream> | null = null;
+  let decoded: ReturnType<typeof openCsv>["decoded"] | null = null;
   try {
-    const opened = await openSource(buildSourceSpec(sync), { signal: opts.signal });
-    if (opened.unchanged) throw new Error("openSource reported unchanged without a previous fingerprint");
+    // The preview reads the file as the run will (archives, ready markers), but never waits for it to settle.
+    const opened = await openSource({ ...buildSourceSpec(sync), settleSeconds: 0 }, { signal: opts.signal });
+    if (opened.unchanged) {
+      if (!opened.notReady) throw new Error("openSource reported unchanged without a previous fingerprint");
+      preview.sourceName = opened.name;
+      preview.fatal = { code: "not_ready", message: opened.notReady };
+      return preview;
+    }
     const source = opened.source;
     close = () => source.close();
     preview.sourceName = source.name;
     preview.seenHostKey = source.seenHostKey;
     preview.seenTlsFingerprint = source.seenTlsFingerprint;
 
-    decoded = decodeStream(bounded(source.stream, PREVIEW_MAX_BYTES, state), { encoding: sync.encoding as Encoding });
-    const parsed = parseCsv(decoded.text, {
-      delimiter: sync.delimiter,
-      hasHeader: sync.hasHeader,
-      maxColumns: env.MAX_COLUMNS,
-      maxFieldBytes: env.MAX_FIELD_BYTES,
-      maxRows: env.MAX_ROWS,
-    });
-    let validate: ReturnType<typeof createRowValidator> | null = null;
+    const csv = openCsv(bounded(source.stream, previewMaxBytes(env.MAX_FIELD_BYTES), state), sync);
+    decoded = csv.decoded;
+    const parsed = csv.parsed;
+    let validate: ReturnType<typeof rowValidatorFor> | null = null;
     let planError: string | null = null;
     for await (const record of parsed.records) {
       if (!validate && !planError) {
         preview.columns = (await parsed.columns) ?? [];
         try {
-          validate = createRowValidator(resolveRowPlan(preview.columns, previewMapping(preview.columns, fields, sync.mapping), fields), { maxFieldBytes: env.MAX_FIELD_BYTES });
+          validate = rowValidatorFor(preview.columns, previewMapping(preview.columns, fields, sync.mapping), fields);
         } catch (e) {
           planError = safeMessage(e);
         }
@@ -121,7 +146,7 @@ export async function buildPreview(_db: Db, sync: Sync, fields: Field[], opts: {
       }
       const errors: RowError[] = [];
       validate?.(record, errors);
-      preview.rows.push({ line: record.line, cells: record.fields, errors });
+      preview.rows.push({ line: record.line, cells: record.fields.map(shorten), errors });
     }
     if (!preview.columns.length) preview.columns = (await parsed.columns.catch(() => null)) ?? [];
     // A record cut by the byte bound is not a real row error.
@@ -131,14 +156,19 @@ export async function buildPreview(_db: Db, sync: Sync, fields: Field[], opts: {
     }
     if (!preview.columns.length) preview.fatal = { code: "empty_file", message: "The file has no lines to import." };
   } catch (e) {
-    if (!isAppError(e)) logger.warn("preview failed", { syncId: sync.id, error: e instanceof Error ? e.message : String(e) });
-    preview.fatal = { code: isAppError(e) ? e.code : "internal", message: isAppError(e) ? e.message : "The file could not be read. The problem has been logged." };
+    if (!isAppError(e)) logger.warn("preview failed", { syncId: sync.id, err: e });
+    preview.fatal = {
+      code: isAppError(e) ? e.code : "internal",
+      message: isAppError(e) ? e.message : "The file could not be read. The problem has been logged.",
+    };
   } finally {
     await close?.().catch(() => {});
   }
   // Also when the text was decoded and then refused further on (say, by its header).
   if (!DECODE_FAILURES.has(preview.fatal?.code ?? "")) preview.encodingUsed = decoded?.stats.encoding ?? null;
-  preview.suggestedDelimiter = suggestDelimiter(state.sample, preview.encodingUsed, sync.delimiter);
+  // A file that cannot be read as text has no delimiter to suggest.
+  const unreadable = DECODE_FAILURES.has(preview.fatal?.code ?? "");
+  preview.suggestedDelimiter = unreadable ? null : suggestDelimiter(state.sample, preview.encodingUsed, sync.delimiter);
   preview.suggestedEncoding = suggestEncoding(state.sample, sync.encoding as Encoding, preview.fatal?.code);
   return preview;
 }

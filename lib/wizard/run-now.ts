@@ -6,13 +6,13 @@ import { executeRun, queueRun } from "@/lib/sync/run";
  * "Run Import": queue the run (refused with 409 while one is active), answer the browser at once with the
  * run page, and execute the run after the response (the run page polls its progress).
  */
-export async function startRun(syncId: string, userId: string, trigger: "upload" | "manual"): Promise<string> {
+export async function startRun(syncId: string, userId: string, trigger: "upload" | "wizard"): Promise<string> {
   const runId = await queueRun({ syncId, trigger, requestedBy: userId });
   const execute = async () => {
     try {
       await executeRun(runId);
     } catch (e) {
-      logger.error("run after wizard failed to start", { runId, error: e instanceof Error ? e.message : String(e) });
+      logger.error("run after wizard failed to start", { runId, err: e });
     }
   };
   try {

@@ -2,12 +2,24 @@ import type { Schedule, Sync } from "@/db/schema";
 import { computeNextRunAt } from "@/lib/schedule/next-run";
 import { patternFromSchedule, scheduleFromPattern, type Ordinal, type SchedulePattern } from "@/lib/schedule/pattern";
 import { previewScheduleLocal, type PreviewTime } from "@/lib/schedule/preview";
-import type { ScheduleStepInput, ScheduleStepValues } from "./schemas";
+import type { ScheduleStepInput, ScheduleStepValues } from "@/lib/wizard/schemas";
 
 /** The schedule step's controls ↔ the scheduling module's SchedulePattern and stored Schedule. */
 
-const ordinals: Record<ScheduleStepValues["nth"], Ordinal> = { "1": "first", "2": "second", "3": "third", "4": "fourth", "-1": "last" };
-const ordinalNumbers: Record<Ordinal, ScheduleStepValues["nth"]> = { first: "1", second: "2", third: "3", fourth: "4", last: "-1" };
+const ordinals: Record<ScheduleStepValues["nth"], Ordinal> = {
+  "1": "first",
+  "2": "second",
+  "3": "third",
+  "4": "fourth",
+  "-1": "last",
+};
+const ordinalNumbers: Record<Ordinal, ScheduleStepValues["nth"]> = {
+  first: "1",
+  second: "2",
+  third: "3",
+  fourth: "4",
+  last: "-1",
+};
 
 export function patternOf(v: ScheduleStepValues): SchedulePattern {
   const n = v.interval;
@@ -32,11 +44,21 @@ export function patternOf(v: ScheduleStepValues): SchedulePattern {
       recurrence =
         v.monthlyMode === "day"
           ? { kind: "yearly_date", everyYears: n, month: v.month ?? 1, day: v.monthDay ?? 1 }
-          : { kind: "yearly_weekday", everyYears: n, ordinal: ordinals[v.nth], weekday: v.nthWeekday, month: v.month ?? 1 };
+          : {
+              kind: "yearly_weekday",
+              everyYears: n,
+              ordinal: ordinals[v.nth],
+              weekday: v.nthWeekday,
+              month: v.month ?? 1,
+            };
       break;
   }
   const range: SchedulePattern["range"] =
-    v.rangeKind === "count" ? { type: "count", count: v.count ?? 1 } : v.rangeKind === "until" ? { type: "until", date: v.untilDate } : { type: "none" };
+    v.rangeKind === "count"
+      ? { type: "count", count: v.count ?? 1 }
+      : v.rangeKind === "until"
+        ? { type: "until", date: v.untilDate }
+        : { type: "none" };
   return { recurrence, range };
 }
 
@@ -48,10 +70,6 @@ export function scheduleFromForm(v: ScheduleStepValues): Schedule {
 /** The next `count` run times from now, with their wall-clock time in the schedule's zone. */
 export function scheduleRunTimes(schedule: Schedule, count: number, after = new Date()): string[] {
   return previewScheduleLocal({ ...schedule, count, after }).map(formatRunTime);
-}
-
-export function scheduleRunTimesDetailed(schedule: Schedule, count: number, after = new Date()): PreviewTime[] {
-  return previewScheduleLocal({ ...schedule, count, after });
 }
 
 function formatRunTime(t: PreviewTime): string {
@@ -112,16 +130,40 @@ export function scheduleFormDefaults(sync: Sync, now = new Date(), browserTz = "
       Object.assign(base, { freq: "weekly", interval: String(r.everyWeeks), byDay: r.days });
       break;
     case "monthly_day":
-      Object.assign(base, { freq: "monthly", monthlyMode: "day", interval: String(r.everyMonths), monthDay: String(r.day === -1 ? 31 : r.day) });
+      Object.assign(base, {
+        freq: "monthly",
+        monthlyMode: "day",
+        interval: String(r.everyMonths),
+        monthDay: String(r.day === -1 ? 31 : r.day),
+      });
       break;
     case "monthly_weekday":
-      Object.assign(base, { freq: "monthly", monthlyMode: "weekday", interval: String(r.everyMonths), nth: ordinalNumbers[r.ordinal], nthWeekday: r.weekday });
+      Object.assign(base, {
+        freq: "monthly",
+        monthlyMode: "weekday",
+        interval: String(r.everyMonths),
+        nth: ordinalNumbers[r.ordinal],
+        nthWeekday: r.weekday,
+      });
       break;
     case "yearly_date":
-      Object.assign(base, { freq: "yearly", monthlyMode: "day", interval: String(r.everyYears), month: String(r.month), monthDay: String(r.day) });
+      Object.assign(base, {
+        freq: "yearly",
+        monthlyMode: "day",
+        interval: String(r.everyYears),
+        month: String(r.month),
+        monthDay: String(r.day),
+      });
       break;
     case "yearly_weekday":
-      Object.assign(base, { freq: "yearly", monthlyMode: "weekday", interval: String(r.everyYears), month: String(r.month), nth: ordinalNumbers[r.ordinal], nthWeekday: r.weekday });
+      Object.assign(base, {
+        freq: "yearly",
+        monthlyMode: "weekday",
+        interval: String(r.everyYears),
+        month: String(r.month),
+        nth: ordinalNumbers[r.ordinal],
+        nthWeekday: r.weekday,
+      });
       break;
   }
   const g = pattern.range;

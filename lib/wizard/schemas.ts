@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { isLocationProblem, needsLogin, parseLocation, remoteKinds } from "./location";
+import { emptyRules, encodings, mergeRules, remoteKinds } from "@/lib/vocabulary";
+import { isLinkProblem, needsLogin, readTypedLink } from "@/lib/wizard/location";
 
 /**
  * The zod schemas of the wizard's steps. The same schema validates the browser's form (react-hook-form
@@ -9,7 +10,8 @@ import { isLocationProblem, needsLogin, parseLocation, remoteKinds } from "./loc
  */
 
 export const checkbox = z.preprocess((v) => v === true || v === "on" || v === "true" || v === "1", z.boolean());
-const text = (max = 500) => z.preprocess((v) => (v == null ? "" : v), z.string().trim().max(max, `At most ${max} characters.`));
+const text = (max = 500) =>
+  z.preprocess((v) => (v == null ? "" : v), z.string().trim().max(max, `At most ${max} characters.`));
 
 export const delimiterChoices = { comma: ",", semicolon: ";", tab: "\t", pipe: "|", space: " " } as const;
 export type DelimiterChoice = keyof typeof delimiterChoices | "other";
@@ -21,14 +23,6 @@ export const delimiterLabels: Record<DelimiterChoice, string> = {
   space: "Space",
   other: "Other",
 };
-export const encodings = ["auto", "utf-8", "windows-1252", "utf-16le", "utf-16be"] as const;
-export const encodingLabels: Record<(typeof encodings)[number], string> = {
-  auto: "Detect automatically",
-  "utf-8": "UTF-8",
-  "windows-1252": "Windows-1252 (Western European)",
-  "utf-16le": "UTF-16 LE",
-  "utf-16be": "UTF-16 BE",
-};
 
 /** The delimiter character for a choice; null when "other" has no single character. */
 export function delimiterChar(choice: DelimiterChoice, other: string): string | null {
@@ -38,7 +32,9 @@ export function delimiterChar(choice: DelimiterChoice, other: string): string | 
 
 /** The select's choice for a stored delimiter character. */
 export function delimiterChoiceOf(char: string): { choice: DelimiterChoice; other: string } {
-  const found = (Object.keys(delimiterChoices) as (keyof typeof delimiterChoices)[]).find((k) => delimiterChoices[k] === char);
+  const found = (Object.keys(delimiterChoices) as (keyof typeof delimiterChoices)[]).find(
+    (k) => delimiterChoices[k] === char,
+  );
   return found ? { choice: found, other: "" } : { choice: "other", other: char };
 }
 
@@ -67,6 +63,21 @@ export const sourceStepSchema = z
     deleteMissing: checkbox,
     alwaysImport: checkbox,
     errorEmail: text(320).pipe(z.union([z.literal(""), z.email("Enter a valid email address, or leave it empty.")])),
+    /** ZIP archives with several members: the one to read (name or wildcard). */
+    zipMember: text(500),
+    /** FTP/FTPS/SFTP: seconds a recently changed file must stay unchanged; ready-marker suffix. */
+    settleSeconds: z.preprocess(
+      (v) => (v == null || v === "" ? 30 : v),
+      z.coerce
+        .number({ error: "Enter the settle time in whole seconds." })
+        .int("Enter the settle time in whole seconds.")
+        .min(0, "The settle time cannot be negative.")
+        .max(3600, "At most 3600 seconds (one hour)."),
+    ),
+    readyMarker: text(50).refine((v) => !/[/\\\s]/.test(v), "A suffix such as .done, without spaces or slashes."),
+    /** FTP/FTPS/SFTP: what happens to the file after an applied run. */
+    afterImport: z.enum(["leave", "move", "delete"]).default("leave"),
+    afterImportFolder: text(500),
     /** Fingerprint shown by "Test connection"; pinned when trustFingerprint is ticked. */
     fingerprint: text(200),
     trustFingerprint: checkbox,
@@ -76,11 +87,16 @@ export const sourceStepSchema = z
       ctx.addIssue({ code: "custom", path: ["delimiterOther"], message: "Type exactly one delimiter character." });
     }
     if (v.sourceType === "upload") {
-      if (!v.uploadId) ctx.addIssue({ code: "custom", path: ["uploadId"], message: "Choose a file to import and wait for the upload to finish." });
+      if (!v.uploadId)
+        ctx.addIssue({
+          code: "custom",
+          path: ["uploadId"],
+          message: "Choose a file to import and wait for the upload to finish.",
+        });
       return;
     }
-    const parsed = parseLocation(v.location, v.protocol);
-    if (isLocationProblem(parsed)) {
+    const parsed = readTypedLink(v.location, v.protocol);
+    if (isLinkProblem(parsed)) {
       ctx.addIssue({ code: "custom", path: ["location"], message: parsed.message });
       return;
     }
@@ -89,12 +105,24 @@ export const sourceStepSchema = z
     }
     const hasSecret = v.secretSet === "1" || !!parsed.password;
     if (parsed.kind === "sftp" && v.authMethod === "key") {
-      if (!v.privateKey.trim() && !hasSecret) ctx.addIssue({ code: "custom", path: ["privateKey"], message: "Paste the private key (OpenSSH or PEM format)." });
+      if (!v.privateKey.trim() && !hasSecret)
+        ctx.addIssue({
+          code: "custom",
+          path: ["privateKey"],
+          message: "Paste the private key (OpenSSH or PEM format).",
+        });
       if (v.privateKey.trim() && !/-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(v.privateKey)) {
-        ctx.addIssue({ code: "custom", path: ["privateKey"], message: "This does not look like a private key: it should start with -----BEGIN … PRIVATE KEY-----." });
+        ctx.addIssue({
+          code: "custom",
+          path: ["privateKey"],
+          message: "This does not look like a private key: it should start with -----BEGIN … PRIVATE KEY-----.",
+        });
       }
     } else if (needsLogin(parsed.kind) && !v.password && !hasSecret) {
       ctx.addIssue({ code: "custom", path: ["password"], message: "This server needs a password." });
+    }
+    if (v.afterImport === "move" && !v.afterImportFolder.trim()) {
+      ctx.addIssue({ code: "custom", path: ["afterImportFolder"], message: "Name the folder to move files into." });
     }
     if (parsed.hasWildcard && v.folderMode === "every_new" && v.deleteMissing) {
       ctx.addIssue({
@@ -109,38 +137,84 @@ export type SourceStepValues = z.output<typeof sourceStepSchema>;
 
 /** Step 2: accept a suggested delimiter/encoding from the preview. */
 export const previewSuggestionSchema = z.object({
-  delimiter: z.string().min(1).max(4).refine((d) => [...d].length === 1, "One character."),
+  delimiter: z
+    .string()
+    .min(1)
+    .max(4)
+    .refine((d) => [...d].length === 1, "One character."),
   encoding: z.enum(encodings),
 });
 
 export const AUTO_KEY = "__auto__";
+/**
+ * The mapping select's choice for the operation column: `delete`, `d`, `remove` (any case) delete the row's
+ * contact; empty, `upsert`, `u` import the row; anything else is a row error. It feeds no field.
+ */
+export const OP_COLUMN = "__op__";
 
 /** The mapping while it is being edited (Apply Mapping, Remove, Add Field): no key required yet. */
 export const mappingDraftSchema = z
   .object({
     columns: z
-      .array(z.object({ column: z.string().min(1).max(1000), fieldId: z.preprocess((v) => (v == null ? "" : v), z.string().max(64)) }))
+      .array(
+        z.object({
+          column: z.string().min(1).max(1000),
+          fieldId: z.preprocess((v) => (v == null ? "" : v), z.string().max(64)),
+          merge: z.preprocess(
+            (v) => (v === "" || v == null ? undefined : v),
+            z.enum(mergeRules, { error: "Choose overwrite, fill or create only." }).optional(),
+          ),
+          empty: z.preprocess(
+            (v) => (v === "" || v == null ? undefined : v),
+            z.enum(emptyRules, { error: "Choose clear or keep." }).optional(),
+          ),
+        }),
+      )
       .max(1000)
       .default([]),
     key: z.preprocess((v) => (v == null ? "" : v), z.string().max(1000)),
   })
   .superRefine((v, ctx) => {
     if (v.key && v.key !== AUTO_KEY && !v.columns.some((c) => c.column === v.key)) {
-      ctx.addIssue({ code: "custom", path: ["key"], message: "The unique identifier must be one of the file's columns." });
+      ctx.addIssue({
+        code: "custom",
+        path: ["key"],
+        message: "The unique identifier must be one of the file's columns.",
+      });
     }
     const seen = new Map<string, number>();
     v.columns.forEach((c, i) => {
       if (!c.fieldId) return;
+      if (c.fieldId === OP_COLUMN && c.column === v.key) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["columns", i, "fieldId"],
+          message: "The unique identifier column cannot also say what to do.",
+        });
+        return;
+      }
       const first = seen.get(c.fieldId);
       if (first !== undefined) {
-        ctx.addIssue({ code: "custom", path: ["columns", i, "fieldId"], message: `This field is already fed by “${v.columns[first].column}”. Map each field from one column.` });
+        ctx.addIssue({
+          code: "custom",
+          path: ["columns", i, "fieldId"],
+          message:
+            c.fieldId === OP_COLUMN
+              ? `“${v.columns[first].column}” already says what to do. Choose one operation column.`
+              : `This field is already fed by “${v.columns[first].column}”. Map each field from one column.`,
+        });
       } else seen.set(c.fieldId, i);
     });
   });
 
 /** The mapping to run with (Run Import / Next): a key column or generated keys must be chosen. */
 export const mappingStepSchema = mappingDraftSchema.superRefine((v, ctx) => {
-  if (!v.key) ctx.addIssue({ code: "custom", path: ["key"], message: "Choose the unique identifier column, or generate unique keys automatically." });
+  if (!v.key)
+    ctx.addIssue({
+      code: "custom",
+      path: ["key"],
+      message: "Choose the unique identifier column, or generate unique keys automatically.",
+    });
 });
 export type MappingStepInput = z.input<typeof mappingStepSchema>;
 export type MappingStepValues = z.output<typeof mappingStepSchema>;
@@ -164,7 +238,11 @@ export const weekdayLabels: Record<(typeof weekdays)[number], string> = {
 const int = (min: number, max: number, what: string) =>
   z.preprocess(
     (v) => (v === "" || v == null ? undefined : typeof v === "string" ? Number(v) : v),
-    z.number({ error: `Enter ${what}.` }).int(`Enter a whole number for ${what}.`).min(min, `${what} must be at least ${min}.`).max(max, `${what} must be at most ${max}.`),
+    z
+      .number({ error: `Enter ${what}.` })
+      .int(`Enter a whole number for ${what}.`)
+      .min(min, `${what} must be at least ${min}.`)
+      .max(max, `${what} must be at most ${max}.`),
   );
 
 /** Only needed by some patterns (checked in superRefine when they are). */
@@ -192,18 +270,31 @@ export const scheduleStepSchema = z
     errorEmail: text(320).pipe(z.union([z.literal(""), z.email("Enter a valid email address, or leave it empty.")])),
     safetyThresholdPct: z.preprocess(
       (v) => (v === "" || v == null ? undefined : typeof v === "string" ? Number(v) : v),
-      z.number({ error: "Enter a percentage." }).min(0, "The threshold is a percentage from 0 to 100.").max(100, "The threshold is a percentage from 0 to 100."),
+      z
+        .number({ error: "Enter a percentage." })
+        .min(0, "The threshold is a percentage from 0 to 100.")
+        .max(100, "The threshold is a percentage from 0 to 100."),
     ),
   })
   .superRefine((v, ctx) => {
     const dayMode = v.freq === "monthly" || v.freq === "yearly" ? v.monthlyMode : null;
-    if (dayMode === "day" && v.monthDay === undefined) ctx.addIssue({ code: "custom", path: ["monthDay"], message: "Enter the day of the month (1–31)." });
-    if (v.freq === "yearly" && v.month === undefined) ctx.addIssue({ code: "custom", path: ["month"], message: "Choose the month." });
-    if (v.freq === "weekly" && v.byDay.length === 0) ctx.addIssue({ code: "custom", path: ["byDay"], message: "Choose at least one day of the week." });
-    if (v.rangeKind === "count" && v.count === undefined) ctx.addIssue({ code: "custom", path: ["count"], message: "Enter after how many runs the schedule ends." });
+    if (dayMode === "day" && v.monthDay === undefined)
+      ctx.addIssue({ code: "custom", path: ["monthDay"], message: "Enter the day of the month (1–31)." });
+    if (v.freq === "yearly" && v.month === undefined)
+      ctx.addIssue({ code: "custom", path: ["month"], message: "Choose the month." });
+    if (v.freq === "weekly" && v.byDay.length === 0)
+      ctx.addIssue({ code: "custom", path: ["byDay"], message: "Choose at least one day of the week." });
+    if (v.rangeKind === "count" && v.count === undefined)
+      ctx.addIssue({ code: "custom", path: ["count"], message: "Enter after how many runs the schedule ends." });
     if (v.rangeKind === "until") {
-      if (!/^\d{4}-\d{2}-\d{2}$/.test(v.untilDate)) ctx.addIssue({ code: "custom", path: ["untilDate"], message: "Choose the end date." });
-      else if (v.untilDate < v.startDate) ctx.addIssue({ code: "custom", path: ["untilDate"], message: "The end date must be on or after the start date." });
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(v.untilDate))
+        ctx.addIssue({ code: "custom", path: ["untilDate"], message: "Choose the end date." });
+      else if (v.untilDate < v.startDate)
+        ctx.addIssue({
+          code: "custom",
+          path: ["untilDate"],
+          message: "The end date must be on or after the start date.",
+        });
     }
   });
 export type ScheduleStepInput = z.input<typeof scheduleStepSchema>;

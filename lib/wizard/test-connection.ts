@@ -8,7 +8,8 @@ export type TestResult = {
   /** The SFTP host key or TLS certificate fingerprint the server presented, to trust (pin). */
   fingerprint?: string;
   fingerprintKind?: "host_key" | "tls";
-  files?: { name: string; size: number; mtime: string }[];
+  /** The matching files, and whether a run would take each now (ready marker, settle time). */
+  files?: { name: string; size: number; mtime: string; ready: boolean; settling: boolean }[];
 };
 
 export async function checkConnection(spec: SourceSpec): Promise<TestResult> {
@@ -19,6 +20,8 @@ export async function checkConnection(spec: SourceSpec): Promise<TestResult> {
     message: check.message,
     fingerprint,
     fingerprintKind: check.hostKeyFingerprint ? "host_key" : check.tlsFingerprint ? "tls" : undefined,
-    files: check.files?.slice(0, 10).map((f) => ({ name: f.name, size: f.size, mtime: f.mtime })),
+    files: check.files
+      ?.slice(0, 10)
+      .map((f) => ({ name: f.name, size: f.size, mtime: f.mtime, ready: f.ready, settling: f.settling })),
   };
 }

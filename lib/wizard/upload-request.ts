@@ -46,19 +46,27 @@ function cleanFilename(raw: string): string {
     // keep as sent
   }
   // Browsers may send a path (old IE) — keep the last segment, drop control characters.
-  name = name.split(/[\\/]/).pop()!.replace(/[\u0000-\u001f\u007f]/g, "").trim();
+  name = name
+    .split(/[\\/]/)
+    .pop()!
+    .replace(/[\u0000-\u001f\u007f]/g, "")
+    .trim();
   return name.slice(0, 255) || "upload.csv";
 }
 
-export async function receiveUpload(db: Db, req: Request, opts: { maxBytes: number; userId: string }): Promise<UploadOutcome> {
+export async function receiveUpload(
+  db: Db,
+  req: Request,
+  opts: { maxBytes: number; userId: string },
+): Promise<UploadOutcome> {
   const length = Number(req.headers.get("content-length") ?? NaN);
   const contentType = req.headers.get("content-type") ?? "";
   const isMultipart = contentType.toLowerCase().startsWith("multipart/form-data");
   // A declared length over the limit is refused before reading (multipart adds a little framing).
   if (Number.isFinite(length) && length > opts.maxBytes + (isMultipart ? 64 * 1024 : 0)) {
-    throw new AppError("upload_too_large", tooLargeMessage(opts.maxBytes), 413);
+    throw new AppError("upload_too_large", tooLargeMessage(opts.maxBytes));
   }
-  if (!req.body) throw new AppError("upload_empty", "No file was sent.", 400);
+  if (!req.body) throw new AppError("upload_empty", "No file was sent.");
   const body = Readable.fromWeb(req.body as unknown as WebReadableStream<Uint8Array>);
   if (!isMultipart) {
     const filename = cleanFilename(req.headers.get("x-filename") ?? "");
@@ -68,16 +76,26 @@ export async function receiveUpload(db: Db, req: Request, opts: { maxBytes: numb
   return receiveMultipart(db, body, contentType, opts);
 }
 
-async function store(db: Db, stream: Readable, filename: string, opts: { maxBytes: number; userId: string }): Promise<StoredUpload> {
+async function store(
+  db: Db,
+  stream: Readable,
+  filename: string,
+  opts: { maxBytes: number; userId: string },
+): Promise<StoredUpload> {
   const stored = await storeUpload(db, stream, { filename, maxBytes: opts.maxBytes, createdBy: opts.userId });
   if (stored.size === 0) {
     await deleteUpload(db, stored.id);
-    throw new AppError("upload_empty", "The file is empty. Choose a CSV file with at least one line.", 400);
+    throw new AppError("upload_empty", "The file is empty. Choose a CSV file with at least one line.");
   }
   return { id: stored.id, filename: stored.filename ?? filename, size: stored.size };
 }
 
-function receiveMultipart(db: Db, body: Readable, contentType: string, opts: { maxBytes: number; userId: string }): Promise<UploadOutcome> {
+function receiveMultipart(
+  db: Db,
+  body: Readable,
+  contentType: string,
+  opts: { maxBytes: number; userId: string },
+): Promise<UploadOutcome> {
   return new Promise<UploadOutcome>((resolve, reject) => {
     let parser: busboy.Busboy;
     try {
@@ -87,7 +105,7 @@ function receiveMultipart(db: Db, body: Readable, contentType: string, opts: { m
         limits: { files: 1, fields: 10, fieldSize: 4096, fileSize: opts.maxBytes + 1 },
       });
     } catch {
-      reject(new AppError("upload_malformed", "The upload could not be read (malformed form data).", 400));
+      reject(new AppError("upload_malformed", "The upload could not be read (malformed form data)."));
       return;
     }
     let returnTo: string | null = null;
@@ -104,6 +122,10 @@ function receiveMultipart(db: Db, body: Readable, contentType: string, opts: { m
       if (name === "returnTo") returnTo = safeReturnTo(value);
     });
     parser.on("file", (name, file, info) => {
+      // Busboy destroys an unfinished part with "Unexpected end of form" when the body ends early. The failure
+      // is reported by the parser's own "error" (and by storeUpload for the file it reads), but a part we
+      // skip has no other reader: without a listener the error would escape as an uncaught exception.
+      file.on("error", () => {});
       if (name !== "file" || pending) {
         file.resume();
         return;
@@ -118,10 +140,12 @@ function receiveMultipart(db: Db, body: Readable, contentType: string, opts: { m
         fail(e);
       });
     });
-    parser.on("error", () => fail(new AppError("upload_malformed", "The upload was interrupted or malformed. Try again.", 400)));
+    parser.on("error", () =>
+      fail(new AppError("upload_malformed", "The upload was interrupted or malformed. Try again.")),
+    );
     parser.on("close", () => {
       if (settled) return;
-      if (!pending) return fail(new AppError("upload_empty", "Choose a file to upload.", 400));
+      if (!pending) return fail(new AppError("upload_empty", "Choose a file to upload."));
       pending.then(
         (upload) => {
           if (settled) return;
@@ -131,7 +155,7 @@ function receiveMultipart(db: Db, body: Readable, contentType: string, opts: { m
         (e) => fail(e),
       );
     });
-    body.on("error", () => fail(new AppError("upload_interrupted", "The upload was interrupted. Try again.", 400)));
+    body.on("error", () => fail(new AppError("upload_interrupted", "The upload was interrupted. Try again.")));
     body.pipe(parser);
   });
 }

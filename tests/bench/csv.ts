@@ -20,7 +20,16 @@ const LANGS = ["en", "fr", "de", "pt-BR", "es", "it", "nl"];
 const DEPARTMENTS = ["Sales", "Support", "Engineering", "Finance", "People"];
 const REGIONS = ["EMEA", "APAC", "Americas"];
 
-export type Person = { id: number; first: string; last: string; lang: string; department: string; phone: string; city: string; score: number };
+export type Person = {
+  id: number;
+  first: string;
+  last: string;
+  lang: string;
+  department: string;
+  phone: string;
+  city: string;
+  score: number;
+};
 
 /** person(id) for one seed: the same id and seed always give the same person. */
 export function benchPeople(seedArg: number): (id: number) => Person {
@@ -45,7 +54,16 @@ export function benchPeople(seedArg: number): (id: number) => Person {
   });
 }
 
-export const values = (p: Person) => [`user${p.id}@example.com`, p.first, p.last, p.lang, p.department, p.phone, p.city, String(p.score)];
+export const values = (p: Person) => [
+  `user${p.id}@example.com`,
+  p.first,
+  p.last,
+  p.lang,
+  p.department,
+  p.phone,
+  p.city,
+  String(p.score),
+];
 
 /** Write a CSV file without holding it in memory; returns the number of rows. */
 export async function writeFile(file: string, rows: Iterable<Person>): Promise<number> {

@@ -9,6 +9,7 @@
  * the requests: on a shared, busy machine it varies much less than the latencies, so compare it between runs.
  * Each target first gets --warmup seconds (default 3) of the same load, not measured: JIT, first reads of freshly
  * seeded pages (hint bits) and the first requests' module loading would otherwise count as steady-state latency.
+ * Two targets search "email or name contains" at one client (common and rare text): the search has no index.
  * --syncs-limit N adds a target for one page of N syncs (/api/syncs?limit=N; the plain target gets the default page).
  * The last two targets are the framework's floor here, signed out: /signin (a page that reads nothing) and
  * /api/health (a route handler with one trivial query). No App Router page can be cheaper than the first.
@@ -130,7 +131,7 @@ async function seedSyncs(): Promise<void> {
 
 async function adminCookie(): Promise<string> {
   const email = `bench-admin-${randomBytes(4).toString("hex")}@example.test`;
-  const passwordHash = await hashPassword(randomBytes(16).toString("hex"), { N: 1024, r: 8, p: 1 });
+  const passwordHash = await hashPassword(randomBytes(16).toString("hex"), { memory: 256, passes: 2, parallelism: 1 });
   const [user] = await getSql()<{ id: string }[]>`
     insert into users (email, name, role, password_hash) values (${email}, 'Bench admin', 'admin', ${passwordHash}) returning id`;
   return `${sessionCookieName()}=${await encodeSession({ id: user.id, email, passwordHash })}`;
@@ -142,7 +143,9 @@ function runToEnd(cmd: string, args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { cwd: ROOT, stdio: ["ignore", process.stderr, process.stderr], env: process.env });
     child.on("error", reject);
-    child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(" ")} exited with ${code}`))));
+    child.on("exit", (code) =>
+      code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(" ")} exited with ${code}`)),
+    );
   });
 }
 
@@ -166,7 +169,8 @@ async function startServer(): Promise<ChildProcess> {
   server.on("exit", (code) => (exited = code));
   const deadline = Date.now() + 90_000;
   while (Date.now() < deadline) {
-    if (exited !== undefined) throw new Error(`next start exited with ${exited} (is port ${PORT} free? set BENCH_PORT)`);
+    if (exited !== undefined)
+      throw new Error(`next start exited with ${exited} (is port ${PORT} free? set BENCH_PORT)`);
     try {
       const res = await fetch(`http://127.0.0.1:${PORT}/api/health`);
       if (res.ok) return server;
@@ -215,23 +219,36 @@ function serverPid(server: ChildProcess): number | undefined {
   };
   if (!server.pid || isServer(server.pid)) return server.pid;
   try {
-    const children = fs.readFileSync(`/proc/${server.pid}/task/${server.pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
+    const children = fs
+      .readFileSync(`/proc/${server.pid}/task/${server.pid}/children`, "utf8")
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
     return children.find(isServer) ?? server.pid;
   } catch {
     return server.pid;
   }
 }
 
-async function load(target: string, url: string, cookie: string, pid: number | undefined): Promise<void> {
+async function load(
+  target: string,
+  url: string,
+  cookie: string,
+  pid: number | undefined,
+  connections = CONNECTIONS,
+): Promise<void> {
   if (WARMUP > 0) {
     await new Promise<void>((resolve, reject) =>
-      autocannon({ url, connections: CONNECTIONS, duration: WARMUP, headers: headersWith(cookie) }, (err) => (err ? reject(err) : resolve())),
+      autocannon({ url, connections, duration: WARMUP, headers: headersWith(cookie) }, (err) =>
+        err ? reject(err) : resolve(),
+      ),
     );
   }
   const times: number[] = [];
   const cpuBefore = cpuSeconds(pid);
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
-    const instance = autocannon({ url, connections: CONNECTIONS, duration: DURATION, headers: headersWith(cookie) }, (err, res) =>
+    const instance = autocannon({ url, connections, duration: DURATION, headers: headersWith(cookie) }, (err, res) =>
       err ? reject(err) : resolve(res),
     );
     instance.on("response", (_client, _status, _bytes, responseTime) => times.push(responseTime));
@@ -241,7 +258,7 @@ async function load(target: string, url: string, cookie: string, pid: number | u
   const round = (n: number | null) => (n === null ? null : Math.round(n * 10) / 10);
   const line = {
     target,
-    connections: CONNECTIONS,
+    connections,
     duration_s: DURATION,
     warmup_s: WARMUP,
     requests: result.requests.total,
@@ -256,7 +273,9 @@ async function load(target: string, url: string, cookie: string, pid: number | u
     timeouts: result.timeouts,
     kb_per_response: result.requests.total ? round(result.throughput.total / result.requests.total / 1024) : null,
     server_cpu_ms_per_req:
-      cpuBefore === null || cpuAfter === null || !result.requests.total ? null : round(((cpuAfter - cpuBefore) * 1000) / result.requests.total),
+      cpuBefore === null || cpuAfter === null || !result.requests.total
+        ? null
+        : round(((cpuAfter - cpuBefore) * 1000) / result.requests.total),
   };
   process.stdout.write(JSON.stringify(line) + "\n");
 }
@@ -275,20 +294,48 @@ async function main() {
     const prefix = keyOf(Math.floor(CONTACTS / 2)).slice(0, Math.max(5, 4 + WIDTH - 2));
     const targets = [
       { target: "/managers/[id]", url: `${base}/managers/${managerId}`, expect: keyOf(1) },
-      { target: `/managers/[id]?q=${prefix}`, url: `${base}/managers/${managerId}?q=${encodeURIComponent(prefix)}`, expect: prefix },
+      {
+        target: `/managers/[id]?q=${prefix}`,
+        url: `${base}/managers/${managerId}?q=${encodeURIComponent(prefix)}`,
+        expect: prefix,
+      },
+      // "Email or name contains" at one client: text every contact has (the first page is found at once) and
+      // text ~10 contacts spread over the key range have (the search reads the whole manager).
+      {
+        target: "/managers/[id]?in=text&q=first (1 client)",
+        url: `${base}/managers/${managerId}?in=text&q=first`,
+        expect: keyOf(1),
+        connections: 1,
+      },
+      {
+        target: "/managers/[id]?in=text&q=<the last email> (1 client)",
+        url: `${base}/managers/${managerId}?in=text&q=${encodeURIComponent(keyOf(CONTACTS))}`,
+        expect: keyOf(CONTACTS),
+        connections: 1,
+      },
       { target: "/api/syncs", url: `${base}/api/syncs`, expect: '"syncs"' },
-      ...(SYNCS_LIMIT ? [{ target: `/api/syncs?limit=${SYNCS_LIMIT}`, url: `${base}/api/syncs?limit=${SYNCS_LIMIT}`, expect: '"syncs"' }] : []),
+      ...(SYNCS_LIMIT
+        ? [
+            {
+              target: `/api/syncs?limit=${SYNCS_LIMIT}`,
+              url: `${base}/api/syncs?limit=${SYNCS_LIMIT}`,
+              expect: '"syncs"',
+            },
+          ]
+        : []),
       // The framework's floor on this machine, side by side: a page that reads nothing (signed out) and a
       // route handler with one trivial query.
       { target: "floor: /signin", url: `${base}/signin`, expect: "Sign in", signedOut: true },
       { target: "floor: /api/health", url: `${base}/api/health`, expect: '"ok"', signedOut: true },
     ];
     const chosen = targets.filter((t) => values.only === undefined || t.target.includes(values.only));
-    if (chosen.length === 0) throw new Error(`--only ${values.only}: no target matches (${targets.map((t) => t.target).join(", ")})`);
+    if (chosen.length === 0)
+      throw new Error(`--only ${values.only}: no target matches (${targets.map((t) => t.target).join(", ")})`);
     const cookieOf = (t: { signedOut?: boolean }) => (t.signedOut ? "" : cookie);
     for (const t of chosen) await check(t.url, cookieOf(t), t.expect);
     const pid = serverPid(server);
-    for (const t of chosen) await load(t.target, t.url, cookieOf(t), pid);
+    for (const t of chosen)
+      await load(t.target, t.url, cookieOf(t), pid, "connections" in t ? t.connections : undefined);
   } finally {
     server.kill("SIGTERM");
     await new Promise((r) => {

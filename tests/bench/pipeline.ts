@@ -19,23 +19,38 @@ import { parseCsv, type CsvRecord } from "@/lib/sync/parse";
 import { ErrorCollector } from "@/lib/sync/report";
 import { directText, stageText } from "@/lib/sync/rows";
 import { createRowValidator, resolveRowPlan, type RowError, type RowPlan } from "@/lib/sync/validate";
-import { benchPeople, COLUMNS, EXTRA_FIELDS, writeFile } from "./csv";
+import { benchPeople, COLUMNS, EXTRA_FIELDS, writeFile } from "@/tests/bench/csv";
 
-const { values: args } = parseArgs({ options: { rows: { type: "string" }, seed: { type: "string" }, repeat: { type: "string" } } });
+const { values: args } = parseArgs({
+  options: { rows: { type: "string" }, seed: { type: "string" }, repeat: { type: "string" } },
+});
 const N = Number(args.rows ?? 1_000_000);
 const REPEAT = Number(args.repeat ?? 1);
-if (!Number.isInteger(N) || N < 1 || !Number.isInteger(REPEAT) || REPEAT < 1) throw new Error("--rows and --repeat must be whole numbers ≥ 1.");
+if (!Number.isInteger(N) || N < 1 || !Number.isInteger(REPEAT) || REPEAT < 1)
+  throw new Error("--rows and --repeat must be whole numbers ≥ 1.");
 const MAX_FIELD_BYTES = 64 * 1024;
 
 /** The bench manager's fields (built-in + extra), with made-up ids: nothing here touches the database. */
-const fields: Pick<Field, "id" | "label" | "type" | "role">[] = [...builtinFields, ...EXTRA_FIELDS.map((f) => ({ ...f, role: null }))].map(
-  (f, i) => ({ id: `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`, label: f.label, type: f.type, role: f.role }),
-);
+const fields: Pick<Field, "id" | "label" | "type" | "role">[] = [
+  ...builtinFields,
+  ...EXTRA_FIELDS.map((f) => ({ ...f, role: null })),
+].map((f, i) => ({
+  id: `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`,
+  label: f.label,
+  type: f.type,
+  role: f.role,
+}));
 const fieldId = (label: string) => fields.find((f) => f.label === label && f.role !== "key")!.id;
 
 function records(file: string) {
   const decoded = decodeStream(fs.createReadStream(file, { highWaterMark: 64 * 1024 }), { encoding: "auto" });
-  return parseCsv(decoded.text, { delimiter: ",", hasHeader: true, maxColumns: 500, maxFieldBytes: MAX_FIELD_BYTES, maxRows: N + 1 });
+  return parseCsv(decoded.text, {
+    delimiter: ",",
+    hasHeader: true,
+    maxColumns: 500,
+    maxFieldBytes: MAX_FIELD_BYTES,
+    maxRows: N + 1,
+  });
 }
 
 /** The batches of `file` and the row plan, resolved from its header as a run does. */
@@ -44,7 +59,11 @@ async function open(file: string): Promise<{ batches: AsyncIterable<CsvRecord[]>
   const iterator = parsed.batches[Symbol.asyncIterator]();
   const first = await iterator.next();
   const columns = (await parsed.columns)!;
-  const plan = resolveRowPlan(columns, { keyColumn: "Email", autoKey: false, columns: COLUMNS.map((c) => ({ column: c, fieldId: fieldId(c) })) }, fields);
+  const plan = resolveRowPlan(
+    columns,
+    { keyColumn: "Email", autoKey: false, columns: COLUMNS.map((c) => ({ column: c, fieldId: fieldId(c) })) },
+    fields,
+  );
   async function* batches() {
     for (let next = first; !next.done; next = await iterator.next()) yield next.value;
   }
@@ -70,13 +89,23 @@ const passes: Record<string, (file: string) => Promise<number>> = {
   },
   async stage(file) {
     const { batches, plan } = await open(file);
-    const rows = stageText(batches, { plan, validate: createRowValidator(plan, { maxFieldBytes: MAX_FIELD_BYTES }), collector: new ErrorCollector(), onRow: () => {} });
+    const rows = stageText(batches, {
+      plan,
+      validate: createRowValidator(plan, { maxFieldBytes: MAX_FIELD_BYTES }),
+      collector: new ErrorCollector(),
+      onRow: () => {},
+    });
     for await (const piece of rows.text) void piece;
     return rows.counts.valid;
   },
   async direct(file) {
     const { batches, plan } = await open(file);
-    const o = { plan, validate: createRowValidator(plan, { maxFieldBytes: MAX_FIELD_BYTES }), collector: new ErrorCollector(), onRow: () => {} };
+    const o = {
+      plan,
+      validate: createRowValidator(plan, { maxFieldBytes: MAX_FIELD_BYTES }),
+      collector: new ErrorCollector(),
+      onRow: () => {},
+    };
     const rows = directText(batches, { ...o, managerId: fields[0].id, runId: fields[1].id });
     for await (const piece of rows.text) void piece;
     return rows.counts.valid;
@@ -88,16 +117,26 @@ async function main() {
   try {
     const file = path.join(dir, "contacts.csv");
     const person = benchPeople(Number(args.seed ?? 1));
-    await writeFile(file, (function* () {
-      for (let i = 0; i < N; i++) yield person(i);
-    })());
+    await writeFile(
+      file,
+      (function* () {
+        for (let i = 0; i < N; i++) yield person(i);
+      })(),
+    );
     for (let r = 0; r < REPEAT; r++) {
       for (const [pass, run] of Object.entries(passes)) {
         const started = performance.now();
         const rows = await run(file);
         const seconds = (performance.now() - started) / 1000;
         if (rows !== N) throw new Error(`${pass}: ${rows} valid rows, expected ${N}`);
-        process.stdout.write(JSON.stringify({ pass, rows, seconds: Math.round(seconds * 1000) / 1000, rows_per_s: Math.round(rows / seconds) }) + "\n");
+        process.stdout.write(
+          JSON.stringify({
+            pass,
+            rows,
+            seconds: Math.round(seconds * 1000) / 1000,
+            rows_per_s: Math.round(rows / seconds),
+          }) + "\n",
+        );
       }
     }
   } finally {

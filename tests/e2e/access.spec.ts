@@ -1,5 +1,5 @@
 import { expect, test, type APIRequestContext, type Browser } from "@playwright/test";
-import { SignInPage, uniqueName, withSql, type Who } from "./fixtures";
+import { SignInPage, uniqueName, withSql, type Who } from "@/tests/e2e/fixtures";
 
 async function signedInPage(browser: Browser, who: Who) {
   const context = await browser.newContext();
@@ -42,7 +42,11 @@ test.describe("roles", () => {
     const replay = async (ctx: { request: APIRequestContext }) => {
       const forged = new FormData();
       for (const [k, v] of formFields) forged.append(k, v);
-      return ctx.request.post(`${baseURL}/managers`, { multipart: forged, headers: { Origin: baseURL! }, maxRedirects: 0 });
+      return ctx.request.post(`${baseURL}/managers`, {
+        multipart: forged,
+        headers: { Origin: baseURL! },
+        maxRedirects: 0,
+      });
     };
     const viewerAnswer = await replay(page);
     expect(viewerAnswer.status()).toBe(200);
@@ -51,7 +55,7 @@ test.describe("roles", () => {
     const anon = await browser.newContext();
     const anonAnswer = await replay(anon);
     expect(anonAnswer.status()).toBe(303);
-    expect(anonAnswer.headers()["location"]).toBe("/signin");
+    expect(anonAnswer.headers().location).toBe("/signin");
     expect(await anonAnswer.text()).toContain("Your session has ended");
     const created = await withSql((sql) => sql`select 1 from managers where name = ${forgedName}`);
     expect(created.length).toBe(0);
@@ -78,6 +82,9 @@ test.describe("roles", () => {
     await form.getByLabel("Initial password").fill("initial-password-1");
     await form.getByRole("button", { name: "Add user" }).click();
     await expect(admin.page.getByRole("main").getByRole("status")).toHaveText("User added.");
+    // The list opens on the new user, wherever they sort among the staff.
+    await expect(admin.page.getByRole("searchbox", { name: "Email or name contains" })).toHaveValue(email);
+    await expect(admin.page.getByRole("row").filter({ hasText: email })).toBeVisible();
 
     const context = await browser.newContext();
     const page = await context.newPage();
@@ -91,6 +98,7 @@ test.describe("roles", () => {
     const row = admin.page.getByRole("row").filter({ hasText: email });
     await row.getByRole("button", { name: "Disable" }).click();
     await expect(admin.page.getByRole("main").getByRole("status")).toHaveText("User updated.");
+    await expect(row.getByRole("button", { name: "Enable" })).toBeVisible();
     await page.goto("/managers");
     await expect(page).toHaveURL(/\/signin$/);
     await signIn.signIn(email, "initial-password-1");
@@ -101,5 +109,26 @@ test.describe("roles", () => {
     await expect(admin.page.getByRole("row").filter({ hasText: "user.disable" }).first()).toBeVisible();
     await expect(admin.page.getByRole("row").filter({ hasText: "user.create" }).first()).toBeVisible();
     await Promise.all([admin.context.close(), context.close()]);
+  });
+
+  test("Admin > Users shows 50 staff a page, searchable by email or name", async ({ browser }) => {
+    const tag = uniqueName("crowd").replace(/\W/g, "");
+    await withSql(
+      (sql) => sql`insert into users (email, name, role, password_hash)
+        select ${tag} || '-' || lpad(n::text, 3, '0') || '@example.test', 'Crowd ' || n, 'viewer', 'x'
+        from generate_series(1, 60) n`,
+    );
+    const admin = await signedInPage(browser, "admin");
+    await admin.page.goto("/admin/users");
+    const search = admin.page.getByRole("search", { name: "Search users" });
+    await search.getByRole("searchbox", { name: "Email or name contains" }).fill(tag);
+    await search.getByRole("button", { name: "Search" }).click();
+    await expect(admin.page.getByText("60 users match this search.")).toBeVisible();
+    await expect(admin.page.getByRole("row").filter({ hasText: tag })).toHaveCount(50);
+    await admin.page.getByRole("link", { name: "Next ›" }).click();
+    await expect(admin.page.getByText("Page 2 of 2")).toBeVisible();
+    await expect(admin.page.getByRole("row").filter({ hasText: tag })).toHaveCount(10);
+    await expect(admin.page.getByRole("row").filter({ hasText: `${tag}-060@` })).toBeVisible();
+    await admin.context.close();
   });
 });

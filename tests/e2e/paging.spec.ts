@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
 import type postgres from "postgres";
-import { SignInPage, uniqueName, withSql } from "./fixtures";
+import { SignInPage, uniqueName, withSql } from "@/tests/e2e/fixtures";
 
 /** A manager made in SQL, filled by `fill` (bulk rows the UI would take long to create); its id. */
 function seedManager(name: string, fill: (sql: postgres.Sql, id: string) => Promise<unknown>): Promise<string> {
@@ -13,10 +13,13 @@ function seedManager(name: string, fill: (sql: postgres.Sql, id: string) => Prom
 
 /** Large lists stay fast (issue 7): the imports list is paged, the contacts page shows a kept count. */
 test("imports list pages 100 at a time, Next and Previous, while the live table keeps its page", async ({ page }) => {
-  const managerId = await seedManager(uniqueName("Paging"), (sql, id) => sql`
+  const managerId = await seedManager(
+    uniqueName("Paging"),
+    (sql, id) => sql`
     insert into syncs (manager_id, name, state, source_kind, location)
     select ${id}, 'Import ' || lpad(i::text, 3, '0'), 'active', 'https', 'https://files.example.com/' || i || '.csv'
-    from generate_series(1, 101) i`);
+    from generate_series(1, 101) i`,
+  );
   await new SignInPage(page).signInAs("viewer");
   await page.goto(`/managers/${managerId}/imports`);
   const rows = page.locator("table tbody tr");

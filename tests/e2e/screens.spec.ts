@@ -1,12 +1,14 @@
 import { mkdirSync } from "node:fs";
 import { expect, test, type Page } from "@playwright/test";
-import { SignInPage, uniqueName, withSql } from "./fixtures";
+import { SignInPage, uniqueName, withSql } from "@/tests/e2e/fixtures";
 
 const dir = process.env.SHOTS_DIR ?? "test-results/shots";
 
 /** Nothing may scroll sideways except inside a table's own scroll box. */
 async function expectNoPageOverflow(page: Page) {
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  const overflow = await page.evaluate(
+    () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+  );
   expect(overflow).toBeLessThanOrEqual(0);
 }
 
@@ -27,11 +29,19 @@ for (const width of [1280, 390]) {
     const managerId = page.url().split("/managers/")[1].split("?")[0];
     // A few contacts, written directly (the import engine is tested elsewhere).
     await withSql(async (sql) => {
-      const fields = await sql<{ id: string; role: string | null; label: string }[]>`select id, role, label from fields where manager_id = ${managerId}`;
+      const fields = await sql<
+        { id: string; role: string | null; label: string }[]
+      >`select id, role, label from fields where manager_id = ${managerId}`;
       const id = (role: string) => fields.find((f) => f.role === role)!.id;
       const dept = fields.find((f) => f.label === "Department")!.id;
       for (let i = 1; i <= 8; i++) {
-        const data = { [id("email")]: `person${i}@example.org`, [id("first_name")]: `Alex${i}`, [id("last_name")]: `Example-${i}`, [id("language")]: "en", [dept]: "Sales" };
+        const data = {
+          [id("email")]: `person${i}@example.org`,
+          [id("first_name")]: `Alex${i}`,
+          [id("last_name")]: `Example-${i}`,
+          [id("language")]: "en",
+          [dept]: "Sales",
+        };
         await sql`insert into contacts (manager_id, key, key_norm, data, row_hash) values (${managerId}, ${"M" + i}, ${"m" + i}, ${sql.json(data)}, ${"h" + i})`;
       }
     });

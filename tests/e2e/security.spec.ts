@@ -1,5 +1,5 @@
 import { expect, test, type APIResponse } from "@playwright/test";
-import { SignInPage, uniqueName, withSql } from "./fixtures";
+import { SignInPage, uniqueName, withSql } from "@/tests/e2e/fixtures";
 
 function expectSecurityHeaders(res: APIResponse, where: string) {
   const h = res.headers();
@@ -32,7 +32,9 @@ test.describe("security", () => {
     const answers: string[] = [];
     page.on("response", async (r) => {
       // A response can still arrive while the page closes at the end of the test: ignore it then.
-      const set = (await r.headersArray().catch(() => [])).filter((h) => h.name.toLowerCase() === "set-cookie").map((h) => h.value);
+      const set = (await r.headersArray().catch(() => []))
+        .filter((h) => h.name.toLowerCase() === "set-cookie")
+        .map((h) => h.value);
       answers.push(...set);
     });
     await new SignInPage(page).signInAs("editor");
@@ -47,7 +49,10 @@ test.describe("security", () => {
     expect(await page.evaluate(() => document.cookie)).not.toContain("session-token");
   });
 
-  test("a cross-origin POST to a server action is refused by the origin check; the same post from our origin works", async ({ browser, baseURL }) => {
+  test("a cross-origin POST to a server action is refused by the origin check; the same post from our origin works", async ({
+    browser,
+    baseURL,
+  }) => {
     // Without JavaScript the server-rendered form carries its action reference as hidden fields.
     const context = await browser.newContext({ javaScriptEnabled: false });
     const page = await context.newPage();
@@ -65,7 +70,8 @@ test.describe("security", () => {
       // page.request shares the signed-in admin's cookies, as a browser would send them to a forged form.
       return page.request.post(`${baseURL}/managers`, { multipart: body, headers, maxRedirects: 0 });
     };
-    const created = (name: string) => withSql((sql) => sql`select 1 from managers where name = ${name}`).then((r) => r.length);
+    const created = (name: string) =>
+      withSql((sql) => sql`select 1 from managers where name = ${name}`).then((r) => r.length);
 
     const evilForm = uniqueName("Evil form");
     const fields = await fieldsFor(evilForm);
@@ -73,7 +79,9 @@ test.describe("security", () => {
     expect(actionKey, "the create form posts to a server action").toBeDefined();
     // useActionState forms name their action in "$ACTION_1:0" ({"id": …}); plain ones in "$ACTION_ID_<id>".
     const refValue = fields.find(([k]) => /^\$ACTION_\d+:0$/.test(k))?.[1];
-    const actionId = actionKey!.startsWith("$ACTION_ID_") ? actionKey!.slice("$ACTION_ID_".length) : (JSON.parse(refValue ?? "{}") as { id?: string }).id;
+    const actionId = actionKey!.startsWith("$ACTION_ID_")
+      ? actionKey!.slice("$ACTION_ID_".length)
+      : (JSON.parse(refValue ?? "{}") as { id?: string }).id;
     expect(actionId).toMatch(/^[0-9a-f]{20,}$/);
 
     // A plain HTML form on another site (no JavaScript).
@@ -83,7 +91,10 @@ test.describe("security", () => {
 
     // A fetch-style action call (Next-Action header) from another site.
     const evilFetch = uniqueName("Evil fetch");
-    const viaFetch = await post(await fieldsFor(evilFetch), { Origin: "http://evil.example", "Next-Action": actionId! });
+    const viaFetch = await post(await fieldsFor(evilFetch), {
+      Origin: "http://evil.example",
+      "Next-Action": actionId!,
+    });
     expect(viaFetch.status()).toBeGreaterThanOrEqual(400);
     expect(await created(evilFetch)).toBe(0);
 

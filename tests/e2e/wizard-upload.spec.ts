@@ -1,6 +1,13 @@
 import { expect, test } from "@playwright/test";
-import { SignInPage } from "./fixtures";
-import { createTestManager, shoot, shootOnFailure, syncIdFromUrl, syncRow, waitForRunEnd } from "./wizard-support";
+import { SignInPage } from "@/tests/e2e/fixtures";
+import {
+  createTestManager,
+  shoot,
+  shootOnFailure,
+  syncIdFromUrl,
+  syncRow,
+  waitForRunEnd,
+} from "@/tests/e2e/wizard-support";
 
 const csv = [
   "Email,First Name,Last Name,Team",
@@ -26,7 +33,9 @@ test.describe("import wizard: upload from the computer", () => {
     await expect(page.getByRole("heading", { level: 1, name: "Setup New Import" })).toBeVisible();
     await shoot(page, "1-source-empty");
 
-    await page.getByLabel("File to import").setInputFiles({ name: "team.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
+    await page
+      .getByLabel("File to import")
+      .setInputFiles({ name: "team.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
     await expect(page.getByText("✓ team.csv")).toBeVisible();
     await page.getByLabel("Email for errors").fill("ops@example.org");
     await shoot(page, "1-source-uploaded");
@@ -61,7 +70,7 @@ test.describe("import wizard: upload from the computer", () => {
     await page.getByLabel("Unique identifier column").selectOption("Email");
     await shoot(page, "3-mapping");
 
-    await page.getByRole("button", { name: "Run Import" }).click();
+    await page.getByRole("button", { name: "Run without review" }).click();
     await expect(page).toHaveURL(new RegExp(`/managers/${manager.id}/imports/${syncId}/runs/[0-9a-f-]{36}$`));
     const run = await waitForRunEnd(syncId);
     expect(run.status).toBe("completed_with_errors");
@@ -103,14 +112,18 @@ test.describe("import wizard: upload from the computer", () => {
     await page.getByText("From your computer").click();
     await page.getByLabel("Delimiter", { exact: true }).selectOption("comma");
     await page.getByLabel("Email for errors").fill("");
-    await page.getByLabel("File to import").setInputFiles({ name: "x.csv", mimeType: "text/csv", buffer: Buffer.from("Code,Email\n1,a@example.org\n") });
+    await page
+      .getByLabel("File to import")
+      .setInputFiles({ name: "x.csv", mimeType: "text/csv", buffer: Buffer.from("Code,Email\n1,a@example.org\n") });
     await expect(page.getByText("✓ x.csv")).toBeVisible();
     await page.getByRole("button", { name: "Next: preview" }).click();
     await page.getByRole("button", { name: "Next: mapping" }).click();
     await expect(page.getByLabel("Unique identifier column")).toHaveValue("");
-    await page.getByRole("button", { name: "Run Import" }).click();
-    await expect(page.getByText("Choose the unique identifier column, or generate unique keys automatically.")).toBeVisible();
-    // Generated keys: the warning of SPEC §4.
+    await page.getByRole("button", { name: "Run without review" }).click();
+    await expect(
+      page.getByText("Choose the unique identifier column, or generate unique keys automatically."),
+    ).toBeVisible();
+    // Generated keys: the wizard warns that they switch updates and delete-missing off.
     await page.getByLabel("Unique identifier column").selectOption({ label: "Generate unique key automatically" });
     await expect(page.getByText("Every row will create a new contact.")).toBeVisible();
     await shoot(page, "3-mapping-autokey");
@@ -126,7 +139,11 @@ test.describe("import wizard without JavaScript", () => {
     await new SignInPage(page).signInAs("editor");
     const manager = await createTestManager(page, "Wizard nojs");
     await page.goto(`/managers/${manager.id}/imports/new`);
-    await page.getByLabel("File to import").setInputFiles({ name: "plain.csv", mimeType: "text/csv", buffer: Buffer.from("Email,First Name\nzoe@example.org,Zoe\n") });
+    await page.getByLabel("File to import").setInputFiles({
+      name: "plain.csv",
+      mimeType: "text/csv",
+      buffer: Buffer.from("Email,First Name\nzoe@example.org,Zoe\n"),
+    });
     await page.getByRole("button", { name: "Upload file" }).click();
     await expect(page).toHaveURL(/\/imports\/new\?upload=[0-9a-f-]{36}$/);
     await expect(page.getByText("✓ plain.csv")).toBeVisible();
@@ -138,10 +155,12 @@ test.describe("import wizard without JavaScript", () => {
     await page.getByRole("button", { name: "Next: mapping" }).click();
     await expect(page).toHaveURL(/\/edit\/mapping$/);
     // A server-side error comes back on the page, values kept.
-    await page.getByRole("button", { name: "Run Import" }).click();
-    await expect(page.getByText("Choose the unique identifier column, or generate unique keys automatically.")).toBeVisible();
+    await page.getByRole("button", { name: "Run without review" }).click();
+    await expect(
+      page.getByText("Choose the unique identifier column, or generate unique keys automatically."),
+    ).toBeVisible();
     await page.getByLabel("Unique identifier column").selectOption("Email");
-    await page.getByRole("button", { name: "Run Import" }).click();
+    await page.getByRole("button", { name: "Run without review" }).click();
     await expect(page).toHaveURL(new RegExp(`/imports/${syncId}/runs/[0-9a-f-]{36}$`));
     expect((await waitForRunEnd(syncId)).status).toBe("succeeded");
   });

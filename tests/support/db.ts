@@ -2,7 +2,7 @@ import { afterAll } from "vitest";
 import { closeDb, getDb, getSql } from "@/db/client";
 
 /**
- * Integration tests run in a scratch database made by `npm test` (db/with-database.ts --test). Tests share
+ * Integration tests run in a scratch database made by `npm test` (scripts/with-database.ts --test). Tests share
  * it, so each creates its own managers/users (unique names) and never truncates tables.
  */
 export function useDb() {

@@ -4,11 +4,12 @@ import Link from "next/link";
 import { useActionState, useEffect, useRef, useState } from "react";
 import type { ActionState } from "@/lib/auth/guard";
 import type { ImportRow } from "@/lib/runs/queries";
-import { formatInZone, plural, safeZone, statusLabels } from "./format";
-import { LocalTime } from "./LocalTime";
-import { RunProgress } from "./RunProgress";
-import { StatusMark } from "./StatusMark";
-import styles from "./imports.module.css";
+import { plural, safeZone, statusLabels } from "@/app/_components/imports/format";
+import { LocalTime, ScheduleZoneTime } from "@/app/_components/imports/LocalTime";
+import { RunProgress } from "@/app/_components/imports/RunProgress";
+import { StatusMark } from "@/app/_components/imports/StatusMark";
+import styles from "@/app/_components/imports/imports.module.css";
+import { apiSyncRunPath, apiSyncsPath, importEditPath, importsPath, runPath, runsPath } from "@/lib/paths";
 
 type Action = (prev: ActionState, formData: FormData) => Promise<ActionState>;
 
@@ -16,7 +17,7 @@ const POLL_MS = 1500;
 const POLL_BACKOFF_MS = 10_000;
 
 /**
- * The imports list (SPEC §7). Rendered on the server with the rows, so it reads and works without
+ * The imports list: per import its latest and next run, Go and a status mark. Rendered on the server with the rows, so it reads and works without
  * JavaScript (Go and Delete are plain form posts to server actions). In the browser, Go posts to
  * POST /api/syncs/:id/run instead, and while any run is queued or running the rows are refreshed from
  * GET /api/syncs every 1.5 s; polling stops when all are idle.
@@ -30,6 +31,9 @@ export function ImportsTable({
   returnTo,
   goAction,
   deleteAction,
+  deleteDraftsAction,
+  reviewGoAction,
+  draftRetentionDays,
 }: {
   initialRows: ImportRow[];
   managerId?: string;
@@ -40,6 +44,12 @@ export function ImportsTable({
   returnTo: string;
   goAction: Action;
   deleteAction: Action;
+  /** "Delete all" on the "Unfinished" line (the drafts it lists). */
+  deleteDraftsAction: Action;
+  /** "Go" on an import that deletes missing contacts: its review (a dry run) first. */
+  reviewGoAction: Action;
+  /** DRAFT_RETENTION_DAYS: an unfinished setup untouched this long is removed. */
+  draftRetentionDays: number;
 }) {
   const [rows, setRows] = useState(initialRows);
   const [announcement, setAnnouncement] = useState("");
@@ -47,15 +57,17 @@ export function ImportsTable({
   const [starting, setStarting] = useState<string | null>(null);
   const [goState, goFormAction] = useActionState(goAction, {});
   const [deleteState, deleteFormAction] = useActionState(deleteAction, {});
+  const [draftsState, deleteDraftsFormAction] = useActionState(deleteDraftsAction, {});
+  const [reviewState, reviewGoFormAction] = useActionState(reviewGoAction, {});
   const previous = useRef(initialRows);
 
   useEffect(() => setRows(initialRows), [initialRows]);
 
-  const listParams = new URLSearchParams();
-  if (managerId) listParams.set("managerId", managerId);
-  if (pageQuery?.after) listParams.set("after", pageQuery.after);
-  else if (pageQuery?.before) listParams.set("before", pageQuery.before);
-  const listUrl = listParams.size ? `/api/syncs?${listParams}` : "/api/syncs";
+  const listUrl = apiSyncsPath({
+    managerId,
+    after: pageQuery?.after,
+    before: pageQuery?.after ? undefined : pageQuery?.before,
+  });
   const anyActive = rows.some((r) => r.activeRun);
 
   useEffect(() => {
@@ -91,7 +103,11 @@ export function ImportsTable({
     const before = new Map(previous.current.map((r) => [r.id, r]));
     const finished = rows.filter((r) => before.get(r.id)?.activeRun && !r.activeRun && r.latestRun);
     if (finished.length) {
-      setAnnouncement(finished.map((r) => `Import “${r.name}” finished: ${statusLabels[r.latestRun!.status] ?? r.latestRun!.status}.`).join(" "));
+      setAnnouncement(
+        finished
+          .map((r) => `Import “${r.name}” finished: ${statusLabels[r.latestRun!.status] ?? r.latestRun!.status}.`)
+          .join(" "),
+      );
     }
     previous.current = rows;
   }, [rows]);
@@ -101,7 +117,7 @@ export function ImportsTable({
     setApiError(null);
     setStarting(row.id);
     try {
-      const res = await fetch(`/api/syncs/${row.id}/run`, { method: "POST", headers: { accept: "application/json" } });
+      const res = await fetch(apiSyncRunPath(row.id), { method: "POST", headers: { accept: "application/json" } });
       const body = await res.json().catch(() => ({}));
       if (res.status === 202) {
         setAnnouncement(`Import “${row.name}” started.`);
@@ -117,11 +133,22 @@ export function ImportsTable({
     }
   }
 
-  const message = apiError ?? (goState.ok ? null : goState.message) ?? (deleteState.ok ? null : deleteState.message);
+  const message =
+    apiError ??
+    (goState.ok ? null : goState.message) ??
+    (deleteState.ok ? null : deleteState.message) ??
+    (draftsState.ok ? null : draftsState.message) ??
+    (reviewState.ok ? null : reviewState.message);
+  // Unfinished setups are not imports yet: one "Unfinished" line holds them all, below the imports.
+  const drafts = rows.filter((r) => r.state === "draft");
+  const imports = rows.filter((r) => r.state !== "draft");
+  const columnCount = canEdit ? 7 : 4;
 
   return (
     <>
-      <div aria-live="polite" role="status" className={styles.srOnly}>{announcement}</div>
+      <div aria-live="polite" role="status" className={styles.srOnly}>
+        {announcement}
+      </div>
       {message && (
         <div className="error-box" role="alert">
           <p>{message}</p>
@@ -140,12 +167,20 @@ export function ImportsTable({
                 <th scope="col">Next Import</th>
                 {canEdit && <th scope="col">Import Now</th>}
                 <th scope="col">Status</th>
-                {canEdit && <th scope="col"><span className={styles.srOnly}>Edit</span></th>}
-                {canEdit && <th scope="col"><span className={styles.srOnly}>Delete</span></th>}
+                {canEdit && (
+                  <th scope="col">
+                    <span className={styles.srOnly}>Edit</span>
+                  </th>
+                )}
+                {canEdit && (
+                  <th scope="col">
+                    <span className={styles.srOnly}>Delete</span>
+                  </th>
+                )}
               </tr>
             </thead>
             <tbody>
-              {rows.map((row) => (
+              {imports.map((row) => (
                 <ImportTableRow
                   key={row.id}
                   row={row}
@@ -155,14 +190,147 @@ export function ImportsTable({
                   starting={starting === row.id}
                   onGo={(e) => go(e, row)}
                   goFormAction={goFormAction}
+                  reviewGoFormAction={reviewGoFormAction}
                   deleteFormAction={deleteFormAction}
                 />
               ))}
+              {drafts.length > 0 && (
+                <UnfinishedRow
+                  drafts={drafts}
+                  columnCount={columnCount}
+                  retentionDays={draftRetentionDays}
+                  canEdit={canEdit}
+                  showManager={showManager}
+                  returnTo={returnTo}
+                  deleteFormAction={deleteFormAction}
+                  deleteDraftsFormAction={deleteDraftsFormAction}
+                />
+              )}
             </tbody>
           </table>
         </div>
       )}
     </>
+  );
+}
+
+/** One line for every unfinished setup (draft): opens to the list, each with "Continue setup", and "Delete all". */
+function UnfinishedRow({
+  drafts,
+  columnCount,
+  retentionDays,
+  canEdit,
+  showManager,
+  returnTo,
+  deleteFormAction,
+  deleteDraftsFormAction,
+}: {
+  drafts: ImportRow[];
+  columnCount: number;
+  retentionDays: number;
+  canEdit: boolean;
+  showManager: boolean;
+  returnTo: string;
+  deleteFormAction: (formData: FormData) => void;
+  deleteDraftsFormAction: (formData: FormData) => void;
+}) {
+  return (
+    <tr data-unfinished className={styles.unfinishedRow}>
+      <td colSpan={columnCount} data-label="Unfinished">
+        <details className={styles.unfinished}>
+          <summary>
+            Unfinished: {plural(drafts.length, "import")} not set up yet
+            <span className={styles.sub}>Each is removed when left unchanged for {plural(retentionDays, "day")}.</span>
+          </summary>
+          <ul className={styles.unfinishedList}>
+            {drafts.map((d) => (
+              <li key={d.id} data-sync-id={d.id}>
+                <span className={styles.unfinishedName}>{d.name}</span>
+                <span className={styles.sub}>
+                  {showManager && <>in {d.managerName} · </>}
+                  {sourceText(d)}
+                </span>
+                {canEdit && (
+                  <span className={styles.unfinishedActions}>
+                    <Link href={importEditPath(d.managerId, d.id)} aria-label={`Continue setting up “${d.name}”`}>
+                      Continue setup
+                    </Link>
+                    <form action={deleteFormAction}>
+                      <input type="hidden" name="syncId" value={d.id} />
+                      <input type="hidden" name="returnTo" value={returnTo} />
+                      <button type="submit" className="btn btn-secondary btn-small" aria-label={`Delete “${d.name}”`}>
+                        Delete
+                      </button>
+                    </form>
+                  </span>
+                )}
+              </li>
+            ))}
+          </ul>
+          {canEdit && (
+            <form action={deleteDraftsFormAction} className={styles.unfinishedAll}>
+              {drafts.map((d) => (
+                <input key={d.id} type="hidden" name="syncIds" value={d.id} />
+              ))}
+              <input type="hidden" name="returnTo" value={returnTo} />
+              <button type="submit" className="btn btn-danger btn-small">
+                Delete all {plural(drafts.length, "unfinished import")}
+              </button>
+            </form>
+          )}
+        </details>
+      </td>
+    </tr>
+  );
+}
+
+/**
+ * "Go" of an import that deletes contacts missing from the file: Go opens its review (a dry run: what would be
+ * created, updated, deleted) with "Run Import" after it; "Run without review" is the plain Go.
+ */
+function ReviewFirstGo({
+  row,
+  busy,
+  returnTo,
+  reviewGoFormAction,
+  goFormAction,
+  onGo,
+}: {
+  row: ImportRow;
+  busy: boolean;
+  returnTo: string;
+  reviewGoFormAction: (formData: FormData) => void;
+  goFormAction: (formData: FormData) => void;
+  onGo: (e: React.FormEvent<HTMLFormElement>) => void;
+}) {
+  return (
+    <div className={styles.goPair}>
+      <form action={reviewGoFormAction}>
+        <input type="hidden" name="managerId" value={row.managerId} />
+        <input type="hidden" name="syncId" value={row.id} />
+        <input type="hidden" name="from" value="go" />
+        <button
+          type="submit"
+          className="btn btn-primary btn-small"
+          disabled={busy}
+          aria-label={`Go: review what importing “${row.name}” would change, then run it`}
+        >
+          Go
+        </button>
+      </form>
+      <form action={goFormAction} onSubmit={onGo}>
+        <input type="hidden" name="syncId" value={row.id} />
+        <input type="hidden" name="returnTo" value={returnTo} />
+        <button
+          type="submit"
+          className="btn btn-secondary btn-small"
+          disabled={busy}
+          aria-label={`Run “${row.name}” without review`}
+        >
+          Run without review
+        </button>
+      </form>
+    </div>
   );
 }
 
@@ -174,6 +342,7 @@ function ImportTableRow({
   starting,
   onGo,
   goFormAction,
+  reviewGoFormAction,
   deleteFormAction,
 }: {
   row: ImportRow;
@@ -183,9 +352,9 @@ function ImportTableRow({
   starting: boolean;
   onGo: (e: React.FormEvent<HTMLFormElement>) => void;
   goFormAction: (formData: FormData) => void;
+  reviewGoFormAction: (formData: FormData) => void;
   deleteFormAction: (formData: FormData) => void;
 }) {
-  const base = `/managers/${row.managerId}/imports/${row.id}`;
   const latest = row.latestRun;
   const active = row.activeRun;
   const zone = row.schedule ? safeZone(row.schedule.tz) : null;
@@ -193,9 +362,15 @@ function ImportTableRow({
   return (
     <tr data-sync-id={row.id} data-status={row.status}>
       <td data-label="Name" className={styles.nameCell}>
-        <Link href={`${base}/runs`} className={styles.name}>{row.name}</Link>
+        <Link href={runsPath(row.managerId, row.id)} className={styles.name}>
+          {row.name}
+        </Link>
         <span className={styles.sub}>
-          {showManager && <>in <Link href={`/managers/${row.managerId}/imports`}>{row.managerName}</Link> · </>}
+          {showManager && (
+            <>
+              in <Link href={importsPath(row.managerId)}>{row.managerName}</Link> ·{" "}
+            </>
+          )}
           {sourceText(row)}
           {cli && " · command line"}
           {row.state === "draft" && " · draft"}
@@ -206,7 +381,7 @@ function ImportTableRow({
         <div>
           {latest ? (
             <>
-              <Link href={`${base}/runs/${latest.id}`} aria-label={`Latest run of ${row.name}`}>
+              <Link href={runPath(row.managerId, row.id, latest.id)} aria-label={`Latest run of ${row.name}`}>
                 <LocalTime iso={latest.finishedAt ?? latest.startedAt ?? latest.queuedAt} />
               </Link>
               <span className={styles.sub}>{runSummary(latest)}</span>
@@ -220,10 +395,8 @@ function ImportTableRow({
         <div>
           {row.nextRunAt && zone ? (
             <>
-              <time dateTime={row.nextRunAt}>{formatInZone(row.nextRunAt, zone)}</time> <span className={styles.zone}>{zone.replaceAll("_", " ")}</span>
-              <span className={styles.sub}>
-                <LocalTime iso={row.nextRunAt} prefix="Your time: " hideInZone={zone} />
-              </span>
+              <LocalTime iso={row.nextRunAt} />
+              <ScheduleZoneTime iso={row.nextRunAt} zone={zone} className={styles.sub} />
             </>
           ) : (
             <span className="muted">{row.remote ? (row.state === "draft" ? "—" : "Not scheduled") : "—"}</span>
@@ -233,7 +406,16 @@ function ImportTableRow({
       {canEdit && (
         <td data-label="Import Now">
           <div>
-            {row.remote && row.state === "active" && !cli ? (
+            {row.remote && row.state === "active" && !cli && row.deleteMissing ? (
+              <ReviewFirstGo
+                row={row}
+                busy={Boolean(active) || starting}
+                returnTo={returnTo}
+                reviewGoFormAction={reviewGoFormAction}
+                goFormAction={goFormAction}
+                onGo={onGo}
+              />
+            ) : row.remote && row.state === "active" && !cli ? (
               <form action={goFormAction} onSubmit={onGo}>
                 <input type="hidden" name="syncId" value={row.id} />
                 <input type="hidden" name="returnTo" value={returnTo} />
@@ -248,7 +430,14 @@ function ImportTableRow({
                 </button>
               </form>
             ) : (
-              <span className="muted" title={row.sourceKind === "upload" ? "Uploaded files run once; edit the import to upload a new file." : undefined}>
+              <span
+                className="muted"
+                title={
+                  row.sourceKind === "upload"
+                    ? "Uploaded files run once; edit the import to upload a new file."
+                    : undefined
+                }
+              >
                 {row.sourceKind === "upload" ? "Upload" : "—"}
               </span>
             )}
@@ -263,7 +452,10 @@ function ImportTableRow({
       {canEdit && (
         <td data-label="Edit" className={styles.actionCell}>
           {!cli && (
-            <Link href={`${base}/edit`} aria-label={`${row.state === "draft" ? "Continue setting up" : editLabel(row)} “${row.name}”`}>
+            <Link
+              href={importEditPath(row.managerId, row.id)}
+              aria-label={`${row.state === "draft" ? "Continue setting up" : editLabel(row)} “${row.name}”`}
+            >
               {row.state === "draft" ? "Continue setup" : editLabel(row)}
             </Link>
           )}
@@ -277,7 +469,8 @@ function ImportTableRow({
               <input type="hidden" name="syncId" value={row.id} />
               <input type="hidden" name="returnTo" value={returnTo} />
               <p>
-                Delete “{row.name}”? It leaves this list and never runs again. Its run history and the contacts it imported are kept.
+                Delete “{row.name}”? It leaves this list and never runs again. Its run history and the contacts it
+                imported are kept.
               </p>
               <button type="submit" className="btn btn-danger btn-small" disabled={Boolean(active)}>
                 Delete import
@@ -292,22 +485,62 @@ function ImportTableRow({
 
 function StatusCell({ row }: { row: ImportRow }) {
   const active = row.activeRun;
-  if (active) return <RunProgress status={active.status} progress={active.progress} label={`Progress of ${row.name}`} />;
-  const latest = row.latestRun;
+  if (active)
+    return <RunProgress status={active.status} progress={active.progress} label={`Progress of ${row.name}`} />;
+  if (!row.unchangedSince) return <StatusOf row={row} />;
+  // Skipped as unchanged: the outcome of the run that applied this file still holds.
+  return (
+    <>
+      <StatusOf row={row} />
+      <span className={styles.sub}>
+        unchanged since <LocalTime iso={row.unchangedSince} />
+      </span>
+    </>
+  );
+}
+
+function StatusOf({ row }: { row: ImportRow }) {
+  const latest = row.appliedRun ?? row.latestRun;
   switch (row.status) {
     case "ok":
       return (
         <span className={`${styles.okMark}`}>
-          <span className={styles.markIcon} aria-hidden="true">✓</span>
-          <span>{latest?.status === "skipped_unchanged" ? "Unchanged" : "OK"}</span>
+          <span className={styles.markIcon} aria-hidden="true">
+            ✓
+          </span>
+          <span>OK</span>
         </span>
       );
     case "errors":
-      return <StatusMark kind="warn" label={plural(latest?.errorCount ?? 0, "error")} title="Completed with errors" errors={row.errors} more={row.moreErrors} />;
+      return (
+        <StatusMark
+          kind="warn"
+          label={plural(latest?.errorCount ?? 0, "error")}
+          title="Completed with errors"
+          errors={row.errors}
+          more={row.moreErrors}
+        />
+      );
     case "blocked":
-      return <StatusMark kind="warn" label="Blocked" title="Blocked by the safety rule: open the run to approve it." errors={row.errors} more={row.moreErrors} />;
+      return (
+        <StatusMark
+          kind="warn"
+          label="Blocked"
+          title="Blocked by the safety rule: open the run to approve it."
+          errors={row.errors}
+          more={row.moreErrors}
+        />
+      );
     case "failed":
-      return <StatusMark kind="error" label="Failed" title="Failed: nothing was changed." errors={row.errors} more={row.moreErrors} />;
+      return (
+        <StatusMark
+          kind="error"
+          label="Failed"
+          title="Failed: nothing was changed."
+          errors={row.errors}
+          more={row.moreErrors}
+        />
+      );
     case "draft":
       return <span className="muted">Draft</span>;
     default:

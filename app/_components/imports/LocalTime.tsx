@@ -1,24 +1,66 @@
 "use client";
 
 import { useEffect, useState } from "react";
-import { formatInZone } from "./format";
+import { formatInZone } from "@/app/_components/imports/format";
 
-/**
- * A moment in the viewer's time zone. The server does not know that zone, so it renders UTC (marked as
- * such); once in the browser the text switches to local time with the zone's name. `hideInZone`: render
- * nothing when the viewer is in that zone (the caller already shows it).
- */
-export function LocalTime({ iso, prefix = "", hideInZone }: { iso: string; prefix?: string; hideInZone?: string }) {
+/** The viewer's time zone once in the browser; null during the server render (which does not know it). */
+export function useViewerZone(): string | null {
   const [zone, setZone] = useState<string | null>(null);
   useEffect(() => {
     setZone(Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC");
   }, []);
+  return zone;
+}
+
+export function zoneName(zone: string): string {
+  return zone.replaceAll("_", " ");
+}
+
+/**
+ * A moment, by the app's one rule for times: in the viewer's time zone, with the zone named, and the UTC time
+ * on hover (title). The server does not know the viewer's zone, so it renders UTC (marked as such); once in the
+ * browser the text switches to local time. `showZone={false}` where the zone is named once nearby (a column
+ * heading, see ViewerZone). `hideInZone`: render nothing when the viewer is in that zone (the caller shows it).
+ */
+export function LocalTime({
+  iso,
+  prefix = "",
+  hideInZone,
+  showZone = true,
+}: {
+  iso: string;
+  prefix?: string;
+  hideInZone?: string;
+  showZone?: boolean;
+}) {
+  const zone = useViewerZone();
   if (zone && hideInZone && zone === hideInZone) return null;
-  const text = zone ? `${formatInZone(iso, zone)} (${zone.replaceAll("_", " ")})` : `${formatInZone(iso, "UTC")} UTC`;
+  const utc = `${formatInZone(iso, "UTC")} UTC`;
+  const text = zone ? `${formatInZone(iso, zone)}${showZone ? ` (${zoneName(zone)})` : ""}` : utc;
   return (
-    <time dateTime={iso} data-local-time={zone ? "local" : "utc"}>
+    <time dateTime={iso} title={utc} data-local-time={zone ? "local" : "utc"}>
       {prefix}
       {text}
     </time>
+  );
+}
+
+/** The viewer's zone by name ("Europe/Berlin"), for a heading over times shown without it. */
+export function ViewerZone() {
+  const zone = useViewerZone();
+  return <span data-viewer-zone={zone ?? "UTC"}>{zoneName(zone ?? "UTC")}</span>;
+}
+
+/**
+ * A scheduled moment in its schedule's own zone, beside the viewer's time: "06:30 Europe/Berlin (the
+ * schedule's zone)". Nothing when the viewer is in that zone already.
+ */
+export function ScheduleZoneTime({ iso, zone, className }: { iso: string; zone: string; className?: string }) {
+  const viewer = useViewerZone();
+  if (!viewer || viewer === zone) return null;
+  return (
+    <span className={className}>
+      Schedule&apos;s zone: {formatInZone(iso, zone)} ({zoneName(zone)})
+    </span>
   );
 }

@@ -1,5 +1,5 @@
-import { statusLabels } from "./format";
-import styles from "./imports.module.css";
+import { statusLabels } from "@/app/_components/imports/format";
+import styles from "@/app/_components/imports/imports.module.css";
 
 const tones: Record<string, "ok" | "warn" | "error" | "muted"> = {
   succeeded: "ok",
@@ -17,7 +17,9 @@ export function RunStatusText({ status, reverted }: { status: string; reverted?:
   const icon = tone === "ok" ? "✓" : tone === "muted" ? "…" : "!";
   return (
     <span className={styles.runStatus} data-tone={tone} data-run-status={status}>
-      <span className={styles.markIcon} aria-hidden="true">{icon}</span>
+      <span className={styles.markIcon} aria-hidden="true">
+        {icon}
+      </span>
       <span>
         {statusLabels[status] ?? status}
         {reverted ? " · reverted" : ""}

@@ -1,7 +1,7 @@
 "use client";
 
 import { useId, useState } from "react";
-import styles from "./imports.module.css";
+import styles from "@/app/_components/imports/imports.module.css";
 
 /**
  * The yellow (or red) exclamation of the Status column: a button whose tooltip lists the errors. The tooltip
@@ -25,6 +25,7 @@ export function StatusMark({
   const id = useId();
   const [state, setState] = useState<"auto" | "open" | "closed">("auto");
   return (
+    // biome-ignore lint/a11y/noStaticElementInteractions: the wrapper only closes the tooltip when pointer or focus leaves; the button is the control
     <div
       className={styles.tipWrap}
       data-state={state}
@@ -43,7 +44,9 @@ export function StatusMark({
           if (e.key === "Escape") setState("closed");
         }}
       >
-        <span className={styles.markIcon} aria-hidden="true">!</span>
+        <span className={styles.markIcon} aria-hidden="true">
+          !
+        </span>
         <span>{label}</span>
       </button>
       <div role="tooltip" id={id} className={styles.tip}>

@@ -1,15 +1,28 @@
 "use client";
 
 import { useId } from "react";
-import { addFieldSchema, AUTO_KEY, mappingDraftSchema, mappingStepSchema } from "@/lib/wizard/schemas";
-import { FieldError } from "./fields";
-import { useWizardForm, type WizardAction } from "./useWizardForm";
-import { IntentButton, WizardNav } from "./WizardNav";
-import { EditToken } from "./EditToken";
+import { addFieldSchema, AUTO_KEY, mappingDraftSchema, mappingStepSchema, OP_COLUMN } from "@/lib/wizard/schemas";
+import { fieldTypeLabel } from "@/lib/managers/field-type-labels";
+import { FieldError } from "@/app/_components/FieldShell";
+import { useWizardForm, type WizardAction } from "@/app/_components/wizard/useWizardForm";
+import { IntentButton, WizardNav } from "@/app/_components/wizard/WizardNav";
+import { StepMessage, WizardForm } from "@/app/_components/wizard/WizardForm";
+import { SafetyFields } from "@/app/_components/wizard/SafetyFields";
+import { emptyRuleTexts, mergeRuleTexts } from "@/lib/sync/merge-rules";
+import { type EmptyRule, emptyRules, type MergeRule, mergeRules } from "@/lib/vocabulary";
+import type { SafetyFormValues } from "@/lib/wizard/safety-form";
+
+const mergeRuleNames: Record<MergeRule, string> = {
+  overwrite: "Overwrite",
+  fill: "Fill if empty",
+  "create-only": "Create only",
+};
+const emptyRuleNames: Record<EmptyRule, string> = {
+  clear: "Empty cell clears",
+  keep: "Empty cell keeps",
+};
 
 type FieldOption = { id: string; label: string; type: string; role: string | null };
-
-const typeNames: Record<string, string> = { text: "text", email: "email", language: "language", password: "password", date: "date", number: "number" };
 
 export function MappingForm({
   action,
@@ -20,6 +33,7 @@ export function MappingForm({
   samples,
   fields,
   defaults,
+  safety,
   remote,
   backHref,
   notice,
@@ -32,16 +46,24 @@ export function MappingForm({
   columns: string[];
   samples: string[];
   fields: FieldOption[];
-  defaults: { columns: { column: string; fieldId: string }[]; key: string };
+  defaults: { columns: { column: string; fieldId: string; merge: MergeRule; empty: EmptyRule }[]; key: string };
+  /** Uploads: the "Safety" section (server imports have it on the schedule step). */
+  safety?: { defaults: SafetyFormValues; deleteMissing: boolean };
   remote: boolean;
   backHref: string;
   notice?: string;
 }) {
-  const { form, state, pending, onSubmit, errorOf, jsReady, intent, formAction } = useWizardForm({
+  const wizard = useWizardForm({
     action,
     defaults,
-    schemaFor: (i) => (i === "run" || i === "next" ? mappingStepSchema : i === "addField" ? null : mappingDraftSchema),
+    schemaFor: (i) =>
+      i === "run" || i === "next" || i === "save" || i === "review"
+        ? mappingStepSchema
+        : i === "addField"
+          ? null
+          : mappingDraftSchema,
   });
+  const { form, state, pending, errorOf, intent } = wizard;
   const keyId = useId();
   const addId = useId();
   const keyField = fields.find((f) => f.role === "key");
@@ -56,26 +78,20 @@ export function MappingForm({
   const addError = errorOf("newFieldLabel");
 
   return (
-    <form className={`wizard-form${jsReady ? " js-ready" : ""}`} action={formAction} onSubmit={onSubmit} noValidate aria-label="Column mapping">
-      <input type="hidden" name="managerId" value={managerId} />
-      <input type="hidden" name="syncId" value={syncId} />
-      <EditToken token={editSince} />
+    <WizardForm wizard={wizard} label="Column mapping" managerId={managerId} syncId={syncId} editSince={editSince}>
       {notice && (
         <div className="notice" role="status">
           <p>{notice}</p>
         </div>
       )}
-      {state.message && (
-        <div className={state.ok ? "notice" : "error-box"} role={state.ok ? "status" : "alert"}>
-          <p>{state.message}</p>
-        </div>
-      )}
+      <StepMessage state={state} />
 
       <section className="card" aria-labelledby="map-heading">
         <h2 id="map-heading">Map the file&apos;s columns to Contact Manager fields</h2>
         <p className="hint">
-          Columns whose name matches a field are mapped already. Columns left “Not imported” are ignored. The unique identifier column (below)
-          always feeds the “{keyField?.label ?? "Unique Key"}” field; map it here too only to copy its value into another field.
+          Columns whose name matches a field are mapped already. Columns left “Not imported” are ignored. The unique
+          identifier column (below) always feeds the “{keyField?.label ?? "Unique Key"}” field; map it here too only to
+          copy its value into another field.
         </p>
         <div className="table-wrap">
           <table className="table responsive mapping-table">
@@ -84,6 +100,7 @@ export function MappingForm({
                 <th scope="col">Import file column</th>
                 <th scope="col">Example value</th>
                 <th scope="col">Contact Manager field</th>
+                <th scope="col">When the contact exists</th>
                 <th scope="col">
                   <span className="visually-hidden">Remove</span>
                 </th>
@@ -115,15 +132,50 @@ export function MappingForm({
                         <option value="">{key === column ? "— Only as the unique key —" : "— Not imported —"}</option>
                         {mappable.map((f) => (
                           <option key={f.id} value={f.id}>
-                            {f.label} ({typeNames[f.type] ?? f.type})
+                            {f.label} ({fieldTypeLabel(f.type)})
                           </option>
                         ))}
+                        <option value={OP_COLUMN}>This column says what to do (delete / upsert)</option>
                       </select>
                       <FieldError id={`${keyId}-c${i}`} error={err} />
                     </td>
+                    <td data-label="Rules">
+                      <div className="rule-selects" hidden={!current || current === OP_COLUMN}>
+                        <select
+                          {...form.register(`columns.${i}.merge`)}
+                          defaultValue={defaults.columns[i]?.merge ?? "overwrite"}
+                          aria-label={`Merge rule for column ${column}`}
+                        >
+                          {mergeRules.map((r) => (
+                            <option key={r} value={r}>
+                              {mergeRuleNames[r]}
+                            </option>
+                          ))}
+                        </select>
+                        {current !== passwordField?.id && (
+                          <select
+                            {...form.register(`columns.${i}.empty`)}
+                            defaultValue={defaults.columns[i]?.empty ?? "clear"}
+                            aria-label={`Empty cells in column ${column}`}
+                          >
+                            {emptyRules.map((r) => (
+                              <option key={r} value={r}>
+                                {emptyRuleNames[r]}
+                              </option>
+                            ))}
+                          </select>
+                        )}
+                      </div>
+                    </td>
                     <td data-label="">
                       {current && (
-                        <button type="submit" name="intent" value={`remove:${column}`} className="btn btn-secondary btn-small" aria-label={`Remove the mapping of ${column}`}>
+                        <button
+                          type="submit"
+                          name="intent"
+                          value={`remove:${column}`}
+                          className="btn btn-secondary btn-small"
+                          aria-label={`Remove the mapping of ${column}`}
+                        >
                           Remove
                         </button>
                       )}
@@ -134,8 +186,31 @@ export function MappingForm({
             </tbody>
           </table>
         </div>
+        <details className="rule-help">
+          <summary>What the rules do</summary>
+          <ul className="rule-legend">
+            {mergeRules.map((r) => (
+              <li key={r}>
+                <strong>{mergeRuleTexts[r].label}.</strong> {mergeRuleTexts[r].example}
+              </li>
+            ))}
+            {emptyRules.map((r) => (
+              <li key={r}>
+                <strong>{emptyRuleTexts[r].label}.</strong> {emptyRuleTexts[r].example}
+              </li>
+            ))}
+            <li>A new contact always gets every value of its row. An empty Password cell always keeps the password.</li>
+          </ul>
+        </details>
         <div className="actions">
-          <IntentButton intent="apply" label="Apply Mapping" busyLabel="Saving…" className="btn btn-secondary" pending={pending} submitting={intent} />
+          <IntentButton
+            intent="apply"
+            label="Apply Mapping"
+            busyLabel="Saving…"
+            className="btn btn-secondary"
+            pending={pending}
+            submitting={intent}
+          />
         </div>
         {(mapped.length > 0 || keyIsColumn) && (
           <>
@@ -159,8 +234,8 @@ export function MappingForm({
       <section className="card" aria-labelledby="key-heading">
         <h2 id="key-heading">Unique identifier</h2>
         <p className="hint">
-          The column whose value identifies a contact (it feeds the “{keyField?.label ?? "Unique Key"}” field). Rows with the same key update the same
-          contact; keys match ignoring case and surrounding spaces.
+          The column whose value identifies a contact (it feeds the “{keyField?.label ?? "Unique Key"}” field). Rows
+          with the same key update the same contact; keys match ignoring case and surrounding spaces.
         </p>
         <div className={`field${errorOf("key") ? " field-invalid" : ""}`}>
           <label htmlFor={keyId}>Unique identifier column</label>
@@ -184,14 +259,16 @@ export function MappingForm({
         {key === AUTO_KEY && (
           <div className="warn-box" role="note">
             <p>
-              <strong>Every row will create a new contact.</strong> Each contact gets a random 9-digit key, so no row can match an existing contact:
-              “Update the contacts” and “Delete contacts not found” are switched off for this import. Importing the same file twice creates the contacts twice.
+              <strong>Every row will create a new contact.</strong> Each contact gets a random 9-digit key, so no row
+              can match an existing contact: “Update the contacts” and “Delete contacts not found” are switched off for
+              this import. Importing the same file twice creates the contacts twice.
             </p>
           </div>
         )}
         {passwordField && (
           <p className="hint">
-            <strong>Passwords:</strong> {passwordMapped ? "the mapped column sets contacts' passwords (stored only as hashes). " : ""}
+            <strong>Passwords:</strong>{" "}
+            {passwordMapped ? "the mapped column sets contacts' passwords (stored only as hashes). " : ""}
             To keep the contacts&apos; existing passwords, leave the Password column unmapped, or its cells empty.
           </p>
         )}
@@ -199,7 +276,9 @@ export function MappingForm({
 
       <section className="card" aria-labelledby="add-heading">
         <h2 id="add-heading">Add Field</h2>
-        <p className="hint">A column with no matching field? Create the field here; it is added to the Contact Manager and mapped at once.</p>
+        <p className="hint">
+          A column with no matching field? Create the field here; it is added to the Contact Manager and mapped at once.
+        </p>
         <div className="inline-fields">
           <div className={`field${addError ? " field-invalid" : ""}`}>
             <label htmlFor={`${addId}-label`}>New field label</label>
@@ -219,14 +298,18 @@ export function MappingForm({
             <select id={`${addId}-type`} name="newFieldType" defaultValue="text">
               {addFieldSchema.shape.type.unwrap().options.map((t) => (
                 <option key={t} value={t}>
-                  {typeNames[t]}
+                  {fieldTypeLabel(t)}
                 </option>
               ))}
             </select>
           </div>
           <div className="field">
             <label htmlFor={`${addId}-col`}>Map it from column</label>
-            <select id={`${addId}-col`} name="newFieldColumn" defaultValue={columns.find((c, i) => !defaults.columns[i]?.fieldId && c !== defaults.key) ?? ""}>
+            <select
+              id={`${addId}-col`}
+              name="newFieldColumn"
+              defaultValue={columns.find((c, i) => !defaults.columns[i]?.fieldId && c !== defaults.key) ?? ""}
+            >
               <option value="">— Don&apos;t map yet —</option>
               {columns.map((c) => (
                 <option key={c} value={c}>
@@ -236,16 +319,59 @@ export function MappingForm({
             </select>
           </div>
         </div>
-        <IntentButton intent="addField" label="Add Field" busyLabel="Adding…" className="btn btn-secondary" pending={pending} submitting={intent} />
+        <IntentButton
+          intent="addField"
+          label="Add Field"
+          busyLabel="Adding…"
+          className="btn btn-secondary"
+          pending={pending}
+          submitting={intent}
+        />
       </section>
 
+      {safety && (
+        <SafetyFields defaults={safety.defaults} errorOf={errorOf} withThreshold deleteMissing={safety.deleteMissing} />
+      )}
+
       <WizardNav backHref={backHref}>
+        {editSince !== undefined && (
+          <IntentButton
+            intent="save"
+            label="Save changes"
+            busyLabel="Saving…"
+            className="btn btn-secondary"
+            pending={pending}
+            submitting={intent}
+          />
+        )}
         {remote ? (
-          <IntentButton intent="next" label="Next: run or schedule" busyLabel="Saving…" pending={pending} submitting={intent} />
+          <IntentButton
+            intent="next"
+            label="Next: run or schedule"
+            busyLabel="Saving…"
+            pending={pending}
+            submitting={intent}
+          />
         ) : (
-          <IntentButton intent="run" label="Run Import" busyLabel="Starting…" pending={pending} submitting={intent} />
+          <>
+            <IntentButton
+              intent="run"
+              label="Run without review"
+              busyLabel="Starting…"
+              className="btn btn-secondary"
+              pending={pending}
+              submitting={intent}
+            />
+            <IntentButton
+              intent="review"
+              label="Review import"
+              busyLabel="Starting the review…"
+              pending={pending}
+              submitting={intent}
+            />
+          </>
         )}
       </WizardNav>
-    </form>
+    </WizardForm>
   );
 }

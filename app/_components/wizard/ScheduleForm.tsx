@@ -2,13 +2,36 @@
 
 import { startTransition, useEffect, useRef, useState } from "react";
 import { scheduleStepSchema, weekdayLabels, weekdays, type ScheduleStepInput } from "@/lib/wizard/schemas";
-import { Checkbox, Radio, Select, TextInput } from "./fields";
-import { useWizardForm, type WizardAction } from "./useWizardForm";
-import { IntentButton, WizardNav } from "./WizardNav";
-import { EditToken } from "./EditToken";
+import { matchZone, type ZoneChoice } from "@/lib/schedule/zone-search";
+import { Checkbox, Radio, Select, TextInput } from "@/app/_components/wizard/fields";
+import { ZonePicker } from "@/app/_components/wizard/ZonePicker";
+import { useWizardForm, type WizardAction } from "@/app/_components/wizard/useWizardForm";
+import { IntentButton, WizardNav } from "@/app/_components/wizard/WizardNav";
+import { StepMessage, WizardForm } from "@/app/_components/wizard/WizardForm";
+import { SafetyFields } from "@/app/_components/wizard/SafetyFields";
+import type { SafetyFormValues } from "@/lib/wizard/safety-form";
 
-const units: Record<string, string> = { hourly: "hours", daily: "days", weekly: "weeks", monthly: "months", yearly: "years" };
-const months = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+const units: Record<string, string> = {
+  hourly: "hours",
+  daily: "days",
+  weekly: "weeks",
+  monthly: "months",
+  yearly: "years",
+};
+const months = [
+  "January",
+  "February",
+  "March",
+  "April",
+  "May",
+  "June",
+  "July",
+  "August",
+  "September",
+  "October",
+  "November",
+  "December",
+];
 const nthLabels = [
   { value: "1", label: "first" },
   { value: "2", label: "second" },
@@ -16,7 +39,11 @@ const nthLabels = [
   { value: "4", label: "fourth" },
   { value: "-1", label: "last" },
 ];
-const dayKinds = [...weekdays.map((d) => ({ value: d, label: weekdayLabels[d] })), { value: "weekday", label: "weekday (Mon–Fri)" }, { value: "weekend_day", label: "weekend day" }];
+const dayKinds = [
+  ...weekdays.map((d) => ({ value: d, label: weekdayLabels[d] })),
+  { value: "weekday", label: "weekday (Mon–Fri)" },
+  { value: "weekend_day", label: "weekend day" },
+];
 
 export function ScheduleForm({
   action,
@@ -30,6 +57,7 @@ export function ScheduleForm({
   initialMode,
   timeZones,
   deleteMissing,
+  safety,
   backHref,
   version,
 }: {
@@ -43,19 +71,22 @@ export function ScheduleForm({
   hasStoredSchedule: boolean;
   initialRunTimes: string[] | null;
   initialMode: "now" | "schedule";
-  timeZones: string[];
+  timeZones: ZoneChoice[];
   deleteMissing: boolean;
+  /** The import's guards (the "Safety" section, for runs now and scheduled ones). */
+  safety: SafetyFormValues;
   backHref: string;
   /** The saved version (updatedAt), so unsaved values kept across a reload never override a newer save. */
   version: number;
 }) {
-  const { form, state, pending, onSubmit, errorOf, jsReady, intent, formAction } = useWizardForm({
+  const wizard = useWizardForm({
     action,
     defaults,
     checkboxes: [],
-    schemaFor: (i) => (i === "now" ? null : scheduleStepSchema),
+    schemaFor: (i) => (i === "now" || i === "review" ? null : scheduleStepSchema),
     persistKey: `wizard:${managerId}:${syncId}:schedule:${version}`,
   });
+  const { form, state, pending, errorOf, jsReady, intent } = wizard;
   const formRef = useRef<HTMLFormElement>(null);
   const [live, setLive] = useState<{ times: string[] | null; problem: string | null }>({ times: null, problem: null });
   const freq = (form.watch("freq") as string) ?? String(defaults.freq);
@@ -63,8 +94,9 @@ export function ScheduleForm({
   // Without a stored schedule, start in the browser's own time zone.
   useEffect(() => {
     if (hasStoredSchedule || form.getValues("tz") !== defaults.tz) return; // saved, or kept from before a reload
-    const tz = Intl.DateTimeFormat().resolvedOptions().timeZone;
-    if (tz && timeZones.includes(tz)) form.setValue("tz", tz);
+    // Browsers may report an old name (Asia/Calcutta): matched to the current one the list shows.
+    const tz = matchZone(timeZones, Intl.DateTimeFormat().resolvedOptions().timeZone);
+    if (tz) form.setValue("tz", tz.id);
   }, [hasStoredSchedule, timeZones, form, defaults.tz]);
 
   // Live "next 5 run times": ask the server (the scheduler's own expansion) whenever the controls change.
@@ -82,7 +114,12 @@ export function ScheduleForm({
           const res = await timesAction({}, fd);
           if (mine !== seq) return;
           if (res.runTimes) setLive({ times: res.runTimes, problem: null });
-          else setLive({ times: null, problem: res.message ?? Object.values(res.errors ?? {})[0]?.[0] ?? "Complete the schedule to see its run times." });
+          else
+            setLive({
+              times: null,
+              problem:
+                res.message ?? Object.values(res.errors ?? {})[0]?.[0] ?? "Complete the schedule to see its run times.",
+            });
         });
       }, 350);
     };
@@ -99,36 +136,36 @@ export function ScheduleForm({
   const unit = units[freq] ?? "periods";
 
   return (
-    <form ref={formRef} className={`wizard-form${jsReady ? " js-ready" : ""}`} action={formAction} onSubmit={onSubmit} noValidate aria-label="Run or schedule">
-      <input type="hidden" name="managerId" value={managerId} />
-      <input type="hidden" name="syncId" value={syncId} />
-      <EditToken token={editSince} />
-      {state.message && !state.runTimes && (
-        <div className={state.ok ? "notice" : "error-box"} role={state.ok ? "status" : "alert"}>
-          <p>{state.message}</p>
-        </div>
-      )}
+    <WizardForm
+      wizard={wizard}
+      formRef={formRef}
+      label="Run or schedule"
+      managerId={managerId}
+      syncId={syncId}
+      editSince={editSince}
+    >
+      {!state.runTimes && <StepMessage state={state} />}
 
       <section className="card" aria-labelledby="when-heading">
         <h2 id="when-heading">When should the import run?</h2>
         <fieldset className="choice-fieldset">
-        <legend className="visually-hidden">Run now or on a schedule</legend>
-        <div className="choice-cards">
-          <label className="choice-card">
-            <input type="radio" name="mode" value="now" defaultChecked={initialMode === "now"} />
-            <div>
-              <strong>Run Import now</strong>
-              <span>Import the file once, right away. You can run it again with “Go” in the list of imports.</span>
-            </div>
-          </label>
-          <label className="choice-card">
-            <input type="radio" name="mode" value="schedule" defaultChecked={initialMode === "schedule"} />
-            <div>
-              <strong>Schedule import</strong>
-              <span>Fetch and import the file automatically, on a recurrence.</span>
-            </div>
-          </label>
-        </div>
+          <legend className="visually-hidden">Run now or on a schedule</legend>
+          <div className="choice-cards">
+            <label className="choice-card">
+              <input type="radio" name="mode" value="now" defaultChecked={initialMode === "now"} />
+              <div>
+                <strong>Run Import now</strong>
+                <span>Import the file once, right away. You can run it again with “Go” in the list of imports.</span>
+              </div>
+            </label>
+            <label className="choice-card">
+              <input type="radio" name="mode" value="schedule" defaultChecked={initialMode === "schedule"} />
+              <div>
+                <strong>Schedule import</strong>
+                <span>Fetch and import the file automatically, on a recurrence.</span>
+              </div>
+            </label>
+          </div>
         </fieldset>
       </section>
 
@@ -136,9 +173,23 @@ export function ScheduleForm({
         <section className="card" aria-labelledby="time-heading">
           <h2 id="time-heading">Import time</h2>
           <div className="inline-fields">
-            <TextInput form={form} name="startDate" type="date" label="Start date" required error={errorOf("startDate")} />
-            <TextInput form={form} name="startTime" type="time" label="Start time" required error={errorOf("startTime")} />
-            <Select form={form} name="tz" label="Time zone" options={timeZones.map((z) => ({ value: z, label: z.replace(/_/g, " ") }))} error={errorOf("tz")} />
+            <TextInput
+              form={form}
+              name="startDate"
+              type="date"
+              label="Start date"
+              required
+              error={errorOf("startDate")}
+            />
+            <TextInput
+              form={form}
+              name="startTime"
+              type="time"
+              label="Start time"
+              required
+              error={errorOf("startTime")}
+            />
+            <ZonePicker form={form} name="tz" choices={timeZones} error={errorOf("tz")} />
           </div>
         </section>
 
@@ -204,9 +255,31 @@ export function ScheduleForm({
               <Radio form={form} name="monthlyMode" value="weekday" label="A weekday of the month" />
             </div>
             <div className="inline-fields">
-              <TextInput form={form} name="monthDay" type="number" inputMode="numeric" className="narrow monthly-day" label="Day (1–31)" error={errorOf("monthDay")} />
-              <Select form={form} name="nth" label="The" className="narrow monthly-weekday" options={nthLabels} error={errorOf("nth")} />
-              <Select form={form} name="nthWeekday" label="Day" className="monthly-weekday" options={dayKinds} error={errorOf("nthWeekday")} />
+              <TextInput
+                form={form}
+                name="monthDay"
+                type="number"
+                inputMode="numeric"
+                className="narrow monthly-day"
+                label="Day (1–31)"
+                error={errorOf("monthDay")}
+              />
+              <Select
+                form={form}
+                name="nth"
+                label="The"
+                className="narrow monthly-weekday"
+                options={nthLabels}
+                error={errorOf("nth")}
+              />
+              <Select
+                form={form}
+                name="nthWeekday"
+                label="Day"
+                className="monthly-weekday"
+                options={dayKinds}
+                error={errorOf("nthWeekday")}
+              />
             </div>
             <p className="hint">Months without that day (e.g. the 31st) are skipped.</p>
           </fieldset>
@@ -216,9 +289,24 @@ export function ScheduleForm({
           <h2 id="range-heading">Range of recurrence</h2>
           <Radio form={form} name="rangeKind" value="none" label="No end date" />
           <Radio form={form} name="rangeKind" value="count" label="End after a number of runs" />
-          <TextInput form={form} name="count" type="number" inputMode="numeric" className="narrow range-count" label="Number of runs" error={errorOf("count")} />
+          <TextInput
+            form={form}
+            name="count"
+            type="number"
+            inputMode="numeric"
+            className="narrow range-count"
+            label="Number of runs"
+            error={errorOf("count")}
+          />
           <Radio form={form} name="rangeKind" value="until" label="End by a date" />
-          <TextInput form={form} name="untilDate" type="date" className="range-until" label="Last day" error={errorOf("untilDate")} />
+          <TextInput
+            form={form}
+            name="untilDate"
+            type="date"
+            className="range-until"
+            label="Last day"
+            error={errorOf("untilDate")}
+          />
           {errorOf("rangeKind") && (
             <p className="field-error" role="alert">
               {errorOf("rangeKind")}
@@ -229,7 +317,14 @@ export function ScheduleForm({
         <section className="card" aria-labelledby="notify-heading">
           <h2 id="notify-heading">Notifications and safety</h2>
           <div className="inline-fields">
-            <TextInput form={form} name="errorEmail" type="email" label="Notification email" hint="Gets a message when a scheduled import has errors or is blocked." error={errorOf("errorEmail")} />
+            <TextInput
+              form={form}
+              name="errorEmail"
+              type="email"
+              label="Notification email"
+              hint="Gets a message when a scheduled import has errors or is blocked."
+              error={errorOf("errorEmail")}
+            />
             <TextInput
               form={form}
               name="safetyThresholdPct"
@@ -258,7 +353,11 @@ export function ScheduleForm({
           ) : runTimes ? (
             <p className="muted">This schedule has no run after now.</p>
           ) : (
-            <p className="muted">{live.problem ? `Not a complete schedule yet — ${live.problem}` : "Complete the schedule to see its run times."}</p>
+            <p className="muted">
+              {live.problem
+                ? `Not a complete schedule yet — ${live.problem}`
+                : "Complete the schedule to see its run times."}
+            </p>
           )}
           {!jsReady && (
             <button type="submit" name="intent" value="preview" className="btn btn-secondary btn-small">
@@ -268,10 +367,42 @@ export function ScheduleForm({
         </section>
       </div>
 
+      <SafetyFields defaults={safety} errorOf={errorOf} withThreshold={false} deleteMissing={deleteMissing} />
+
       <WizardNav backHref={backHref}>
-        <IntentButton intent="now" label="Run Import now" busyLabel="Starting…" className="btn btn-primary mode-now" pending={pending} submitting={intent} />
-        <IntentButton intent="finish" label="Finish" busyLabel="Saving…" className="btn btn-primary schedule-only" pending={pending} submitting={intent} />
+        <IntentButton
+          intent="now"
+          label="Run without review"
+          busyLabel="Starting…"
+          className="btn btn-secondary mode-now"
+          pending={pending}
+          submitting={intent}
+        />
+        <IntentButton
+          intent="review"
+          label="Review import"
+          busyLabel="Starting the review…"
+          className="btn btn-primary mode-now"
+          pending={pending}
+          submitting={intent}
+        />
+        <IntentButton
+          intent="review"
+          label="Review import"
+          busyLabel="Starting the review…"
+          className="btn btn-secondary schedule-only"
+          pending={pending}
+          submitting={intent}
+        />
+        <IntentButton
+          intent="finish"
+          label="Finish"
+          busyLabel="Saving…"
+          className="btn btn-primary schedule-only"
+          pending={pending}
+          submitting={intent}
+        />
       </WizardNav>
-    </form>
+    </WizardForm>
   );
 }

@@ -1,13 +1,15 @@
 "use client";
 
 import { useEffect, useState } from "react";
-import { isLocationProblem, parseLocation, protocolLabels, remoteKinds } from "@/lib/wizard/location";
-import { delimiterLabels, encodingLabels, encodings, sourceStepSchema, type SourceStepInput } from "@/lib/wizard/schemas";
-import { Checkbox, Radio, Select, TextArea, TextInput } from "./fields";
-import { UPLOAD_FORM_ID, UploadField } from "./UploadField";
-import { useWizardForm, type WizardAction } from "./useWizardForm";
-import { IntentButton, WizardNav } from "./WizardNav";
-import { EditToken } from "./EditToken";
+import { encodingLabels, encodings, remoteKinds } from "@/lib/vocabulary";
+import { isLinkProblem, protocolLabels, readTypedLink } from "@/lib/wizard/location";
+import { delimiterLabels, sourceStepSchema, type SourceStepInput } from "@/lib/wizard/schemas";
+import { Checkbox, Radio, Select, TextArea, TextInput } from "@/app/_components/wizard/fields";
+import { UPLOAD_FORM_ID, UploadField } from "@/app/_components/wizard/UploadField";
+import { useWizardForm, type WizardAction } from "@/app/_components/wizard/useWizardForm";
+import { IntentButton, WizardNav } from "@/app/_components/wizard/WizardNav";
+import { StepMessage, WizardForm } from "@/app/_components/wizard/WizardForm";
+import { apiUploadsPath } from "@/lib/paths";
 
 const checkboxes = ["hasHeader", "updateExisting", "deleteMissing", "alwaysImport", "trustFingerprint"];
 
@@ -42,14 +44,18 @@ export function SourceForm({
   /** sessionStorage key for unsaved values (includes the saved version). */
   persistKey: string;
 }) {
-  const { form, state, pending, onSubmit, errorOf, jsReady, intent, formAction } = useWizardForm({
+  const wizard = useWizardForm({
     action,
     defaults,
     checkboxes,
     schemaFor: () => sourceStepSchema,
     persistKey,
   });
-  const [upload, setUpload] = useState({ id: String(defaults.uploadId ?? ""), name: String(defaults.uploadName ?? "") });
+  const { form, state, pending, errorOf, jsReady, intent } = wizard;
+  const [upload, setUpload] = useState({
+    id: String(defaults.uploadId ?? ""),
+    name: String(defaults.uploadName ?? ""),
+  });
   useEffect(() => {
     // Fields without an element of their own: registered so react-hook-form validates them.
     form.register("uploadId");
@@ -57,9 +63,9 @@ export function SourceForm({
   }, [form]);
   const location = (form.watch("location") as string) ?? "";
   const protocol = (form.watch("protocol") as string) ?? "auto";
-  const parsed = location ? parseLocation(location, protocol as never) : null;
-  const kind = parsed && !isLocationProblem(parsed) ? parsed.kind : protocol !== "auto" ? protocol : null;
-  const wildcard = !!parsed && !isLocationProblem(parsed) && parsed.hasWildcard;
+  const parsed = location ? readTypedLink(location, protocol as never) : null;
+  const kind = parsed && !isLinkProblem(parsed) ? parsed.kind : protocol !== "auto" ? protocol : null;
+  const wildcard = !!parsed && !isLinkProblem(parsed) && parsed.hasWildcard;
   const secretSet = defaults.secretSet === "1";
   const test = state.test;
   const shownFingerprint = test?.fingerprint ?? null;
@@ -67,23 +73,22 @@ export function SourceForm({
   return (
     <>
       {/* The no-JavaScript upload: its own multipart form; the file input below belongs to it (form attribute). */}
-      <form id={UPLOAD_FORM_ID} method="post" encType="multipart/form-data" action={`/api/uploads?returnTo=${encodeURIComponent(uploadReturnTo)}`} hidden />
       <form
-        className={`wizard-form${jsReady ? " js-ready" : ""}`}
-        action={formAction}
-        onSubmit={onSubmit}
-        noValidate
-        aria-label="Import source"
+        id={UPLOAD_FORM_ID}
+        method="post"
+        encType="multipart/form-data"
+        action={apiUploadsPath(uploadReturnTo)}
+        hidden
+      />
+      <WizardForm
+        wizard={wizard}
+        label="Import source"
+        managerId={managerId}
+        syncId={syncId ?? ""}
+        editSince={editSince}
       >
-        <input type="hidden" name="managerId" value={managerId} />
-        <input type="hidden" name="syncId" value={syncId ?? ""} />
-        <EditToken token={editSince} />
         <input type="hidden" {...form.register("secretSet")} defaultValue={String(defaults.secretSet ?? "")} />
-        {state.message && !state.test && (
-          <div className={state.ok ? "notice" : "error-box"} role={state.ok ? "status" : "alert"}>
-            <p>{state.message}</p>
-          </div>
-        )}
+        {!state.test && <StepMessage state={state} />}
 
         <section className="card" aria-labelledby="where-heading">
           <h2 id="where-heading">Where is the file?</h2>
@@ -91,14 +96,24 @@ export function SourceForm({
             <legend className="visually-hidden">Source</legend>
             <div className="choice-cards">
               <label className="choice-card">
-                <input type="radio" value="upload" {...form.register("sourceType")} defaultChecked={defaults.sourceType === "upload"} />
+                <input
+                  type="radio"
+                  value="upload"
+                  {...form.register("sourceType")}
+                  defaultChecked={defaults.sourceType === "upload"}
+                />
                 <div>
                   <strong>From your computer</strong>
                   <span>Upload a CSV file now and import it once.</span>
                 </div>
               </label>
               <label className="choice-card">
-                <input type="radio" value="remote" {...form.register("sourceType")} defaultChecked={defaults.sourceType === "remote"} />
+                <input
+                  type="radio"
+                  value="remote"
+                  {...form.register("sourceType")}
+                  defaultChecked={defaults.sourceType === "remote"}
+                />
                 <div>
                   <strong>From network or internet</strong>
                   <span>HTTP(S), FTP, FTPS or SFTP — can run on a schedule.</span>
@@ -129,37 +144,89 @@ export function SourceForm({
           </div>
 
           <div className="remote-only">
-              <TextInput
-                form={form}
-                name="location"
-                label="File location"
-                required
-                hint={
-                  <>
-                    For example <code>sftp://files.example.org/export/contacts.csv</code>, or a folder: <code>ftp://host/drop/*.csv</code>. Use <code>/</code> between folders.
-                  </>
-                }
-                placeholder="sftp://host/folder/file.csv"
-                inputMode="url"
-                autoComplete="off"
-                error={errorOf("location")}
-              />
-              <Select
-                form={form}
-                name="protocol"
-                label="Protocol"
-                className="protocol-field"
-                hint="Taken from the link (https://, ftp://, ftpes://, ftps://, sftp://) unless you choose one."
-                options={[{ value: "auto", label: "From the link" }, ...remoteKinds.map((k) => ({ value: k, label: protocolLabels[k] }))]}
-                error={errorOf("protocol")}
-              />
+            <TextInput
+              form={form}
+              name="location"
+              label="File location"
+              required
+              hint={
+                <>
+                  For example <code>sftp://files.example.org/export/contacts.csv</code>, or a folder:{" "}
+                  <code>ftp://host/drop/*.csv</code>. Use <code>/</code> between folders.
+                </>
+              }
+              placeholder="sftp://host/folder/file.csv"
+              inputMode="url"
+              autoComplete="off"
+              error={errorOf("location")}
+            />
+            <Select
+              form={form}
+              name="protocol"
+              label="Protocol"
+              className="protocol-field"
+              hint="Taken from the link (https://, ftp://, ftpes://, ftps://, sftp://) unless you choose one."
+              options={[
+                { value: "auto", label: "From the link" },
+                ...remoteKinds.map((k) => ({ value: k, label: protocolLabels[k] })),
+              ]}
+              error={errorOf("protocol")}
+            />
 
             <fieldset className={`folder-mode${wildcard ? " has-wildcard" : ""}`}>
               <legend>The link names a folder (wildcard): import</legend>
               <div className="radio-row">
-                <Radio form={form} name="folderMode" value="newest" label="the newest matching file" hint="It holds all contacts (full list)." />
-                <Radio form={form} name="folderMode" value="every_new" label="every new file, oldest first" hint="Each file holds changes only." />
+                <Radio
+                  form={form}
+                  name="folderMode"
+                  value="newest"
+                  label="the newest matching file"
+                  hint="It holds all contacts (full list)."
+                />
+                <Radio
+                  form={form}
+                  name="folderMode"
+                  value="every_new"
+                  label="every new file, oldest first"
+                  hint="Each file holds changes only."
+                />
               </div>
+            </fieldset>
+
+            <fieldset className="feed-options">
+              <legend>Files still being written, and after the import (FTP, FTPS, SFTP)</legend>
+              <div className="inline-fields">
+                <TextInput
+                  form={form}
+                  name="settleSeconds"
+                  type="number"
+                  label="Settle time (seconds)"
+                  className="narrow"
+                  hint="A file changed more recently is read once it has stayed the same this long. 0: read at once."
+                  error={errorOf("settleSeconds")}
+                />
+                <TextInput
+                  form={form}
+                  name="readyMarker"
+                  label="Ready marker (optional)"
+                  className="narrow"
+                  placeholder=".done"
+                  hint="Take a file only when name.csv.done (this suffix) is beside it. Markers are never imported."
+                  error={errorOf("readyMarker")}
+                />
+              </div>
+              <div className="radio-row">
+                <Radio form={form} name="afterImport" value="leave" label="Leave the file where it is" />
+                <Radio form={form} name="afterImport" value="move" label="Move it into a folder" />
+                <Radio form={form} name="afterImport" value="delete" label="Delete it" />
+              </div>
+              <TextInput
+                form={form}
+                name="afterImportFolder"
+                label="Folder to move imported files into"
+                hint="Relative to the file's folder unless it starts with /; created if missing. Only after an import that was applied."
+                error={errorOf("afterImportFolder")}
+              />
             </fieldset>
 
             <fieldset className={`login-box${kind === "http" || kind === "https" ? " is-http" : ""}`}>
@@ -190,22 +257,52 @@ export function SourceForm({
                   name="privateKey"
                   label="SFTP private key"
                   rows={5}
-                  placeholder={secretSet ? "A key is saved. Leave blank to keep it." : "-----BEGIN OPENSSH PRIVATE KEY-----"}
+                  placeholder={
+                    secretSet ? "A key is saved. Leave blank to keep it." : "-----BEGIN OPENSSH PRIVATE KEY-----"
+                  }
                   hint="OpenSSH or PEM format. Stored encrypted; never shown again."
                   error={errorOf("privateKey")}
                 />
-                <TextInput form={form} name="passphrase" type="password" label="Key passphrase (if any)" autoComplete="new-password" error={errorOf("passphrase")} />
+                <TextInput
+                  form={form}
+                  name="passphrase"
+                  type="password"
+                  label="Key passphrase (if any)"
+                  autoComplete="new-password"
+                  error={errorOf("passphrase")}
+                />
               </div>
             </fieldset>
 
             {pinned && !shownFingerprint && (
               <p>
-                Trusted {pinned.kind === "host_key" ? "SFTP host key" : "TLS certificate"}: <span className="fingerprint">{pinned.fingerprint}</span>
+                Trusted {pinned.kind === "host_key" ? "SFTP host key" : "TLS certificate"}:{" "}
+                <span className="fingerprint">{pinned.fingerprint}</span>
               </p>
             )}
-            <input type="hidden" {...form.register("fingerprint")} defaultValue={shownFingerprint ?? String(defaults.fingerprint ?? "")} key={shownFingerprint ?? "stored"} />
+            {kind === "sftp" && !pinned && (
+              <p className="hint" data-testid="host-key-rule">
+                SFTP host key: pinned on first use. The first successful connection (Test connection, then Next; or the
+                preview) stores the server&apos;s host key with the import; from then on a server showing another key is
+                refused.
+              </p>
+            )}
+            {/* Only the key or certificate this page's own test showed; a stored pin stays as it is. */}
+            <input
+              type="hidden"
+              {...form.register("fingerprint")}
+              defaultValue={shownFingerprint ?? ""}
+              key={shownFingerprint ?? "none"}
+            />
             <div className="actions">
-              <IntentButton intent="test" label="Test connection" busyLabel="Testing…" className="btn btn-secondary" pending={pending} submitting={intent} />
+              <IntentButton
+                intent="test"
+                label="Test connection"
+                busyLabel="Testing…"
+                className="btn btn-secondary"
+                pending={pending}
+                submitting={intent}
+              />
             </div>
             {test && (
               <div className={`test-result ${test.ok ? "notice" : "error-box"}`} role="status" aria-live="polite">
@@ -217,6 +314,11 @@ export function SourceForm({
                     {test.files.map((f) => (
                       <li key={f.name}>
                         {f.name} <span className="muted">({f.size.toLocaleString("en")} bytes)</span>
+                        {f.ready === false && <span className="badge"> not ready (no marker)</span>}
+                        {f.ready !== false && f.settling && <span className="badge"> still settling</span>}
+                        {f.ready !== false && !f.settling && f.ready !== undefined && (
+                          <span className="badge"> ready</span>
+                        )}
                       </li>
                     ))}
                   </ul>
@@ -224,11 +326,29 @@ export function SourceForm({
                 {test.fingerprint && (
                   <div style={{ marginTop: ".5rem" }}>
                     <p>
-                      {test.fingerprintKind === "host_key" ? "The server's SSH host key" : "The server's TLS certificate"}:{" "}
-                      <span className="fingerprint">{test.fingerprint}</span>
+                      {test.fingerprintKind === "host_key"
+                        ? "The server's SSH host key"
+                        : "The server's TLS certificate"}
+                      : <span className="fingerprint">{test.fingerprint}</span>
                     </p>
-                    <p className="hint">Compare it with the one your server administrator gives you before trusting it.</p>
-                    <Checkbox form={form} name="trustFingerprint" label="Trust this fingerprint" hint="Saved with the import: a server showing another one is refused." />
+                    {test.fingerprintKind === "host_key" ? (
+                      <p className="hint">
+                        Compare it with the one your server administrator gives you. It is pinned when you go on (Next):
+                        from then on a server showing another key is refused.
+                      </p>
+                    ) : (
+                      <>
+                        <p className="hint">
+                          Compare it with the one your server administrator gives you before trusting it.
+                        </p>
+                        <Checkbox
+                          form={form}
+                          name="trustFingerprint"
+                          label="Trust this fingerprint"
+                          hint="Saved with the import instead of checking the certificate against the certificate authorities: a server showing another one is refused."
+                        />
+                      </>
+                    )}
                   </div>
                 )}
               </div>
@@ -238,7 +358,20 @@ export function SourceForm({
 
         <section className="card" aria-labelledby="read-heading">
           <h2 id="read-heading">How to read the file</h2>
-          <Checkbox form={form} name="hasHeader" label="Consider first line as header" hint="Off: columns are named Column 1, Column 2, …" />
+          <Checkbox
+            form={form}
+            name="hasHeader"
+            label="Consider first line as header"
+            hint="Off: columns are named Column 1, Column 2, …"
+          />
+          <TextInput
+            form={form}
+            name="zipMember"
+            label="ZIP member (only for a ZIP archive holding several files)"
+            hint="The file inside the archive to import: its name or a wildcard such as *.csv. gzip and one-file ZIP archives need nothing."
+            maxLength={500}
+            error={errorOf("zipMember")}
+          />
           <div className="inline-fields">
             <Select
               form={form}
@@ -247,7 +380,14 @@ export function SourceForm({
               options={Object.entries(delimiterLabels).map(([value, label]) => ({ value, label }))}
               error={errorOf("delimiter")}
             />
-            <TextInput form={form} name="delimiterOther" label="Other delimiter character" className="narrow delimiter-other" maxLength={4} error={errorOf("delimiterOther")} />
+            <TextInput
+              form={form}
+              name="delimiterOther"
+              label="Other delimiter character"
+              className="narrow delimiter-other"
+              maxLength={4}
+              error={errorOf("delimiterOther")}
+            />
             <Select
               form={form}
               name="encoding"
@@ -260,13 +400,27 @@ export function SourceForm({
 
         <section className="card" aria-labelledby="options-heading">
           <h2 id="options-heading">Import settings</h2>
-          <TextInput form={form} name="name" label="Import name" hint="Shown in the list of imports. Blank: the file name." maxLength={200} error={errorOf("name")} />
+          <TextInput
+            form={form}
+            name="name"
+            label="Import name"
+            hint="Shown in the list of imports. Blank: the file name."
+            maxLength={200}
+            error={errorOf("name")}
+          />
           {autoKey && (
             <p className="warn-box">
-              Unique keys are generated for this import, so no row can match an existing contact: updating and deleting are off.
+              Unique keys are generated for this import, so no row can match an existing contact: updating and deleting
+              are off.
             </p>
           )}
-          <Checkbox form={form} name="updateExisting" label="Update the contacts with changes from the import file" disabled={autoKey} error={errorOf("updateExisting")} />
+          <Checkbox
+            form={form}
+            name="updateExisting"
+            label="Update the contacts with changes from the import file"
+            disabled={autoKey}
+            error={errorOf("updateExisting")}
+          />
           <Checkbox
             form={form}
             name="deleteMissing"
@@ -276,7 +430,11 @@ export function SourceForm({
             disabled={autoKey}
             error={errorOf("deleteMissing")}
           />
-          <Checkbox form={form} name="alwaysImport" label="Import the file every time, even if it has not changed since the last import" />
+          <Checkbox
+            form={form}
+            name="alwaysImport"
+            label="Import the file every time, even if it has not changed since the last import"
+          />
           <TextInput
             form={form}
             name="errorEmail"
@@ -289,9 +447,19 @@ export function SourceForm({
         </section>
 
         <WizardNav backHref={cancelHref} backLabel="Cancel">
+          {editSince !== undefined && (
+            <IntentButton
+              intent="save"
+              label="Save changes"
+              busyLabel="Saving…"
+              className="btn btn-secondary"
+              pending={pending}
+              submitting={intent}
+            />
+          )}
           <IntentButton intent="next" label="Next: preview" busyLabel="Saving…" pending={pending} submitting={intent} />
         </WizardNav>
-      </form>
+      </WizardForm>
     </>
   );
 }

@@ -66,7 +66,10 @@ export function UploadField({
     xhr.upload.onprogress = (e) => setProgress({ loaded: e.loaded, total: e.lengthComputable ? e.total : file.size });
     xhr.onload = () => {
       setProgress(null);
-      const body = xhr.response as { upload?: { id: string; filename: string; size: number }; error?: { message?: string } } | null;
+      const body = xhr.response as {
+        upload?: { id: string; filename: string; size: number };
+        error?: { message?: string };
+      } | null;
       if (xhr.status === 201 && body?.upload) {
         setDone(body.upload);
         onUploaded(body.upload);
@@ -82,7 +85,7 @@ export function UploadField({
   };
 
   const shown = problem ?? error;
-  const pct = progress && progress.total ? Math.floor((progress.loaded / progress.total) * 100) : 0;
+  const pct = progress?.total ? Math.floor((progress.loaded / progress.total) * 100) : 0;
   return (
     <div className={`field upload-box${shown ? " field-invalid" : ""}`}>
       <label htmlFor={id}>File to import</label>

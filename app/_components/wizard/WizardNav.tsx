@@ -1,7 +1,15 @@
 import Link from "next/link";
 
 /** The wizard's bottom bar: the way back on the left, the step's own buttons on the right. */
-export function WizardNav({ backHref, backLabel = "Back", children }: { backHref: string; backLabel?: string; children?: React.ReactNode }) {
+export function WizardNav({
+  backHref,
+  backLabel = "Back",
+  children,
+}: {
+  backHref: string;
+  backLabel?: string;
+  children?: React.ReactNode;
+}) {
   return (
     <div className="wizard-nav">
       <Link href={backHref} className="btn btn-secondary">

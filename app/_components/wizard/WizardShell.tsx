@@ -1,10 +1,15 @@
 import Link from "next/link";
 import type { Sync } from "@/db/schema";
-import { wizardPath, type WizardPage } from "@/lib/wizard/paths";
-import "./wizard.css";
+import { type WizardStep, wizardSteps } from "@/lib/vocabulary";
+import "@/app/_components/wizard/wizard.css";
+import { importsPath, managerPath, wizardPath } from "@/lib/paths";
 
-const labels: Record<WizardPage, string> = { source: "Source", preview: "Preview", mapping: "Mapping", schedule: "Run or schedule" };
-const order: WizardPage[] = ["source", "preview", "mapping", "schedule"];
+const labels: Record<WizardStep, string> = {
+  source: "Source",
+  preview: "Preview",
+  mapping: "Mapping",
+  schedule: "Run or schedule",
+};
 
 /**
  * The frame of every wizard page: breadcrumb, title and the step list. Steps already reached are links
@@ -21,19 +26,19 @@ export function WizardShell({
   managerId: string;
   managerName: string;
   sync: Sync | null;
-  current: WizardPage;
+  current: WizardStep;
   /** Whether the source is remote (then there is a 4th step). Unknown on a new import: shown as "Run". */
   remote: boolean;
   children: React.ReactNode;
 }) {
-  const steps = remote ? order : order.slice(0, 3);
+  const steps = remote ? wizardSteps : wizardSteps.slice(0, 3);
   const reached = sync ? (sync.state === "draft" ? sync.wizardStep : 4) : 1;
   const title = sync && sync.state !== "draft" ? `Edit import: ${sync.name}` : "Setup New Import";
   return (
     <main className="wizard">
       <p className="breadcrumb">
-        <Link href="/managers">Contact Managers</Link> › <Link href={`/managers/${managerId}`}>{managerName}</Link> ›{" "}
-        <Link href={`/managers/${managerId}/imports`}>Imports</Link> ›
+        <Link href="/managers">Contact Managers</Link> › <Link href={managerPath(managerId)}>{managerName}</Link> ›{" "}
+        <Link href={importsPath(managerId)}>Imports</Link> ›
       </p>
       <div className="page-title">
         <h1>{title}</h1>
@@ -44,7 +49,7 @@ export function WizardShell({
           {steps.map((step, i) => {
             const n = i + 1;
             const isCurrent = step === current;
-            const done = !isCurrent && n < (order.indexOf(current) + 1);
+            const done = !isCurrent && n < wizardSteps.indexOf(current) + 1;
             const canLink = !!sync && !isCurrent && n <= reached;
             return (
               <li key={step} aria-current={isCurrent ? "step" : undefined} className={done ? "done" : undefined}>

@@ -2,46 +2,18 @@
 
 import { useId } from "react";
 import type { FieldValues, UseFormReturn } from "react-hook-form";
+import { describedBy, FieldError, FieldShell } from "@/app/_components/FieldShell";
 
 /** Small form controls for the wizard: label, hint, error, and react-hook-form registration with server-rendered defaults. */
 
-type Base = { form: UseFormReturn<FieldValues>; name: string; label: React.ReactNode; hint?: React.ReactNode; error?: string; className?: string };
-
-function describedBy(id: string, hint: unknown, error: unknown): string | undefined {
-  return [hint ? `${id}-hint` : "", error ? `${id}-error` : ""].filter(Boolean).join(" ") || undefined;
-}
-
-export function FieldError({ id, error }: { id: string; error?: string }) {
-  if (!error) return null;
-  return (
-    <p className="field-error" id={`${id}-error`}>
-      {error}
-    </p>
-  );
-}
-
-/** The frame every control shares: label (with a required mark), hint, the control, and its error. */
-function FieldShell({ id, label, hint, error, className, required, children }: {
-  id: string;
+type Base = {
+  form: UseFormReturn<FieldValues>;
+  name: string;
   label: React.ReactNode;
   hint?: React.ReactNode;
   error?: string;
   className?: string;
-  required?: boolean;
-  children: React.ReactNode;
-}) {
-  return (
-    <div className={`field${error ? " field-invalid" : ""}${className ? ` ${className}` : ""}`}>
-      <label htmlFor={id}>
-        {label}
-        {required && <span className="required" aria-hidden="true"> *</span>}
-      </label>
-      {hint && <p className="hint" id={`${id}-hint`}>{hint}</p>}
-      {children}
-      <FieldError id={id} error={error} />
-    </div>
-  );
-}
+};
 
 export function TextInput({
   form,
@@ -73,7 +45,11 @@ export function TextInput({
         id={id}
         type={type}
         {...form.register(name)}
-        defaultValue={type === "password" ? undefined : (defaultValue ?? (form.formState.defaultValues?.[name] as string | undefined))}
+        defaultValue={
+          type === "password"
+            ? undefined
+            : (defaultValue ?? (form.formState.defaultValues?.[name] as string | undefined))
+        }
         autoComplete={autoComplete}
         placeholder={placeholder}
         inputMode={inputMode}
@@ -86,7 +62,16 @@ export function TextInput({
   );
 }
 
-export function TextArea({ form, name, label, hint, error, className, rows = 6, placeholder }: Base & { rows?: number; placeholder?: string }) {
+export function TextArea({
+  form,
+  name,
+  label,
+  hint,
+  error,
+  className,
+  rows = 6,
+  placeholder,
+}: Base & { rows?: number; placeholder?: string }) {
   const id = useId();
   return (
     <FieldShell id={id} label={label} hint={hint} error={error} className={className}>
@@ -134,7 +119,16 @@ export function Select({
   );
 }
 
-export function Checkbox({ form, name, label, hint, error, className, disabled, value }: Base & { disabled?: boolean; value?: string }) {
+export function Checkbox({
+  form,
+  name,
+  label,
+  hint,
+  error,
+  className,
+  disabled,
+  value,
+}: Base & { disabled?: boolean; value?: string }) {
   const id = useId();
   const def = form.formState.defaultValues?.[name];
   const checked = value === undefined ? !!def : Array.isArray(def) ? def.includes(value) : def === value;
@@ -154,18 +148,40 @@ export function Checkbox({ form, name, label, hint, error, className, disabled, 
         <label htmlFor={id} className="check-label">
           {label}
         </label>
-        {hint && <p className="hint" id={`${id}-hint`}>{hint}</p>}
+        {hint && (
+          <p className="hint" id={`${id}-hint`}>
+            {hint}
+          </p>
+        )}
         <FieldError id={id} error={error} />
       </div>
     </div>
   );
 }
 
-export function Radio({ form, name, value, label, hint }: { form: UseFormReturn<FieldValues>; name: string; value: string; label: React.ReactNode; hint?: React.ReactNode }) {
+export function Radio({
+  form,
+  name,
+  value,
+  label,
+  hint,
+}: {
+  form: UseFormReturn<FieldValues>;
+  name: string;
+  value: string;
+  label: React.ReactNode;
+  hint?: React.ReactNode;
+}) {
   const id = useId();
   return (
     <div className="check">
-      <input id={id} type="radio" value={value} {...form.register(name)} defaultChecked={form.formState.defaultValues?.[name] === value} />
+      <input
+        id={id}
+        type="radio"
+        value={value}
+        {...form.register(name)}
+        defaultChecked={form.formState.defaultValues?.[name] === value}
+      />
       <div>
         <label htmlFor={id} className="check-label">
           {label}

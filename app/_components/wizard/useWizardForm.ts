@@ -7,7 +7,13 @@ import type { z } from "zod";
 import type { ActionState } from "@/lib/auth/guard";
 
 export type WizardState = ActionState & {
-  test?: { ok: boolean; message: string; fingerprint?: string; fingerprintKind?: "host_key" | "tls"; files?: { name: string; size: number; mtime: string }[] };
+  test?: {
+    ok: boolean;
+    message: string;
+    fingerprint?: string;
+    fingerprintKind?: "host_key" | "tls";
+    files?: { name: string; size: number; mtime: string; ready?: boolean; settling?: boolean }[];
+  };
   runTimes?: string[];
 };
 export type WizardAction = (prev: WizardState, formData: FormData) => Promise<WizardState>;
@@ -48,6 +54,7 @@ export function useWizardForm<S extends z.ZodType<FieldValues, FieldValues>>(opt
     reValidateMode: "onChange",
   });
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: restores and watches once per mounted form
   useEffect(() => {
     const key = opts.persistKey;
     if (!key || state.values) return;
@@ -65,7 +72,6 @@ export function useWizardForm<S extends z.ZodType<FieldValues, FieldValues>>(opt
       }
     });
     return () => sub.unsubscribe();
-    // eslint-disable-next-line react-hooks/exhaustive-deps -- once per mounted form
   }, []);
 
   const onSubmit = (e: FormEvent<HTMLFormElement>) => {
@@ -105,7 +111,9 @@ export function useWizardForm<S extends z.ZodType<FieldValues, FieldValues>>(opt
 const SECRET = /pass(word|phrase)?|privateKey|secret/i;
 
 function withoutSecrets(values: FieldValues): FieldValues {
-  return Object.fromEntries(Object.entries(values).filter(([k]) => !SECRET.test(k) && k !== "uploadId" && k !== "uploadName"));
+  return Object.fromEntries(
+    Object.entries(values).filter(([k]) => !SECRET.test(k) && k !== "uploadId" && k !== "uploadName"),
+  );
 }
 
 function useIntentRef(initial: string) {
@@ -114,7 +122,11 @@ function useIntentRef(initial: string) {
 }
 
 /** After a no-JavaScript post that failed, the form shows what was sent (echoed by the action, minus secrets). */
-function withEcho(defaults: FieldValues, echoed: Record<string, string> | undefined, checkboxes: string[]): FieldValues {
+function withEcho(
+  defaults: FieldValues,
+  echoed: Record<string, string> | undefined,
+  checkboxes: string[],
+): FieldValues {
   if (!echoed) return defaults;
   const out: FieldValues = { ...defaults };
   for (const key of Object.keys(defaults)) {

@@ -1,15 +1,20 @@
+import { LocalTime } from "@/app/_components/imports/LocalTime";
 import type { Metadata } from "next";
 import { getDb } from "@/db/client";
 import { listAuditEntries } from "@/lib/audit";
 import { requireUser } from "@/lib/auth/guard";
-import { PagePagination, pageNumber } from "../../_components/Pagination";
-import { AdminNav } from "../AdminNav";
+import { PagePagination, pageNumber } from "@/app/_components/Pagination";
+import { AdminNav } from "@/app/admin/AdminNav";
 
 export const metadata: Metadata = { title: "Audit log — Contact Sync" };
 
 const PAGE_SIZE = 50;
 
-export default async function AuditPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+export default async function AuditPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   await requireUser("admin");
   const params = await searchParams;
   const requested = pageNumber(params.page, 100_000);
@@ -37,11 +42,20 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
             <tbody>
               {entries.map((e) => (
                 <tr key={e.id}>
-                  <td data-label="When"><time dateTime={e.at.toISOString()}>{e.at.toISOString().slice(0, 19).replace("T", " ")}</time></td>
+                  <td data-label="When">
+                    <LocalTime iso={e.at.toISOString()} />
+                  </td>
                   <td data-label="Who">{e.userEmail ?? "system"}</td>
-                  <td data-label="Action"><code>{e.action}</code></td>
-                  <td data-label="Target">{e.targetType}{e.targetId ? <span className="muted"> {e.targetId}</span> : null}</td>
-                  <td data-label="Details" className="details-cell">{formatDetails(e.details)}</td>
+                  <td data-label="Action">
+                    <code>{e.action}</code>
+                  </td>
+                  <td data-label="Target">
+                    {e.targetType}
+                    {e.targetId ? <span className="muted"> {e.targetId}</span> : null}
+                  </td>
+                  <td data-label="Details" className="details-cell">
+                    {formatDetails(e.details)}
+                  </td>
                 </tr>
               ))}
             </tbody>

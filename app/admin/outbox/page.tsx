@@ -9,8 +9,9 @@ import { PagePagination, pageNumber } from "@/app/_components/Pagination";
 import { SubmitButton } from "@/app/_components/SubmitButton";
 import { LocalTime } from "@/app/_components/imports/LocalTime";
 import styles from "@/app/_components/imports/imports.module.css";
-import { AdminNav } from "../AdminNav";
-import { drainOutboxAction } from "./actions";
+import { AdminNav } from "@/app/admin/AdminNav";
+import { drainOutboxAction } from "@/app/admin/outbox/actions";
+import { runPath } from "@/lib/paths";
 
 export const metadata: Metadata = { title: "Email outbox — Contact Sync" };
 const PAGE_SIZE = 50;
@@ -22,8 +23,12 @@ const statusText: Record<Notification["status"], string> = {
   logged: "Logged only (no RESEND_API_KEY)",
 };
 
-/** Every error email and what became of it (SPEC §5.6): admins only. */
-export default async function OutboxPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+/** Every error email and what became of it (the outbox, retried until sent or given up): admins only. */
+export default async function OutboxPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   await requireUser("admin");
   const sp = await searchParams;
   const raw = Array.isArray(sp.status) ? sp.status[0] : sp.status;
@@ -38,11 +43,16 @@ export default async function OutboxPage({ searchParams }: { searchParams: Promi
       <AdminNav current="outbox" />
       <p className="muted">
         Error emails of imports (failed, blocked and completed-with-errors runs), newest first.{" "}
-        {env.RESEND_API_KEY ? "They are sent through Resend; failed deliveries are retried with increasing delays." : "RESEND_API_KEY is not set: messages are written to the log and kept here, not sent."}
+        {env.RESEND_API_KEY
+          ? "They are sent through Resend; failed deliveries are retried with increasing delays."
+          : "RESEND_API_KEY is not set: messages are written to the log and kept here, not sent."}
       </p>
       {drained && (
         <div className="notice" role="status">
-          <p>Delivered due messages: {drained[1]} sent, {drained[2]} logged, {drained[3]} to retry later, {drained[4]} failed.</p>
+          <p>
+            Delivered due messages: {drained[1]} sent, {drained[2]} logged, {drained[3]} to retry later, {drained[4]}{" "}
+            failed.
+          </p>
         </div>
       )}
       <div className={styles.toolbar}>
@@ -51,13 +61,19 @@ export default async function OutboxPage({ searchParams }: { searchParams: Promi
           <select id="outbox-status" name="status" defaultValue={status ?? ""}>
             <option value="">All messages</option>
             {statuses.map((s) => (
-              <option key={s} value={s}>{statusText[s]}</option>
+              <option key={s} value={s}>
+                {statusText[s]}
+              </option>
             ))}
           </select>
-          <button type="submit" className="btn btn-secondary">Filter</button>
+          <button type="submit" className="btn btn-secondary">
+            Filter
+          </button>
         </form>
         <ActionForm action={drainOutboxAction} ariaLabel="Deliver due messages">
-          <SubmitButton variant="secondary" pendingLabel="Delivering…">Deliver due messages now</SubmitButton>
+          <SubmitButton variant="secondary" pendingLabel="Delivering…">
+            Deliver due messages now
+          </SubmitButton>
         </ActionForm>
       </div>
       {entries.length === 0 ? (
@@ -80,12 +96,20 @@ export default async function OutboxPage({ searchParams }: { searchParams: Promi
                 <tr key={n.id} data-status={n.status}>
                   <td data-label="Created" className={styles.nameCell}>
                     <LocalTime iso={n.createdAt.toISOString()} />
-                    {n.sentAt && <span className={styles.sub}>sent <LocalTime iso={n.sentAt.toISOString()} /></span>}
+                    {n.sentAt && (
+                      <span className={styles.sub}>
+                        sent <LocalTime iso={n.sentAt.toISOString()} />
+                      </span>
+                    )}
                   </td>
                   <td data-label="To">{n.to}</td>
                   <td data-label="Subject">
                     <div>
-                      {n.runId && n.syncId && n.managerId ? <Link href={`/managers/${n.managerId}/imports/${n.syncId}/runs/${n.runId}`}>{n.subject}</Link> : n.subject}
+                      {n.runId && n.syncId && n.managerId ? (
+                        <Link href={runPath(n.managerId, n.syncId, n.runId)}>{n.subject}</Link>
+                      ) : (
+                        n.subject
+                      )}
                       <details>
                         <summary>Message</summary>
                         <pre className={styles.outboxBody}>{n.body}</pre>
@@ -95,7 +119,11 @@ export default async function OutboxPage({ searchParams }: { searchParams: Promi
                   <td data-label="Status">
                     <div>
                       {statusText[n.status]}
-                      {n.status === "pending" && <span className={styles.sub}>next try <LocalTime iso={n.nextAttemptAt.toISOString()} /></span>}
+                      {n.status === "pending" && (
+                        <span className={styles.sub}>
+                          next try <LocalTime iso={n.nextAttemptAt.toISOString()} />
+                        </span>
+                      )}
                     </div>
                   </td>
                   <td data-label="Attempts">{n.attempts}</td>

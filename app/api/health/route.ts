@@ -8,6 +8,9 @@ export async function GET() {
     await getSql()`select 1`;
     return Response.json({ status: "ok" });
   } catch {
-    return Response.json({ status: "error", error: { code: "db_unreachable", message: "Database unreachable" } }, { status: 503 });
+    return Response.json(
+      { status: "error", error: { code: "db_unreachable", message: "Database unreachable" } },
+      { status: 503 },
+    );
   }
 }

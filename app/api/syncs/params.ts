@@ -1,12 +1,12 @@
 import { z } from "zod";
-import { AppError } from "@/lib/errors";
+import { notFound } from "@/lib/errors";
 
 const syncId = z.uuid();
 
 /** The :id of /api/syncs/:id/...: a UUID, or a 404 (an id that cannot exist is simply not found). */
 export async function syncIdFrom(params: Promise<{ id: string }>): Promise<string> {
   const parsed = syncId.safeParse((await params).id);
-  if (!parsed.success) throw new AppError("not_found", "Import not found.", 404);
+  if (!parsed.success) throw notFound("import");
   return parsed.data;
 }
 

@@ -1,9 +1,12 @@
 import { z } from "zod";
 import { getDb } from "@/db/client";
 import { withApiAuth } from "@/lib/auth/guard";
-import { AppError } from "@/lib/errors";
-import { IMPORTS_PAGE_MAX, IMPORTS_PAGE_SIZE, listImportsPage } from "@/lib/runs/queries";
-import { noStore } from "./params";
+import { readJson } from "@/lib/api/body";
+import { AppError, notFound } from "@/lib/errors";
+import { apiSyncPath } from "@/lib/paths";
+import { getImportRow, IMPORTS_PAGE_MAX, IMPORTS_PAGE_SIZE, listImportsPage } from "@/lib/runs/queries";
+import { createSyncFromDefinition } from "@/lib/syncs/definition";
+import { noStore } from "@/app/api/syncs/params";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
@@ -28,8 +31,24 @@ const query = z.object({
 export const GET = withApiAuth("viewer", async (req) => {
   const url = new URL(req.url);
   const parsed = query.safeParse(Object.fromEntries(url.searchParams));
-  if (!parsed.success) throw new AppError("invalid_query", parsed.error.issues[0]?.message ?? "Invalid query.", 400);
+  if (!parsed.success) throw new AppError("invalid_query", parsed.error.issues[0]?.message ?? "Invalid query.");
   const { managerId, limit, after, before } = parsed.data;
   const page = await listImportsPage(getDb(), { managerId, limit: limit ?? IMPORTS_PAGE_SIZE, after, before });
-  return Response.json({ syncs: page.rows, nextCursor: page.nextCursor, prevCursor: page.prevCursor }, { headers: noStore });
+  return Response.json(
+    { syncs: page.rows, nextCursor: page.nextCursor, prevCursor: page.prevCursor },
+    { headers: noStore },
+  );
+});
+
+/**
+ * POST /api/syncs {sync definition} — a new import, active (or a draft with "draft": true): 201 with the import
+ * as GET /api/syncs/:id shows it. 400 naming the first part of the document in trouble.
+ */
+export const POST = withApiAuth("editor", async (req, { user }) => {
+  const body = await readJson(req, z.unknown());
+  const db = getDb();
+  const sync = await createSyncFromDefinition(db, body, user);
+  const row = await getImportRow(db, sync.id);
+  if (!row) throw notFound("import");
+  return Response.json(row, { status: 201, headers: { ...noStore, Location: apiSyncPath(sync.id) } });
 });

@@ -8,7 +8,7 @@ export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
 
 /**
- * Streaming upload for the import wizard (SPEC §8). JSON for the wizard's XMLHttpRequest:
+ * Streaming upload for the import wizard (a file from the computer, streamed to disk as it arrives). JSON for the wizard's XMLHttpRequest:
  * 201 {"upload": {"id", "filename", "size"}}; errors {"error": {"code", "message"}} (413 over the limit).
  * A plain form post (no JavaScript) with ?returnTo=/managers/…/imports/new is answered with a 303 back to
  * the wizard: ?upload=<id>, or ?uploadError=<code> (the page words it; nothing from the URL is echoed).
@@ -35,5 +35,5 @@ function redirectBack(path: string, params: Record<string, string>): Response {
 }
 
 export function GET() {
-  return errorResponse(new AppError("method_not_allowed", "Send the file with POST.", 405));
+  return errorResponse(new AppError("method_not_allowed", "Send the file with POST."));
 }

@@ -1,5 +1,7 @@
 "use client";
 
+import { LocalTime, useViewerZone, zoneName } from "@/app/_components/imports/LocalTime";
+
 /** [id, key, values (in `fieldIds` order), has a password, updated at (ISO)] */
 export type ContactRowData = [number, string, string[], boolean, string];
 
@@ -19,16 +21,24 @@ export function ContactRows({
   hasPasswordField: boolean;
   rows: ContactRowData[];
 }) {
+  const zone = useViewerZone();
+  const updatedLabel = `Updated (${zoneName(zone ?? "UTC")})`;
   return (
     <tbody>
       {rows.map(([id, key, values, hasPassword, updated]) => (
         <tr key={id}>
-          <td data-label={keyLabel} className="key-cell">{key}</td>
+          <td data-label={keyLabel} className="key-cell">
+            {key}
+          </td>
           {labels.map((label, i) => (
-            <td key={i} data-label={label}>{values[i]}</td>
+            <td key={i} data-label={label}>
+              {values[i]}
+            </td>
           ))}
           {hasPasswordField && <td data-label="Password">{hasPassword ? "set" : ""}</td>}
-          <td data-label="Updated"><time dateTime={updated}>{updated.slice(0, 16).replace("T", " ")} UTC</time></td>
+          <td data-label={updatedLabel}>
+            <LocalTime iso={updated} showZone={false} />
+          </td>
         </tr>
       ))}
     </tbody>

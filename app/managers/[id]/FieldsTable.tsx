@@ -1,5 +1,5 @@
 import type { ManagerWithFields } from "@/lib/managers/queries";
-import { typeLabels } from "../field-types";
+import { typeLabels } from "@/app/managers/field-types";
 
 /** The fields of a Contact Manager (its page and its settings page). */
 export function FieldsTable({ manager, keyLocked }: { manager: ManagerWithFields; keyLocked: boolean }) {
@@ -18,7 +18,9 @@ export function FieldsTable({ manager, keyLocked }: { manager: ManagerWithFields
             <tr key={f.id}>
               <td data-label="Label">{f.label}</td>
               <td data-label="Type">{typeLabels[f.type]}</td>
-              <td data-label="Kind">{f.role === "key" ? "Unique key" + (keyLocked ? " (locked)" : "") : f.role ? "Built in" : "Custom"}</td>
+              <td data-label="Kind">
+                {f.role === "key" ? "Unique key" + (keyLocked ? " (locked)" : "") : f.role ? "Built in" : "Custom"}
+              </td>
             </tr>
           ))}
         </tbody>

@@ -2,7 +2,7 @@ import { once } from "node:events";
 import { getDb, getSql } from "@/db/client";
 import { exportContactsCsv, exportContactsJson } from "@/lib/contacts/export";
 import { getManager } from "@/lib/managers/queries";
-import { CliFailure, parse, required, UsageError, type CommandContext } from "../io";
+import { CliFailure, parse, required, UsageError, type CommandContext } from "@/lib/cli/io";
 
 /** `contacts export --manager ID --format json|csv`: the document goes to stdout, streamed. */
 export async function contactsExport({ argv }: CommandContext): Promise<void> {

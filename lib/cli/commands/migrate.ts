@@ -1,6 +1,6 @@
 import { runMigrations } from "@/db/migrate";
 import { env } from "@/lib/env";
-import { output, parse, type CommandContext } from "../io";
+import { output, parse, type CommandContext } from "@/lib/cli/io";
 
 export async function migrate({ argv, json }: CommandContext): Promise<void> {
   parse(argv, {});

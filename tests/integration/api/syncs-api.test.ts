@@ -9,7 +9,7 @@ import { passwordVersion } from "@/lib/auth/session";
 import { GET as listSyncs } from "@/app/api/syncs/route";
 import { GET as syncStatus } from "@/app/api/syncs/[id]/status/route";
 import { POST as runSync } from "@/app/api/syncs/[id]/run/route";
-import { addRunErrors, makeManager, makeRun, makeSync, makeUser } from "../runs/fixtures";
+import { addRunErrors, makeManager, makeRun, makeSync, makeUser } from "@/tests/integration/runs/fixtures";
 
 const { db } = useDb();
 let signedIn: User | null = null;
@@ -17,7 +17,9 @@ let csvServer: http.Server;
 let csvUrl = "";
 
 beforeAll(async () => {
-  setSessionReaderForTests(async () => (signedIn ? { userId: signedIn.id, pv: passwordVersion(signedIn.passwordHash) } : null));
+  setSessionReaderForTests(async () =>
+    signedIn ? { userId: signedIn.id, pv: passwordVersion(signedIn.passwordHash) } : null,
+  );
   // The remote source "Go" fetches: a CSV on a loopback HTTP server.
   csvServer = http.createServer((_req, res) => {
     res.writeHead(200, { "content-type": "text/csv" });
@@ -57,7 +59,14 @@ async function remoteSync(managerId: string) {
     sourceKind: "http",
     location: csvUrl,
     allowPrivateHosts: true,
-    mapping: { keyColumn: "Email", autoKey: false, columns: [{ column: "Email", fieldId: email }, { column: "First Name", fieldId: first }] },
+    mapping: {
+      keyColumn: "Email",
+      autoKey: false,
+      columns: [
+        { column: "Email", fieldId: email },
+        { column: "First Name", fieldId: first },
+      ],
+    },
   });
 }
 
@@ -73,7 +82,11 @@ describe("GET /api/syncs", () => {
     as(await makeUser(db, "viewer"));
     const manager = await makeManager(db);
     const ok = await makeSync(db, manager.id, { name: "A ok" });
-    const warn = await makeSync(db, manager.id, { name: "B warn", nextRunAt: new Date("2030-01-02T08:00:00Z"), schedule: { start: "2029-12-01T09:00", tz: "Europe/Paris", rrule: "FREQ=DAILY" } });
+    const warn = await makeSync(db, manager.id, {
+      name: "B warn",
+      nextRunAt: new Date("2030-01-02T08:00:00Z"),
+      schedule: { start: "2029-12-01T09:00", tz: "Europe/Paris", rrule: "FREQ=DAILY" },
+    });
     const gone = await makeSync(db, manager.id, { name: "C deleted", state: "deleted" });
     await makeRun(db, ok.id, { status: "succeeded", created: 2 });
     const bad = await makeRun(db, warn.id, { status: "completed_with_errors", created: 1 });
@@ -87,8 +100,18 @@ describe("GET /api/syncs", () => {
     expect(res.headers.get("cache-control")).toBe("no-store");
     const { syncs } = await res.json();
     expect(syncs.map((s: { name: string }) => s.name)).toEqual(["A ok", "B warn"]);
-    expect(syncs[0]).toMatchObject({ status: "ok", latestRun: { status: "succeeded", created: 2 }, activeRun: null, errors: [] });
-    expect(syncs[1]).toMatchObject({ status: "errors", nextRunAt: "2030-01-02T08:00:00.000Z", schedule: { tz: "Europe/Paris" }, moreErrors: 3 });
+    expect(syncs[0]).toMatchObject({
+      status: "ok",
+      latestRun: { status: "succeeded", created: 2 },
+      activeRun: null,
+      errors: [],
+    });
+    expect(syncs[1]).toMatchObject({
+      status: "errors",
+      nextRunAt: "2030-01-02T08:00:00.000Z",
+      schedule: { tz: "Europe/Paris" },
+      moreErrors: 3,
+    });
     expect(syncs[1].errors[0]).toBe("Line 3, Email: not an email address");
     expect(syncs[1].errors).toHaveLength(5);
     expect(JSON.stringify(syncs)).not.toContain(gone.id);
@@ -104,7 +127,11 @@ describe("GET /api/syncs", () => {
     const list = async (qs: string) => {
       const res = await listSyncs(get(`/api/syncs?managerId=${manager.id}&${qs}`), ctx());
       expect(res.status).toBe(200);
-      return (await res.json()) as { syncs: { id: string; name: string }[]; nextCursor: string | null; prevCursor: string | null };
+      return (await res.json()) as {
+        syncs: { id: string; name: string }[];
+        nextCursor: string | null;
+        prevCursor: string | null;
+      };
     };
     const all = await list("limit=500");
     expect(all.syncs.map((s) => s.name)).toEqual(["A", "B", "C", "C", "D", "E"]);
@@ -140,13 +167,18 @@ describe("GET /api/syncs", () => {
     const manager = await makeManager(db);
     const sync = await makeSync(db, manager.id, { name: "many runs" });
     const at = (h: number) => new Date(Date.UTC(2026, 0, 1, h));
-    for (let h = 0; h < 30; h++) await makeRun(db, sync.id, { status: h % 3 ? "succeeded" : "failed", created: h, queuedAt: at(h) });
+    for (let h = 0; h < 30; h++)
+      await makeRun(db, sync.id, { status: h % 3 ? "succeeded" : "failed", created: h, queuedAt: at(h) });
     await makeRun(db, sync.id, { status: "succeeded", dryRun: true, created: 99, queuedAt: at(40) });
     await makeRun(db, sync.id, { status: "running", finishedAt: null, queuedAt: at(41) });
     const res = await listSyncs(get(`/api/syncs?managerId=${manager.id}`), ctx());
     const { syncs } = await res.json();
     expect(syncs).toHaveLength(1);
-    expect(syncs[0]).toMatchObject({ status: "running", latestRun: { created: 29, status: "succeeded" }, activeRun: { status: "running" } });
+    expect(syncs[0]).toMatchObject({
+      status: "running",
+      latestRun: { created: 29, status: "succeeded" },
+      activeRun: { status: "running" },
+    });
   });
 
   it("rejects a bad limit or a tampered cursor", async () => {
@@ -159,7 +191,31 @@ describe("GET /api/syncs", () => {
     for (const qs of ["after=garbage!", `before=${Buffer.from('["a","b","not a date","x"]').toString("base64url")}`]) {
       const res = await listSyncs(get(`/api/syncs?${qs}`), ctx());
       expect(res.status, qs).toBe(400);
-      expect((await res.json()).error).toEqual({ code: "invalid_cursor", message: expect.stringContaining("no longer valid") });
+      expect((await res.json()).error).toEqual({
+        code: "invalid_cursor",
+        message: expect.stringContaining("no longer valid"),
+      });
+    }
+  });
+
+  it("rejects a cursor whose time cannot exist (month 13, day 45, offset +99) as invalid_cursor, not a 500", async () => {
+    as(await makeUser(db, "viewer"));
+    const id = "00000000-0000-4000-8000-000000000000";
+    const cursor = (t: string) => Buffer.from(JSON.stringify(["a", "b", t, id])).toString("base64url");
+    for (const qs of [
+      `after=${cursor("2026-13-45 10:00:00+00")}`,
+      `before=${cursor("2026-03-01 10:00:00+99")}`,
+      `after=${cursor("2026-02-30 10:00:00+00")}`,
+      `before=${cursor("2026-03-01 24:00:00+00")}`,
+    ]) {
+      const res = await listSyncs(get(`/api/syncs?${qs}`), ctx());
+      expect(res.status, qs).toBe(400);
+      expect((await res.json()).error.code, qs).toBe("invalid_cursor");
+    }
+    // A real position still works, including a leap day and a half-hour offset.
+    for (const t of ["2028-02-29 23:59:59.999999+00", "2026-03-01 10:00:00+05:30"]) {
+      const res = await listSyncs(get(`/api/syncs?after=${cursor(t)}`), ctx());
+      expect(res.status, t).toBe(200);
     }
   });
 
@@ -177,11 +233,25 @@ describe("GET /api/syncs/:id/status", () => {
     const manager = await makeManager(db);
     const sync = await makeSync(db, manager.id);
     await makeRun(db, sync.id, { status: "succeeded", rowsRead: 1000, queuedAt: new Date(Date.now() - 60_000) });
-    await makeRun(db, sync.id, { status: "running", finishedAt: null, startedAt: new Date(Date.now() - 10_000), rowsRead: 250, bytesRead: 5_000, bytesTotal: 20_000 });
+    await makeRun(db, sync.id, {
+      status: "running",
+      finishedAt: null,
+      startedAt: new Date(Date.now() - 10_000),
+      rowsRead: 250,
+      bytesRead: 5_000,
+      bytesTotal: 20_000,
+    });
     const res = await syncStatus(get(`/api/syncs/${sync.id}/status`), ctx(sync.id));
     expect(res.status).toBe(200);
     const body = await res.json();
-    expect(body).toMatchObject({ syncId: sync.id, active: true, run: { status: "running", progress: { rowsRead: 250, bytesRead: 5000, bytesTotal: 20000, percent: 25, basis: "bytes" } } });
+    expect(body).toMatchObject({
+      syncId: sync.id,
+      active: true,
+      run: {
+        status: "running",
+        progress: { rowsRead: 250, bytesRead: 5000, bytesTotal: 20000, percent: 25, basis: "bytes" },
+      },
+    });
     expect(body.run.progress.etaSeconds).toBeGreaterThan(20);
     expect(body.run.progress.etaSeconds).toBeLessThan(40);
 
@@ -213,7 +283,10 @@ describe("POST /api/syncs/:id/run", () => {
     const deleted = await makeSync(db, manager.id, { state: "deleted" });
     const r1 = await runSync(post(`/api/syncs/${upload.id}/run`), ctx(upload.id));
     expect(r1.status).toBe(400);
-    expect((await r1.json()).error).toMatchObject({ code: "not_remote", message: expect.stringContaining("uploaded file") });
+    expect((await r1.json()).error).toMatchObject({
+      code: "not_remote",
+      message: expect.stringContaining("uploaded file"),
+    });
     expect((await runSync(post(`/api/syncs/${draft.id}/run`), ctx(draft.id))).status).toBe(400);
     expect((await runSync(post(`/api/syncs/${deleted.id}/run`), ctx(deleted.id))).status).toBe(404);
     expect((await runSync(post(`/api/syncs/${missing}/run`), ctx(missing))).status).toBe(404);
@@ -230,7 +303,10 @@ describe("POST /api/syncs/:id/run", () => {
     expect(res.status).toBe(202);
     const { runId } = await res.json();
     expect(runId).toMatch(/^[0-9a-f-]{36}$/);
-    const [entry] = await db.select().from(auditLog).where(and(eq(auditLog.action, "run.start"), eq(auditLog.targetId, sync.id)));
+    const [entry] = await db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.action, "run.start"), eq(auditLog.targetId, sync.id)));
     expect(entry.userId).toBe(editor.id);
 
     const done = await waitForIdle(sync.id);

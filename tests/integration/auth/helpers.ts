@@ -6,12 +6,16 @@ import { setSessionReaderForTests } from "@/lib/auth/current-user";
 import type { ActionState } from "@/lib/auth/guard";
 import { hashPassword } from "@/lib/auth/passwords";
 import { passwordVersion } from "@/lib/auth/session";
-import { uniqueName } from "../../support/db";
+import { uniqueName } from "@/tests/support/db";
 
-/** Cheap scrypt for test users (the cost is stored in the hash, so verification still works). */
-const FAST = { N: 1024, r: 8, p: 1 };
+/** Cheap argon2id for test users (the cost is stored in the hash, so verification still works). */
+export const FAST = { memory: 256, passes: 2, parallelism: 1 };
 
-export async function createTestUser(db: Db, role: Role, opts: { password?: string; disabled?: boolean } = {}): Promise<User & { password: string }> {
+export async function createTestUser(
+  db: Db,
+  role: Role,
+  opts: { password?: string; disabled?: boolean } = {},
+): Promise<User & { password: string }> {
   const password = opts.password ?? `pw-${uniqueName("p")}`;
   const [user] = await db
     .insert(users)
@@ -47,7 +51,8 @@ export async function callAction(
   for (const [k, v] of Object.entries(fields)) for (const one of Array.isArray(v) ? v : [v]) fd.append(k, one);
   try {
     const state = await action({}, fd);
-    if (state.code === "unauthenticated" || state.code === "forbidden") return { result: state.code, detail: state.message ?? "" };
+    if (state.code === "unauthenticated" || state.code === "forbidden")
+      return { result: state.code, detail: state.message ?? "" };
     if (state.ok) return { result: "ok", detail: "ok" };
     return { result: "error", detail: `${state.code}: ${state.message} ${JSON.stringify(state.errors ?? {})}` };
   } catch (e) {
@@ -56,12 +61,25 @@ export async function callAction(
   }
 }
 
-/** Run a route handler built with withApiAuth(). */
-export async function callRoute(
-  handler: (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>,
+let bearer: string | null = null;
+
+/** Send `Authorization: Bearer <token>` with every callRoute request from now on (null: none). */
+export function useBearer(token: string | null): void {
+  bearer = token;
+}
+
+/** Run a route handler built with withApiAuth() (with the bearer token of useBearer, if any). */
+export async function callRoute<P extends Record<string, string>>(
+  handler: (req: Request, ctx: { params: Promise<P> }) => Promise<Response>,
   req: Request,
-  params: Record<string, string> = {},
+  params: P = {} as P,
 ): Promise<Outcome> {
+  if (bearer) {
+    const headers = new Headers(req.headers);
+    headers.set("authorization", `Bearer ${bearer}`);
+    const body = req.body ? await req.arrayBuffer() : undefined;
+    req = new Request(req.url, { method: req.method, headers, body });
+  }
   const res = await handler(req, { params: Promise.resolve(params) });
   const detail = `${res.status} ${await res.text()}`;
   if (res.status === 401) return { result: "unauthenticated", detail };

@@ -4,14 +4,17 @@ import { users, type User } from "@/db/schema";
 import { setDisabledAction, setRoleAction } from "@/app/admin/users/actions";
 import { setSessionReaderForTests } from "@/lib/auth/current-user";
 import { passwordVersion } from "@/lib/auth/session";
-import { useDb } from "../../support/db";
-import { actAs, callAction, createTestUser, reloadUser } from "./helpers";
+import { useDb } from "@/tests/support/db";
+import { actAs, callAction, createTestUser, reloadUser } from "@/tests/integration/auth/helpers";
 
 const { db } = useDb();
 afterEach(() => setSessionReaderForTests(null));
 
 async function activeAdmins(): Promise<number> {
-  const [{ n }] = await db.select({ n: dsql<number>`count(*)::int` }).from(users).where(dsql`${users.role} = 'admin' and ${users.disabledAt} is null`);
+  const [{ n }] = await db
+    .select({ n: dsql<number>`count(*)::int` })
+    .from(users)
+    .where(dsql`${users.role} = 'admin' and ${users.disabledAt} is null`);
   return n;
 }
 
@@ -28,7 +31,10 @@ function actAsPerCall() {
 describe("the app always keeps an active admin", () => {
   // This test database only: start each case with no other active admin.
   beforeEach(async () => {
-    await db.update(users).set({ disabledAt: new Date() }).where(dsql`${users.role} = 'admin' and ${users.disabledAt} is null`);
+    await db
+      .update(users)
+      .set({ disabledAt: new Date() })
+      .where(dsql`${users.role} = 'admin' and ${users.disabledAt} is null`);
   });
 
   it("the only admin cannot disable themselves, however the id is spelt", async () => {
@@ -43,7 +49,10 @@ describe("the app always keeps an active admin", () => {
 
   it("two admins demoting each other at the same moment: one of them stays admin", async () => {
     for (let round = 0; round < 3; round++) {
-      await db.update(users).set({ disabledAt: new Date() }).where(dsql`${users.role} = 'admin' and ${users.disabledAt} is null`);
+      await db
+        .update(users)
+        .set({ disabledAt: new Date() })
+        .where(dsql`${users.role} = 'admin' and ${users.disabledAt} is null`);
       const a = await createTestUser(db, "admin");
       const b = await createTestUser(db, "admin");
       const as = actAsPerCall();

@@ -2,9 +2,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { Role } from "@/db/schema";
 import { setSessionReaderForTests } from "@/lib/auth/current-user";
 import { hasRole } from "@/lib/auth/roles";
-import { useDb } from "../../support/db";
-import { endpoints } from "./endpoints";
-import { actAs, createTestUser } from "./helpers";
+import { useDb } from "@/tests/support/db";
+import { endpoints } from "@/tests/integration/auth/endpoints";
+import { actAs, createTestUser } from "@/tests/integration/auth/helpers";
 
 const { db } = useDb();
 afterEach(() => setSessionReaderForTests(null));

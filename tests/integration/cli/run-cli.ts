@@ -5,10 +5,13 @@ export const root = path.resolve(__dirname, "../../..");
 
 export type CliResult = { code: number; stdout: string; stderr: string };
 
-/** Run the real CLI in a child process (the same entry as `npm run -s cli`). */
+/** Run the real CLI in a child process: the bundle, through the same entry as `npm run -s cli`. */
 export function cli(...args: string[]): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(path.join(root, "node_modules/.bin/tsx"), ["lib/cli/main.ts", ...args], { cwd: root, env: process.env });
+    const child = spawn(process.execPath, ["scripts/cli.mjs", ...args], {
+      cwd: root,
+      env: process.env,
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));

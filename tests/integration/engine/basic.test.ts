@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { useDb } from "@/tests/support/db";
 import { runSync } from "@/lib/sync/run";
-import { makeFileSync, makeManager, rewriteCsv, writeCsv } from "./helpers";
+import { makeFileSync, makeManager, rewriteCsv, writeCsv } from "@/tests/integration/engine/helpers";
 
 const { db, sql } = useDb();
 
@@ -34,6 +34,8 @@ describe("engine basics", () => {
     expect(r).toMatchObject({ status: "completed_with_errors", created: 1 });
     expect(r.message).toBe("1 created, 0 updated, 0 deleted, 0 unchanged; 3 row errors in 2 rows (skipped).");
     rewriteCsv(file, "Email,First,Score\nann@x.com,Ann,1\ncy@x.com,Cy,y\n");
-    expect((await runSync({ syncId: s.id, trigger: "manual" })).message).toBe("0 created, 0 updated, 0 deleted, 1 unchanged; 1 row error (row skipped).");
+    expect((await runSync({ syncId: s.id, trigger: "manual" })).message).toBe(
+      "0 created, 0 updated, 0 deleted, 1 unchanged; 1 row error (row skipped).",
+    );
   });
 });

@@ -5,8 +5,8 @@ import { useDb } from "@/tests/support/db";
 import { startFtpServer, type TestFtpServer } from "@/tests/support/servers/ftp";
 import { encryptSecret } from "@/lib/security/crypto";
 import { runSync } from "@/lib/sync/run";
-import { tempRoot, touch } from "../sources/helpers";
-import { makeFileSync, makeManager } from "./helpers";
+import { tempRoot, touch } from "@/tests/integration/sources/helpers";
+import { makeFileSync, makeManager } from "@/tests/integration/engine/helpers";
 
 const { db, sql } = useDb();
 let server: TestFtpServer;
@@ -54,11 +54,19 @@ describe("every new file (FTP folder)", () => {
     const files = await sql`select name from imported_files where sync_id = ${s.id} order by name`;
     expect(files.map((f) => f.name)).toEqual(["a.csv", "b.csv"]);
 
-    expect(await runSync({ syncId: s.id, trigger: "manual" })).toMatchObject({ status: "skipped_unchanged", message: "No new file to import." });
+    expect(await runSync({ syncId: s.id, trigger: "manual" })).toMatchObject({
+      status: "skipped_unchanged",
+      message: "No new file to import.",
+    });
 
     fs.writeFileSync(path.join(root, "drop/c.csv"), "Email,First\ncid@x.com,Cid\n");
-    expect(await runSync({ syncId: s.id, trigger: "schedule" })).toMatchObject({ status: "succeeded", created: 1, deleted: 0 });
-    const [{ n }] = await sql`select count(*)::int as n from contacts where manager_id = ${m.id} and deleted_at is null`;
+    expect(await runSync({ syncId: s.id, trigger: "schedule" })).toMatchObject({
+      status: "succeeded",
+      created: 1,
+      deleted: 0,
+    });
+    const [{ n }] =
+      await sql`select count(*)::int as n from contacts where manager_id = ${m.id} and deleted_at is null`;
     expect(n).toBe(3);
   });
 
@@ -74,7 +82,10 @@ describe("every new file (FTP folder)", () => {
     });
     // Judged "unchanged" by content, d2.csv was never recorded as imported and was picked again without end.
     const done = runSync({ syncId: s.id, trigger: "schedule" });
-    const settled = await Promise.race([done.then(() => "returned"), new Promise((r) => setTimeout(() => r("still running after 20 s"), 20_000))]);
+    const settled = await Promise.race([
+      done.then(() => "returned"),
+      new Promise((r) => setTimeout(() => r("still running after 20 s"), 20_000)),
+    ]);
     if (settled !== "returned") {
       await sql`update syncs set state = 'deleted' where id = ${s.id}`; // ends the chain: queueRun refuses a deleted sync
       await done.catch(() => {});

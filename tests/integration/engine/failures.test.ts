@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { useDb } from "@/tests/support/db";
 import { storeUpload } from "@/lib/sources/upload";
 import { executeRun, queueRun, runSync } from "@/lib/sync/run";
-import { makeFileSync, makeManager, rewriteCsv, setSync, writeCsv } from "./helpers";
+import { makeFileSync, makeManager, rewriteCsv, setSync, writeCsv } from "@/tests/integration/engine/helpers";
 
 const { db, sql } = useDb();
 
@@ -17,7 +17,8 @@ async function snapshot(managerId: string): Promise<{ n: number; digest: string 
   return r;
 }
 
-const csv = (n: number, suffix = "") => "Email,First\n" + Array.from({ length: n }, (_, i) => `u${i}@x.com,User ${i}${suffix}\n`).join("");
+const csv = (n: number, suffix = "") =>
+  "Email,First\n" + Array.from({ length: n }, (_, i) => `u${i}@x.com,User ${i}${suffix}\n`).join("");
 
 describe("all or nothing", () => {
   it("a fatal decode error after many rows fails the run and changes nothing", async () => {
@@ -31,7 +32,8 @@ describe("all or nothing", () => {
     expect(r.status).toBe("failed");
     expect(r.message).toMatch(/not valid UTF-8/);
     expect(await snapshot(m.id)).toEqual(before);
-    const [run] = await sql`select status, message, finished_at is not null as finished, rows_read::int as rows from runs where id = ${r.runId}`;
+    const [run] =
+      await sql`select status, message, finished_at is not null as finished, rows_read::int as rows from runs where id = ${r.runId}`;
     expect(run).toMatchObject({ status: "failed", finished: true });
     expect(run.rows).toBeGreaterThan(1000);
   });
@@ -39,7 +41,10 @@ describe("all or nothing", () => {
   it("a source that breaks mid-stream (truncated upload) fails the run and changes nothing", async () => {
     const m = await makeManager(db);
     const big = csv(60_000, " padding padding padding"); // > 2 MiB: three chunks
-    const upload = await storeUpload(db, Readable.from([Buffer.from(big)]), { filename: "big.csv", maxBytes: 10 * 1024 * 1024 });
+    const upload = await storeUpload(db, Readable.from([Buffer.from(big)]), {
+      filename: "big.csv",
+      maxBytes: 10 * 1024 * 1024,
+    });
     expect(upload.size).toBe(Buffer.byteLength(big));
     const s = await makeFileSync(db, m, "unused", { sourceKind: "upload", location: null, uploadId: upload.id });
     const file = writeCsv(csv(100));
@@ -85,7 +90,11 @@ describe("all or nothing", () => {
     expect(r.message).toMatch(/connection was lost/);
     expect(await snapshot(m.id)).toEqual(before);
     // The sync is usable again afterwards.
-    expect(await runSync({ syncId: s.id, trigger: "manual" })).toMatchObject({ status: "succeeded", updated: 60_000, created: 10_000 });
+    expect(await runSync({ syncId: s.id, trigger: "manual" })).toMatchObject({
+      status: "succeeded",
+      updated: 60_000,
+      created: 10_000,
+    });
   });
 });
 
@@ -93,24 +102,42 @@ describe("uploads", () => {
   it("streams an upload into 1 MiB chunks with its SHA-256 and reads it back identically", async () => {
     const content = Buffer.from("Email,First\n" + "ä".repeat(1_500_000) + "\n");
     const pieces = [content.subarray(0, 7), content.subarray(7, 1_048_580), content.subarray(1_048_580)];
-    const up = await storeUpload(db, Readable.from(pieces), { filename: "../evil/name.csv", maxBytes: 10 * 1024 * 1024 });
+    const up = await storeUpload(db, Readable.from(pieces), {
+      filename: "../evil/name.csv",
+      maxBytes: 10 * 1024 * 1024,
+    });
     expect(up.filename).toBe(".._evil_name.csv");
-    const chunks = await sql<{ seq: number; len: number }[]>`select seq, length(data) as len from upload_chunks where upload_id = ${up.id} order by seq`;
+    const chunks = await sql<
+      { seq: number; len: number }[]
+    >`select seq, length(data) as len from upload_chunks where upload_id = ${up.id} order by seq`;
     expect(chunks.map((c) => c.len)).toEqual([1048576, 1048576, content.length - 2 * 1048576]);
     const { openUploadSource } = await import("@/lib/sources/upload");
-    const opened = await openUploadSource({ kind: "upload", uploadId: up.id, folderMode: "newest", allowPrivateHosts: false }, {});
+    const opened = await openUploadSource(
+      { kind: "upload", uploadId: up.id, folderMode: "newest", allowPrivateHosts: false },
+      {},
+    );
     if (opened.unchanged) throw new Error("unexpected");
     const back: Buffer[] = [];
     for await (const b of opened.source.stream) back.push(b as Buffer);
     expect(Buffer.concat(back).equals(content)).toBe(true);
-    expect(opened.source.fingerprint).toMatchObject({ sha256: up.sha256, size: content.length, name: ".._evil_name.csv" });
-    const again = await openUploadSource({ kind: "upload", uploadId: up.id, folderMode: "newest", allowPrivateHosts: false }, { previous: opened.source.fingerprint });
+    expect(opened.source.fingerprint).toMatchObject({
+      sha256: up.sha256,
+      size: content.length,
+      name: ".._evil_name.csv",
+    });
+    const again = await openUploadSource(
+      { kind: "upload", uploadId: up.id, folderMode: "newest", allowPrivateHosts: false },
+      { previous: opened.source.fingerprint },
+    );
     expect(again.unchanged).toBe(true);
   });
 
   it("refuses an upload over the limit with 413 and keeps nothing of it", async () => {
     const [{ n: before }] = await sql`select count(*)::int as n from uploads`;
-    const err = await storeUpload(db, Readable.from([Buffer.alloc(600_000), Buffer.alloc(600_000)]), { filename: "x.csv", maxBytes: 1_000_000 }).catch((e) => e);
+    const err = await storeUpload(db, Readable.from([Buffer.alloc(600_000), Buffer.alloc(600_000)]), {
+      filename: "x.csv",
+      maxBytes: 1_000_000,
+    }).catch((e) => e);
     expect(err).toMatchObject({ code: "upload_too_large", status: 413 });
     const [{ n: after }] = await sql`select count(*)::int as n from uploads`;
     expect(after).toBe(before);

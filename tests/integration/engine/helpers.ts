@@ -23,7 +23,10 @@ export function rewriteCsv(file: string, content: string | Buffer): void {
   fs.utimesSync(file, t, t);
 }
 
-export async function makeManager(db: Db, extra: { label: string; type: FieldType }[] = []): Promise<ManagerWithFields> {
+export async function makeManager(
+  db: Db,
+  extra: { label: string; type: FieldType }[] = [],
+): Promise<ManagerWithFields> {
   return createManager(db, { name: uniqueName("mgr"), fields: extra });
 }
 
@@ -49,7 +52,13 @@ export async function makeFileSync(
       state: "active",
       sourceKind: "file",
       location: file,
-      mapping: { keyColumn: autoKey ? null : key, autoKey, columns: Object.entries(map).map(([column, label]) => ({ column, fieldId: fieldId(m, label) })) },
+      // Fixture files are written just before the run: no settle wait (tests of settling set their own).
+      settleSeconds: 0,
+      mapping: {
+        keyColumn: autoKey ? null : key,
+        autoKey,
+        columns: Object.entries(map).map(([column, label]) => ({ column, fieldId: fieldId(m, label) })),
+      },
       ...rest,
     })
     .returning();

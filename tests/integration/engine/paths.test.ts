@@ -3,7 +3,7 @@ import { useDb } from "@/tests/support/db";
 import { deleteManager } from "@/lib/managers/queries";
 import { holdManagerLock, untilManagerLockAwaited } from "@/tests/support/manager-lock";
 import { runSync } from "@/lib/sync/run";
-import { makeFileSync, makeManager, writeCsv } from "./helpers";
+import { makeFileSync, makeManager, writeCsv } from "@/tests/integration/engine/helpers";
 
 const { db, sql } = useDb();
 
@@ -21,9 +21,15 @@ async function stored(managerId: string) {
 }
 
 /** The data of each contact with field ids replaced by labels, to compare two managers. */
-function byLabel(m: { fields: { id: string; label: string }[] }, rows: { key: string; data: Record<string, string> }[]) {
+function byLabel(
+  m: { fields: { id: string; label: string }[] },
+  rows: { key: string; data: Record<string, string> }[],
+) {
   const label = new Map(m.fields.map((f) => [f.id, f.label]));
-  return rows.map((r) => ({ key: r.key, data: Object.fromEntries(Object.entries(r.data).map(([id, v]) => [label.get(id), v])) }));
+  return rows.map((r) => ({
+    key: r.key,
+    data: Object.fromEntries(Object.entries(r.data).map(([id, v]) => [label.get(id), v])),
+  }));
 }
 
 describe("direct and staged first imports", () => {
@@ -38,23 +44,43 @@ describe("direct and staged first imports", () => {
 
     // A manager holding a contact: the stage path.
     const staged = await makeManager(db);
-    const old = await makeFileSync(db, staged, writeCsv("Email,First\nold@x.com,Old\n"), { map: { Email: "Email", First: "First Name" } });
+    const old = await makeFileSync(db, staged, writeCsv("Email,First\nold@x.com,Old\n"), {
+      map: { Email: "Email", First: "First Name" },
+    });
     await runSync({ syncId: old.id, trigger: "manual" });
     const s2 = await makeFileSync(db, staged, file, { map, deleteMissing: true, alwaysImport: true });
-    expect(await runSync({ syncId: s2.id, trigger: "manual" })).toMatchObject({ status: "succeeded", created: 4, deleted: 1 });
+    expect(await runSync({ syncId: s2.id, trigger: "manual" })).toMatchObject({
+      status: "succeeded",
+      created: 4,
+      deleted: 1,
+    });
 
     const a = await stored(direct.id);
     const b = await stored(staged.id);
     expect(byLabel(direct, a)).toEqual(byLabel(staged, b));
-    expect(byLabel(direct, a)[0].data).toEqual({ Email: "ann@x.com", "First Name": 'back\\slash "quoted"', "Last Name": "tab\there" });
+    expect(byLabel(direct, a)[0].data).toEqual({
+      Email: "ann@x.com",
+      "First Name": 'back\\slash "quoted"',
+      "Last Name": "tab\there",
+    });
     expect(byLabel(direct, a)[1].data).toEqual({ Email: "bob@x.com", "First Name": "two\nlines" });
     expect(byLabel(direct, a)[2].data["First Name"]).toBe("Zoë 😀");
     // Same values and mapping → same hashes except for the mapping tag (field ids differ per manager).
     expect(a.map((r) => r.row_hash.slice(6))).toEqual(b.map((r) => r.row_hash.slice(6)));
 
     // The same file again: unchanged by hash on both.
-    expect(await runSync({ syncId: s1.id, trigger: "manual" })).toMatchObject({ status: "succeeded", unchanged: 4, updated: 0, created: 0 });
-    expect(await runSync({ syncId: s2.id, trigger: "manual" })).toMatchObject({ status: "succeeded", unchanged: 4, updated: 0, created: 0 });
+    expect(await runSync({ syncId: s1.id, trigger: "manual" })).toMatchObject({
+      status: "succeeded",
+      unchanged: 4,
+      updated: 0,
+      created: 0,
+    });
+    expect(await runSync({ syncId: s2.id, trigger: "manual" })).toMatchObject({
+      status: "succeeded",
+      unchanged: 4,
+      updated: 0,
+      created: 0,
+    });
   });
 
   it("a stored hash from another mapping is refreshed without counting as a change", async () => {
@@ -65,10 +91,13 @@ describe("direct and staged first imports", () => {
     await sql`update contacts set row_hash = 'from-an-older-format' where manager_id = ${m.id}`;
     const [before] = await sql`select updated_at from contacts where manager_id = ${m.id}`;
     expect(await runSync({ syncId: s.id, trigger: "manual" })).toMatchObject({ unchanged: 1, updated: 0 });
-    const [after] = await sql<{ row_hash: string; updated_at: Date }[]>`select row_hash, updated_at from contacts where manager_id = ${m.id}`;
+    const [after] = await sql<
+      { row_hash: string; updated_at: Date }[]
+    >`select row_hash, updated_at from contacts where manager_id = ${m.id}`;
     expect(after.row_hash).not.toBe("from-an-older-format");
     expect(after.updated_at).toEqual(before.updated_at);
-    const [{ n }] = await sql`select count(*)::int as n from contact_versions v join contacts c on c.id = v.contact_id where c.manager_id = ${m.id}`;
+    const [{ n }] =
+      await sql`select count(*)::int as n from contact_versions v join contacts c on c.id = v.contact_id where c.manager_id = ${m.id}`;
     expect(n).toBe(0);
   });
 
@@ -79,7 +108,10 @@ describe("direct and staged first imports", () => {
     const s = await makeFileSync(db, m, file, { map: { Email: "Email", Score: "Score" } });
     const r = await runSync({ syncId: s.id, trigger: "manual" });
     expect(r).toMatchObject({ status: "completed_with_errors", created: 1 });
-    expect(r.errors.map((e) => [e.line, e.column])).toEqual([[2, "Score"], [3, "Email"]]);
+    expect(r.errors.map((e) => [e.line, e.column])).toEqual([
+      [2, "Score"],
+      [3, "Email"],
+    ]);
     expect((await stored(m.id)).map((c) => c.key)).toEqual(["bob@x.com"]);
   });
 
@@ -87,9 +119,14 @@ describe("direct and staged first imports", () => {
     const m = await makeManager(db);
     // The repeated key makes the unique index refuse the direct COPY; the "Phone" field the first attempt
     // created was rolled back with it, and the second attempt used to store the values under its stale id.
-    const s = await makeFileSync(db, m, writeCsv("Email,Phone\nann@x.com,111\nbob@x.com,222\nann@x.com,333\n"), { map: {} });
+    const s = await makeFileSync(db, m, writeCsv("Email,Phone\nann@x.com,111\nbob@x.com,222\nann@x.com,333\n"), {
+      map: {},
+    });
     await sql`update syncs set mapping = ${sql.json({ keyColumn: "Email", autoKey: false, columns: [], autoMap: true })} where id = ${s.id}`;
-    expect(await runSync({ syncId: s.id, trigger: "cli" })).toMatchObject({ status: "completed_with_errors", created: 2 });
+    expect(await runSync({ syncId: s.id, trigger: "cli" })).toMatchObject({
+      status: "completed_with_errors",
+      created: 2,
+    });
     const fields = await sql<{ id: string; label: string }[]>`select id, label from fields where manager_id = ${m.id}`;
     const phone = fields.find((f) => f.label === "Phone");
     expect(phone).toBeDefined();

@@ -3,7 +3,7 @@ import { useDb } from "@/tests/support/db";
 import { verifyPassword } from "@/lib/auth/passwords";
 import { AppError } from "@/lib/errors";
 import { executeRun, queueRun, runSync } from "@/lib/sync/run";
-import { fieldId, makeFileSync, makeManager, rewriteCsv, setSync, writeCsv } from "./helpers";
+import { fieldId, makeFileSync, makeManager, rewriteCsv, setSync, writeCsv } from "@/tests/integration/engine/helpers";
 
 const { db, sql } = useDb();
 
@@ -62,7 +62,8 @@ describe("passwords", () => {
     expect(await runSync({ syncId: s.id, trigger: "manual" })).toMatchObject({ unchanged: 2 });
     expect((await passwords(m.id))[0].password_hash).toBe(ann3.password_hash);
     // Never stored in clear anywhere in the contact.
-    const [raw] = await sql`select count(*)::int as n from contacts where manager_id = ${m.id} and data::text like '%secret%'`;
+    const [raw] =
+      await sql`select count(*)::int as n from contacts where manager_id = ${m.id} and data::text like '%secret%'`;
     expect(raw.n).toBe(0);
   });
 });
@@ -73,8 +74,14 @@ describe("generated keys", () => {
     const file = writeCsv("Email,First\n" + Array.from({ length: 300 }, (_, i) => `u${i}@x.com,U${i}\n`).join(""));
     const s = await makeFileSync(db, m, file, { autoKey: true, deleteMissing: true, alwaysImport: true });
     expect(await runSync({ syncId: s.id, trigger: "manual" })).toMatchObject({ status: "succeeded", created: 300 });
-    expect(await runSync({ syncId: s.id, trigger: "manual" })).toMatchObject({ status: "succeeded", created: 300, deleted: 0 });
-    const rows = await sql<{ key: string }[]>`select key from contacts where manager_id = ${m.id} and deleted_at is null`;
+    expect(await runSync({ syncId: s.id, trigger: "manual" })).toMatchObject({
+      status: "succeeded",
+      created: 300,
+      deleted: 0,
+    });
+    const rows = await sql<
+      { key: string }[]
+    >`select key from contacts where manager_id = ${m.id} and deleted_at is null`;
     expect(rows).toHaveLength(600);
     expect(new Set(rows.map((r) => r.key)).size).toBe(600);
     for (const r of rows) {
@@ -100,17 +107,21 @@ describe("safety rule", () => {
     const blocked = await runSync({ syncId: s.id, trigger: "schedule" });
     expect(blocked).toMatchObject({ status: "blocked", deleted: 3 });
     expect(blocked.message).toMatch(/safety threshold of 10%/);
-    const [{ n }] = await sql`select count(*)::int as n from contacts where manager_id = ${m.id} and deleted_at is null`;
+    const [{ n }] =
+      await sql`select count(*)::int as n from contacts where manager_id = ${m.id} and deleted_at is null`;
     expect(n).toBe(18);
     // A manual run is not subject to the rule; the approval of the blocked run applies despite it.
     const approval = await runSync({ syncId: s.id, trigger: "approval", approvesRunId: blocked.runId });
     expect(approval).toMatchObject({ status: "succeeded", deleted: 3 });
-    const [{ n: after }] = await sql`select count(*)::int as n from contacts where manager_id = ${m.id} and deleted_at is null`;
+    const [{ n: after }] =
+      await sql`select count(*)::int as n from contacts where manager_id = ${m.id} and deleted_at is null`;
     expect(after).toBe(15);
     const [run] = await sql`select approves_run_id, trigger from runs where id = ${approval.runId}`;
     expect(run).toMatchObject({ approves_run_id: blocked.runId, trigger: "approval" });
     // Only a blocked run of the same sync can be approved.
-    await expect(queueRun({ syncId: s.id, trigger: "approval", approvesRunId: approval.runId })).rejects.toThrow(/blocked/);
+    await expect(queueRun({ syncId: s.id, trigger: "approval", approvesRunId: approval.runId })).rejects.toThrow(
+      /blocked/,
+    );
   });
 
   it("honours a per-sync threshold", async () => {
@@ -119,7 +130,11 @@ describe("safety rule", () => {
     const s = await makeFileSync(db, m, file, { deleteMissing: true, safetyThresholdPct: 50 });
     await runSync({ syncId: s.id, trigger: "manual" });
     rewriteCsv(file, "Email,First\na@x.com,A2\nb@x.com,B\n");
-    expect(await runSync({ syncId: s.id, trigger: "schedule" })).toMatchObject({ status: "blocked", updated: 1, deleted: 2 });
+    expect(await runSync({ syncId: s.id, trigger: "schedule" })).toMatchObject({
+      status: "blocked",
+      updated: 1,
+      deleted: 2,
+    });
   });
 });
 
@@ -149,10 +164,15 @@ describe("dry run and one run at a time", () => {
     await executeRun(first);
     // Concurrent requests: exactly one is accepted. (Queue both at once: a whole runSync of a one-line file
     // can finish before the other request arrives, and then both are rightly accepted one after the other.)
-    const results = await Promise.allSettled([queueRun({ syncId: s.id, trigger: "manual" }), queueRun({ syncId: s.id, trigger: "manual" })]);
+    const results = await Promise.allSettled([
+      queueRun({ syncId: s.id, trigger: "manual" }),
+      queueRun({ syncId: s.id, trigger: "manual" }),
+    ]);
     const accepted = results.filter((r) => r.status === "fulfilled") as PromiseFulfilledResult<string>[];
     expect(accepted).toHaveLength(1);
-    expect(results.filter((r) => r.status === "rejected").map((r) => (r as PromiseRejectedResult).reason.code)).toEqual(["run_active"]);
+    expect(results.filter((r) => r.status === "rejected").map((r) => (r as PromiseRejectedResult).reason.code)).toEqual(
+      ["run_active"],
+    );
     expect(await executeRun(accepted[0].value)).toMatchObject({ status: "skipped_unchanged" });
   });
 });

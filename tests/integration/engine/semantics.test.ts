@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { useDb } from "@/tests/support/db";
 import { runSync } from "@/lib/sync/run";
-import { fieldId, makeFileSync, makeManager, rewriteCsv, setSync, writeCsv } from "./helpers";
+import { fieldId, makeFileSync, makeManager, rewriteCsv, setSync, writeCsv } from "@/tests/integration/engine/helpers";
 
 const { db, sql } = useDb();
 
@@ -31,15 +31,24 @@ describe("engine semantics", () => {
     const s = await makeFileSync(db, m, file, { key: "Key", map: { First: "First Name" } });
     const r = await runSync({ syncId: s.id, trigger: "manual" });
     expect(r).toMatchObject({ status: "completed_with_errors", created: 2 });
-    expect(r.errors.map((e) => [e.line, e.column])).toEqual([[4, "Key"], [5, "Key"]]);
+    expect(r.errors.map((e) => [e.line, e.column])).toEqual([
+      [4, "Key"],
+      [5, "Key"],
+    ]);
     expect(r.errors[0].message).toMatch(/first on line 2/);
     const rows = await contactsOf(m.id);
-    expect(rows.map((c) => [c.key, c.data[fieldId(m, "First Name")]])).toEqual([["Ann@X.com", "Ann"], ["bob@x.com", "Bob"]]);
+    expect(rows.map((c) => [c.key, c.data[fieldId(m, "First Name")]])).toEqual([
+      ["Ann@X.com", "Ann"],
+      ["bob@x.com", "Bob"],
+    ]);
     // A later file spelling the key differently matches the same contact and keeps the first spelling.
     rewriteCsv(file, "Key,First\nANN@X.COM,Annie\nbob@x.com,Bob\n");
     const r2 = await runSync({ syncId: s.id, trigger: "manual" });
     expect(r2).toMatchObject({ status: "succeeded", created: 0, updated: 1, unchanged: 1 });
-    expect((await contactsOf(m.id))[0]).toMatchObject({ key: "Ann@X.com", data: { [fieldId(m, "First Name")]: "Annie" } });
+    expect((await contactsOf(m.id))[0]).toMatchObject({
+      key: "Ann@X.com",
+      data: { [fieldId(m, "First Name")]: "Annie" },
+    });
   });
 
   it("fields the file does not feed keep their values; an empty mapped cell clears its field", async () => {
@@ -47,7 +56,13 @@ describe("engine semantics", () => {
     const file = writeCsv("Email,First,Last\nann@x.com,Ann,Lee\n");
     const s = await makeFileSync(db, m, file, { map: { Email: "Email", First: "First Name", Last: "Last Name" } });
     await runSync({ syncId: s.id, trigger: "manual" });
-    await setSync(db, s.id, { mapping: { keyColumn: "Email", autoKey: false, columns: [{ column: "First", fieldId: fieldId(m, "First Name") }] } });
+    await setSync(db, s.id, {
+      mapping: {
+        keyColumn: "Email",
+        autoKey: false,
+        columns: [{ column: "First", fieldId: fieldId(m, "First Name") }],
+      },
+    });
     rewriteCsv(file, "Email,First,Last\nann@x.com,Ann,Changed\n");
     expect(await runSync({ syncId: s.id, trigger: "manual" })).toMatchObject({ unchanged: 1, updated: 0 });
     rewriteCsv(file, "Email,First,Last\nann@x.com,,Changed\n");
@@ -80,21 +95,35 @@ describe("engine semantics", () => {
     const r3 = await runSync({ syncId: s.id, trigger: "manual" });
     expect(r3).toMatchObject({ created: 1, updated: 0, deleted: 0, unchanged: 1 });
     const rows = await contactsOf(m.id);
-    expect(rows.map((c) => [c.key, c.deleted])).toEqual([["ann@x.com", false], ["BOB@x.com", false]]);
+    expect(rows.map((c) => [c.key, c.deleted])).toEqual([
+      ["ann@x.com", false],
+      ["BOB@x.com", false],
+    ]);
 
     const versions = await sql<{ run_id: string; change: string; first: string | null; deleted_at: Date | null }[]>`
       select v.run_id, v.change, v.data->>${fieldId(m, "First Name")} as first, v.deleted_at
       from contact_versions v join contacts c on c.id = v.contact_id where c.manager_id = ${m.id} order by v.id`;
     // Inserted contacts need no version row: created_by_run names the run (kept when revived).
     expect(versions.filter((v) => v.run_id === r1.runId)).toEqual([]);
-    const createdBy = await sql<{ n: number }[]>`select count(*)::int as n from contacts where manager_id = ${m.id} and created_by_run = ${r1.runId}`;
+    const createdBy = await sql<
+      { n: number }[]
+    >`select count(*)::int as n from contacts where manager_id = ${m.id} and created_by_run = ${r1.runId}`;
     expect(createdBy[0].n).toBe(2);
-    expect(versions.filter((v) => v.run_id === r2.runId).map((v) => [v.change, v.first]).sort()).toEqual([["deleted", "Bob"], ["updated", "Ann"]]);
+    expect(
+      versions
+        .filter((v) => v.run_id === r2.runId)
+        .map((v) => [v.change, v.first])
+        .sort(),
+    ).toEqual([
+      ["deleted", "Bob"],
+      ["updated", "Ann"],
+    ]);
     const revived = versions.filter((v) => v.run_id === r3.runId);
     expect(revived).toHaveLength(1);
     expect(revived[0]).toMatchObject({ change: "created", first: "Bob" });
     expect(revived[0].deleted_at).not.toBeNull();
-    const [gone] = await sql`select deleted_by_run from contact_versions v join contacts c on c.id = v.contact_id where v.run_id = ${r2.runId} and v.change = 'deleted'`;
+    const [gone] =
+      await sql`select deleted_by_run from contact_versions v join contacts c on c.id = v.contact_id where v.run_id = ${r2.runId} and v.change = 'deleted'`;
     expect(gone).toBeDefined();
   });
 
@@ -107,9 +136,18 @@ describe("engine semantics", () => {
     expect(r).toMatchObject({ status: "skipped_unchanged", created: 0, updated: 0, unchanged: 0 });
     const [run] = await sql`select rows_read::int as rows_read, status from runs where id = ${r.runId}`;
     expect(run).toMatchObject({ rows_read: 0, status: "skipped_unchanged" });
-    // Same bytes but a new mtime: read, then recognised by its SHA-256.
+    // Same bytes but a new mtime: hashed, recognised by its SHA-256 before any row is parsed.
     rewriteCsv(file, "Email,First\nann@x.com,Ann\n");
-    expect((await runSync({ syncId: s.id, trigger: "manual" })).status).toBe("skipped_unchanged");
+    const hashed = await runSync({ syncId: s.id, trigger: "manual" });
+    expect(hashed).toMatchObject({ status: "skipped_unchanged", message: expect.stringMatching(/same SHA-256/) });
+    const [hashedRun] = await sql`select rows_read::int as rows_read from runs where id = ${hashed.runId}`;
+    expect(hashedRun.rows_read).toBe(0);
+    // The same size with other bytes is read and applied.
+    rewriteCsv(file, "Email,First\nann@x.com,Ana\n");
+    const changed = await runSync({ syncId: s.id, trigger: "manual" });
+    expect(changed.status).toBe("succeeded");
+    const [changedRun] = await sql`select rows_read::int as rows_read from runs where id = ${changed.runId}`;
+    expect(changedRun.rows_read).toBe(1);
     await setSync(db, s.id, { alwaysImport: true });
     expect(await runSync({ syncId: s.id, trigger: "manual" })).toMatchObject({ status: "succeeded", unchanged: 1 });
   });

@@ -3,7 +3,7 @@ import { uniqueName, useDb } from "@/tests/support/db";
 import { createManager, getManager, keyFieldLocked, updateKeyField } from "@/lib/managers/queries";
 import { holdManagerLock, untilManagerLockAwaited } from "@/tests/support/manager-lock";
 import { runSync } from "@/lib/sync/run";
-import { makeFileSync, writeCsv } from "../engine/helpers";
+import { makeFileSync, writeCsv } from "@/tests/integration/engine/helpers";
 
 const { db, sql } = useDb();
 
@@ -19,7 +19,9 @@ describe("the unique key field", () => {
     await sql`insert into contacts (manager_id, key, key_norm, data, row_hash, deleted_at) values (${m.id}, '7', '7', '{}', 'h', now())`;
     expect(m.contactCount).toBe(0);
     expect(await keyFieldLocked(db, m)).toBe(true);
-    await expect(updateKeyField(db, m.id, { label: "Code", type: "text" })).rejects.toMatchObject({ code: "key_locked" });
+    await expect(updateKeyField(db, m.id, { label: "Code", type: "text" })).rejects.toMatchObject({
+      code: "key_locked",
+    });
     expect(await keyFieldLocked(db, { ...m, contactCount: 1 })).toBe(true);
   });
 
@@ -28,7 +30,10 @@ describe("the unique key field", () => {
     const lock = await holdManagerLock(sql, m.id);
     try {
       await lock.sql`insert into contacts (manager_id, key, key_norm, data, row_hash) values (${m.id}, 'a', 'a', '{}', 'h')`;
-      const outcome = updateKeyField(db, m.id, { label: "Code", type: "number" }).then(() => "changed", (e) => e.code);
+      const outcome = updateKeyField(db, m.id, { label: "Code", type: "number" }).then(
+        () => "changed",
+        (e) => e.code,
+      );
       await untilManagerLockAwaited(sql, m.id);
       await lock.commit();
       // Without the lock it would have seen no contact (the insert was not committed yet) and changed the type.

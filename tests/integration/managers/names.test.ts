@@ -41,8 +41,12 @@ describe("Contact Manager names", () => {
       const upTo = journal.entries.findIndex((e: { tag: string }) => e.tag === "0004_managers_unique_name");
       expect(upTo).toBeGreaterThan(0);
       fs.mkdirSync(path.join(before, "meta"));
-      fs.writeFileSync(path.join(before, "meta/_journal.json"), JSON.stringify({ ...journal, entries: journal.entries.slice(0, upTo) }));
-      for (const e of journal.entries.slice(0, upTo)) fs.copyFileSync(path.join(folder, `${e.tag}.sql`), path.join(before, `${e.tag}.sql`));
+      fs.writeFileSync(
+        path.join(before, "meta/_journal.json"),
+        JSON.stringify({ ...journal, entries: journal.entries.slice(0, upTo) }),
+      );
+      for (const e of journal.entries.slice(0, upTo))
+        fs.copyFileSync(path.join(folder, `${e.tag}.sql`), path.join(before, `${e.tag}.sql`));
       await migrate(drizzle(scratch), { migrationsFolder: before });
 
       await scratch`insert into managers (name, created_at) values
@@ -50,7 +54,9 @@ describe("Contact Manager names", () => {
         ('Members (2)', now()), ('Staff', now())`;
       await migrate(drizzle(scratch), { migrationsFolder: folder });
 
-      const names = (await scratch<{ name: string }[]>`select name from managers order by created_at, name`).map((r) => r.name);
+      const names = (await scratch<{ name: string }[]>`select name from managers order by created_at, name`).map(
+        (r) => r.name,
+      );
       expect(names[0]).toBe("Members");
       expect(names[1]).toMatch(/^members \(2, [0-9a-f]{8}\)$/);
       expect(names[2]).toBe("MEMBERS (3)");

@@ -7,8 +7,8 @@ import { useDb } from "@/tests/support/db";
 import { notifications } from "@/db/schema";
 import { reloadEnv } from "@/lib/env";
 import { runSync } from "@/lib/sync/run";
-import { makeManager, makeSync } from "../runs/fixtures";
-import { startResendStandIn } from "./resend-stand-in";
+import { makeManager, makeSync } from "@/tests/integration/runs/fixtures";
+import { startResendStandIn } from "@/tests/integration/notify/resend-stand-in";
 
 const { db } = useDb();
 const saved = { ...process.env };
@@ -23,7 +23,11 @@ describe("the engine sends the error email when a run ends", () => {
   it("a run with row errors mails the sync's address, a clean run does not", async () => {
     const api = await startResendStandIn();
     try {
-      Object.assign(process.env, { RESEND_API_KEY: "re_engine", RESEND_BASE_URL: api.url, APP_URL: "https://sync.example.test" });
+      Object.assign(process.env, {
+        RESEND_API_KEY: "re_engine",
+        RESEND_BASE_URL: api.url,
+        APP_URL: "https://sync.example.test",
+      });
       reloadEnv();
       const dir = await mkdtemp(path.join(tmpdir(), "notify-"));
       dirs.push(dir);
@@ -44,7 +48,9 @@ describe("the engine sends the error email when a run ends", () => {
       expect(api.received).toHaveLength(1);
       expect(api.received[0].body.to).toEqual(["ops@example.test"]);
       expect(String(api.received[0].body.text)).toContain("line 3");
-      expect(String(api.received[0].body.text)).toContain(`https://sync.example.test/managers/${manager.id}/imports/${sync.id}/runs/${bad.runId}`);
+      expect(String(api.received[0].body.text)).toContain(
+        `https://sync.example.test/managers/${manager.id}/imports/${sync.id}/runs/${bad.runId}`,
+      );
       const [row] = await db.select().from(notifications).where(eq(notifications.runId, bad.runId));
       expect(row.status).toBe("sent");
 

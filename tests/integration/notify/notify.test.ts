@@ -4,8 +4,8 @@ import { useDb } from "@/tests/support/db";
 import { notifications, type Run } from "@/db/schema";
 import { reloadEnv } from "@/lib/env";
 import { drainOutbox, notifyRunFinished, retryDelayMs } from "@/lib/notify";
-import { addRunErrors, makeManager, makeRun, makeSync } from "../runs/fixtures";
-import { startResendStandIn } from "./resend-stand-in";
+import { addRunErrors, makeManager, makeRun, makeSync } from "@/tests/integration/runs/fixtures";
+import { startResendStandIn } from "@/tests/integration/notify/resend-stand-in";
 
 const { db } = useDb();
 const saved = { ...process.env };
@@ -52,8 +52,10 @@ describe("error emails through Resend", () => {
       expect(req.body.to).toEqual(["ops@example.test", "lead@example.test"]);
       expect(req.body.from).toBe("Contact Sync <sync@example.test>");
       expect(req.body.subject).toContain(sync.name);
-      expect(req.body.text).toContain("line 4, column \"Email\": not an email address");
-      expect(req.body.text).toContain(`https://contacts.example.test/managers/${manager.id}/imports/${sync.id}/runs/${run.id}`);
+      expect(req.body.text).toContain('line 4, column "Email": not an email address');
+      expect(req.body.text).toContain(
+        `https://contacts.example.test/managers/${manager.id}/imports/${sync.id}/runs/${run.id}`,
+      );
       expect(row.status).toBe("sent");
       expect(row.attempts).toBe(1);
       expect(row.sentAt).not.toBeNull();
@@ -63,7 +65,11 @@ describe("error emails through Resend", () => {
   });
 
   it("retries with backoff after a failure, with the same idempotency key", async () => {
-    const api = await startResendStandIn((n) => (n === 1 ? { status: 503, body: { name: "internal_server_error", message: "try later", statusCode: 503 } } : { status: 200, body: {} }));
+    const api = await startResendStandIn((n) =>
+      n === 1
+        ? { status: 503, body: { name: "internal_server_error", message: "try later", statusCode: 503 } }
+        : { status: 200, body: {} },
+    );
     try {
       configure({ RESEND_API_KEY: "re_test_key", RESEND_BASE_URL: api.url });
       const manager = await makeManager(db);
@@ -97,7 +103,10 @@ describe("error emails through Resend", () => {
   });
 
   it("gives up at once when Resend rejects the message", async () => {
-    const api = await startResendStandIn(() => ({ status: 422, body: { name: "validation_error", message: "Invalid `to` field.", statusCode: 422 } }));
+    const api = await startResendStandIn(() => ({
+      status: 422,
+      body: { name: "validation_error", message: "Invalid `to` field.", statusCode: 422 },
+    }));
     try {
       configure({ RESEND_API_KEY: "re_test_key", RESEND_BASE_URL: api.url });
       const manager = await makeManager(db);
@@ -176,7 +185,8 @@ describe("error emails through Resend", () => {
       const sync = await makeSync(db, manager.id, { errorEmail: "ops@example.test" });
       const queued: Run[] = [];
       // Queue five messages without draining, then let three drainers race for them.
-      for (let i = 0; i < 5; i++) queued.push(await makeRun(db, sync.id, { status: "failed", message: `failure ${i}` }));
+      for (let i = 0; i < 5; i++)
+        queued.push(await makeRun(db, sync.id, { status: "failed", message: `failure ${i}` }));
       const { enqueueRunNotification } = await import("@/lib/notify");
       const ids: string[] = [];
       for (const r of queued) ids.push((await enqueueRunNotification(db, r))!);

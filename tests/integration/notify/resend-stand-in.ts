@@ -7,7 +7,9 @@ export type ReceivedEmail = { headers: http.IncomingHttpHeaders; path: string; b
  * A local HTTP server answering like the Resend API's POST /emails. `reply` decides each answer (by
  * request number), so tests can make the first attempts fail.
  */
-export async function startResendStandIn(reply: (n: number) => { status: number; body: unknown } = () => ({ status: 200, body: {} })) {
+export async function startResendStandIn(
+  reply: (n: number) => { status: number; body: unknown } = () => ({ status: 200, body: {} }),
+) {
   const received: ReceivedEmail[] = [];
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];

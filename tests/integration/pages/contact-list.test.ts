@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { ManagerWithFields } from "@/lib/managers/queries";
 import { createManager, listManagers } from "@/lib/managers/queries";
 import { countContacts, listContacts, prefixUpperBound, type ContactSort } from "@/lib/managers/contact-list";
-import { uniqueName, useDb } from "../../support/db";
+import { uniqueName, useDb } from "@/tests/support/db";
 
 const { db, sql } = useDb();
 let m: ManagerWithFields;
@@ -18,7 +18,11 @@ beforeAll(async () => {
       manager_id: m.id,
       key,
       key_norm: key.toLowerCase(),
-      data: { [fieldId("email")]: `person${i}@example.test`, [fieldId("first_name")]: i === 42 ? "Zoë" : `First${i}`, [fieldId("last_name")]: `Last${i}` },
+      data: {
+        [fieldId("email")]: `person${i}@example.test`,
+        [fieldId("first_name")]: i === 42 ? "Zoë" : `First${i}`,
+        [fieldId("last_name")]: `Last${i}`,
+      },
       row_hash: `h${i}`,
       updated_at: new Date(Date.UTC(2026, 0, 1, 0, 0, i % 60, 0)), // ties on purpose: (updated_at, id) orders them
     };
@@ -75,8 +79,20 @@ describe("listContacts", () => {
   it("goes back a page with the previous cursor", async () => {
     const p1 = await listContacts(sql, { managerId: m.id, fields: m.fields, sort: "key_asc", pageSize: 10 });
     expect(p1.prevCursor).toBeNull();
-    const p2 = await listContacts(sql, { managerId: m.id, fields: m.fields, sort: "key_asc", pageSize: 10, after: p1.nextCursor! });
-    const back = await listContacts(sql, { managerId: m.id, fields: m.fields, sort: "key_asc", pageSize: 10, before: p2.prevCursor! });
+    const p2 = await listContacts(sql, {
+      managerId: m.id,
+      fields: m.fields,
+      sort: "key_asc",
+      pageSize: 10,
+      after: p1.nextCursor!,
+    });
+    const back = await listContacts(sql, {
+      managerId: m.id,
+      fields: m.fields,
+      sort: "key_asc",
+      pageSize: 10,
+      before: p2.prevCursor!,
+    });
     expect(back.rows.map((r) => r.key)).toEqual(p1.rows.map((r) => r.key));
     expect(back.prevCursor).toBeNull();
     expect(back.nextCursor).not.toBeNull();
@@ -91,14 +107,28 @@ describe("listContacts", () => {
   });
 
   it("finds contacts by email or name (contains)", async () => {
-    expect(await walk("key_asc", { q: "person11", searchIn: "text" })).toEqual(["K011", "K110", "K111", "K112", "K113", "K114", "K115", "K116", "K117", "K118", "K119"]);
+    expect(await walk("key_asc", { q: "person11", searchIn: "text" })).toEqual([
+      "K011",
+      "K110",
+      "K111",
+      "K112",
+      "K113",
+      "K114",
+      "K115",
+      "K116",
+      "K117",
+      "K118",
+      "K119",
+    ]);
     expect(await walk("key_asc", { q: "zoë", searchIn: "text" })).toEqual(["K042"]);
     expect(await walk("key_asc", { q: "first5 last5", searchIn: "text" })).toEqual(["K005"]);
     expect(await walk("key_asc", { q: "100%", searchIn: "text" })).toEqual([]);
   });
 
   it("rejects a tampered cursor with a clear error", async () => {
-    await expect(listContacts(sql, { managerId: m.id, fields: m.fields, sort: "key_asc", after: "garbage!" })).rejects.toMatchObject({ code: "invalid_cursor" });
+    await expect(
+      listContacts(sql, { managerId: m.id, fields: m.fields, sort: "key_asc", after: "garbage!" }),
+    ).rejects.toMatchObject({ code: "invalid_cursor" });
   });
 
   it("uses the live-key index for key order and prefix search (no sort, no seq scan)", async () => {
@@ -108,7 +138,9 @@ describe("listContacts", () => {
       await tx`set local enable_seqscan = off`;
       await tx`set local enable_bitmapscan = off`;
       await tx`set local enable_sort = off`;
-      return tx.unsafe(`explain select id from contacts where manager_id = '${m.id}' and deleted_at is null and key_norm ~>=~ 'k01' and key_norm ~<~ 'k02' order by key_norm using ~<~ limit 26`);
+      return tx.unsafe(
+        `explain select id from contacts where manager_id = '${m.id}' and deleted_at is null and key_norm ~>=~ 'k01' and key_norm ~<~ 'k02' order by key_norm using ~<~ limit 26`,
+      );
     });
     const text = plan.map((r) => Object.values(r)[0]).join("\n");
     expect(text).toMatch(/contacts_manager_key_idx/);

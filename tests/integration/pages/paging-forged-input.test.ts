@@ -4,8 +4,8 @@ import { GET as listSyncs } from "@/app/api/syncs/route";
 import { createManager } from "@/lib/managers/queries";
 import { listContacts } from "@/lib/managers/contact-list";
 import { isAppError } from "@/lib/errors";
-import { actAs } from "../auth/helpers";
-import { makeManager, makeSync, makeUser } from "../runs/fixtures";
+import { actAs } from "@/tests/integration/auth/helpers";
+import { makeManager, makeSync, makeUser } from "@/tests/integration/runs/fixtures";
 
 const { db, sql } = useDb();
 const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString("base64url");
@@ -24,7 +24,10 @@ describe("GET /api/syncs with forged cursors: a clean 400, never a 500", () => {
       await makeSync(db, m.id);
       const res = await listSyncs(get(`/api/syncs?after=${b64(raw)}`), { params: Promise.resolve({}) } as never);
       const body = await res.json();
-      expect({ status: res.status, body }).toEqual({ status: 400, body: { error: { code: "invalid_cursor", message: expect.any(String) } } });
+      expect({ status: res.status, body }).toEqual({
+        status: 400,
+        body: { error: { code: "invalid_cursor", message: expect.any(String) } },
+      });
     });
   }
 });
@@ -40,12 +43,18 @@ describe("contacts list (manager page) with odd input: an AppError (shown on the
   }
   it("forged key cursor containing NUL", async () => {
     const m = await createManager(db, { name: uniqueName("cur") });
-    expect(await outcome({ managerId: m.id, fields: m.fields, sort: "key_asc", after: b64({ k: "a\u0000" }) })).toBe("AppError invalid_cursor");
+    expect(await outcome({ managerId: m.id, fields: m.fields, sort: "key_asc", after: b64({ k: "a\u0000" }) })).toBe(
+      "AppError invalid_cursor",
+    );
   });
   it("search term containing NUL (?q=%00)", async () => {
     const m = await createManager(db, { name: uniqueName("cur") });
-    expect(await outcome({ managerId: m.id, fields: m.fields, sort: "key_asc", q: "a\u0000" })).toMatch(/^(ok|AppError)/);
-    expect(await outcome({ managerId: m.id, fields: m.fields, sort: "key_asc", q: "a\u0000", searchIn: "text" })).toMatch(/^(ok|AppError)/);
+    expect(await outcome({ managerId: m.id, fields: m.fields, sort: "key_asc", q: "a\u0000" })).toMatch(
+      /^(ok|AppError)/,
+    );
+    expect(
+      await outcome({ managerId: m.id, fields: m.fields, sort: "key_asc", q: "a\u0000", searchIn: "text" }),
+    ).toMatch(/^(ok|AppError)/);
   });
 });
 
@@ -55,7 +64,13 @@ describe("key prefix search matches keys as they are normalised (NFC)", () => {
     const key = "Zoë-1"; // precomposed, as normalizeKey stores it
     await sql`insert into contacts (manager_id, key, key_norm, data, row_hash) values (${m.id}, ${key}, ${key.normalize("NFC").toLowerCase()}, '{}', 'x')`;
     const nfd = "zoe\u0308";
-    const page = await listContacts(sql, { managerId: m.id, fields: m.fields, sort: "key_asc", q: nfd, searchIn: "key" });
+    const page = await listContacts(sql, {
+      managerId: m.id,
+      fields: m.fields,
+      sort: "key_asc",
+      q: nfd,
+      searchIn: "key",
+    });
     expect(page.rows.map((r) => r.key)).toEqual([key]);
   });
 });

@@ -3,7 +3,7 @@ import { useDb, uniqueName } from "@/tests/support/db";
 import { createManager } from "@/lib/managers/queries";
 import { listContacts, type ContactSort } from "@/lib/managers/contact-list";
 import { listImportsPage } from "@/lib/runs/queries";
-import { makeManager, makeSync } from "../runs/fixtures";
+import { makeManager, makeSync } from "@/tests/integration/runs/fixtures";
 
 const { db, sql } = useDb();
 
@@ -12,7 +12,13 @@ describe("contacts sorted by last update, keyset paging with sub-millisecond tim
   for (const sort of ["updated_desc", "updated_asc"] as ContactSort[]) {
     it(`${sort}: every live contact exactly once`, async () => {
       const m = await createManager(db, { name: uniqueName("micro") });
-      const rows = Array.from({ length: 30 }, (_, i) => ({ manager_id: m.id, key: `K${i}`, key_norm: `k${i}`, data: sql.json({}), row_hash: `h${i}` }));
+      const rows = Array.from({ length: 30 }, (_, i) => ({
+        manager_id: m.id,
+        key: `K${i}`,
+        key_norm: `k${i}`,
+        data: sql.json({}),
+        row_hash: `h${i}`,
+      }));
       await sql`insert into contacts ${sql(rows)}`;
       await sql`update contacts set updated_at = '2026-03-01 10:00:00.123456+00' where manager_id = ${m.id}`;
       const keys: string[] = [];

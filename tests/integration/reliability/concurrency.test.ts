@@ -7,8 +7,15 @@ import { claimDueSyncs } from "@/lib/schedule/claim";
 import { executeRun, queueRun } from "@/lib/sync/run";
 import { useDb } from "@/tests/support/db";
 import { startHttpServer, type TestHttpServer } from "@/tests/support/servers/http";
-import { makeUser } from "../runs/fixtures";
-import { contactsCsv, newManager, setSync, sleep, syncFromSpec, tempDir } from "./helpers";
+import { makeUser } from "@/tests/integration/runs/fixtures";
+import {
+  contactsCsv,
+  newManager,
+  setSync,
+  sleep,
+  syncFromSpec,
+  tempDir,
+} from "@/tests/integration/reliability/helpers";
 
 const { db, sql } = useDb();
 const CSV = Buffer.from(contactsCsv(2000));
@@ -44,15 +51,24 @@ afterAll(async () => {
 });
 
 const go = (syncId: string) =>
-  goRoute(new Request(`http://127.0.0.1/api/syncs/${syncId}/run`, { method: "POST" }), { params: Promise.resolve({ id: syncId }) } as never);
+  goRoute(new Request(`http://127.0.0.1/api/syncs/${syncId}/run`, { method: "POST" }), {
+    params: Promise.resolve({ id: syncId }),
+  } as never);
 
 async function slowSync() {
   const m = await newManager(db);
-  return syncFromSpec(db, m, { kind: "http", location: `${server.url}/slow.csv`, folderMode: "newest", allowPrivateHosts: true });
+  return syncFromSpec(db, m, {
+    kind: "http",
+    location: `${server.url}/slow.csv`,
+    folderMode: "newest",
+    allowPrivateHosts: true,
+  });
 }
 
 async function runsOf(syncId: string) {
-  return sql<{ id: string; status: string; trigger: string }[]>`select id, status, trigger from runs where sync_id = ${syncId} order by queued_at`;
+  return sql<
+    { id: string; status: string; trigger: string }[]
+  >`select id, status, trigger from runs where sync_id = ${syncId} order by queued_at`;
 }
 
 async function waitIdle(syncId: string) {
@@ -68,16 +84,24 @@ describe("one run at a time per import", { timeout: 60_000 }, () => {
   it("two Go at once: one 202, the other 409 run_active; exactly one run", async () => {
     const s = await slowSync();
     const [a, b] = await Promise.all([go(s.id), go(s.id)]);
-    const answers = [{ status: a.status, body: await a.json() }, { status: b.status, body: await b.json() }].sort((x, y) => x.status - y.status);
-    expect(answers[0]).toEqual({ status: 202, body: { runId: expect.any(String) } });
-    expect(answers[1]).toMatchObject({ status: 409, body: { error: { code: "run_active", message: expect.stringMatching(/already running/) } } });
+    const answers = [
+      { status: a.status, body: await a.json() },
+      { status: b.status, body: await b.json() },
+    ].sort((x, y) => x.status - y.status);
+    expect(answers[0]).toEqual({ status: 202, body: { runId: expect.any(String), dryRun: false } });
+    expect(answers[1]).toMatchObject({
+      status: 409,
+      body: { error: { code: "run_active", message: expect.stringMatching(/already running/) } },
+    });
     const rows = await waitIdle(s.id);
     expect(rows).toEqual([{ id: answers[0].body.runId, status: "succeeded", trigger: "manual" }]);
   });
 
   it("ten concurrent queueRun calls queue exactly one run", async () => {
     const s = await slowSync();
-    const results = await Promise.allSettled(Array.from({ length: 10 }, () => queueRun({ syncId: s.id, trigger: "manual" })));
+    const results = await Promise.allSettled(
+      Array.from({ length: 10 }, () => queueRun({ syncId: s.id, trigger: "manual" })),
+    );
     const ok = results.filter((r) => r.status === "fulfilled");
     const refused = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
     expect(ok).toHaveLength(1);
@@ -89,7 +113,10 @@ describe("one run at a time per import", { timeout: 60_000 }, () => {
 
   it("Go while a scheduled run is active is refused; a due schedule while a Go runs is left for later", async () => {
     const s = await slowSync();
-    await setSync(db, s.id, { schedule: { start: "2020-01-01T00:00", tz: "UTC", rrule: "FREQ=DAILY" }, nextRunAt: new Date(Date.now() - 60_000) });
+    await setSync(db, s.id, {
+      schedule: { start: "2020-01-01T00:00", tz: "UTC", rrule: "FREQ=DAILY" },
+      nextRunAt: new Date(Date.now() - 60_000),
+    });
     const { claimed } = await claimDueSyncs(sql, { limit: 100 });
     const mine = claimed.filter((c) => c.syncId === s.id);
     expect(mine).toHaveLength(1);

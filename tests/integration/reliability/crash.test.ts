@@ -5,7 +5,16 @@ import { describe, expect, it } from "vitest";
 import { failStaleRuns, STALE_RUN_MESSAGE } from "@/lib/schedule/claim";
 import { runSync } from "@/lib/sync/run";
 import { useDb } from "@/tests/support/db";
-import { contactsCsv, contactsDigest, exportJson, newManager, runRow, sleep, syncFromSpec, tempDir } from "./helpers";
+import {
+  contactsCsv,
+  contactsDigest,
+  exportJson,
+  newManager,
+  runRow,
+  sleep,
+  syncFromSpec,
+  tempDir,
+} from "@/tests/integration/reliability/helpers";
 
 const { db, sql } = useDb();
 const repo = path.resolve(__dirname, "../../..");
@@ -28,21 +37,28 @@ describe("the app process killed during a run", { timeout: 150_000 }, () => {
     const file = path.join(dir, "contacts.csv");
     fs.writeFileSync(file, contactsCsv(500));
     const m = await newManager(db);
-    const sync = await syncFromSpec(db, m, { kind: "file", location: file, folderMode: "newest", allowPrivateHosts: false });
+    const sync = await syncFromSpec(db, m, {
+      kind: "file",
+      location: file,
+      folderMode: "newest",
+      allowPrivateHosts: false,
+    });
     expect(await runSync({ syncId: sync.id, trigger: "manual" })).toMatchObject({ status: "succeeded", created: 500 });
     const digest = await contactsDigest(sql, m.id);
     const exported = await exportJson(db, sql, m.id);
 
     writeBigCsv(file, 300_000);
-    // node --import tsx (not the tsx wrapper): the pid killed is the process doing the work.
-    const child = spawn(process.execPath, ["--import", "tsx", "lib/cli/main.ts", "sync", "run", sync.id, "--json"], {
+    // The bundled CLI is one process: the pid killed is the process doing the work.
+    const child = spawn(process.execPath, ["scripts/cli.mjs", "sync", "run", sync.id, "--json"], {
       cwd: repo,
       env: { ...process.env, LOG_LEVEL: "error" },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stderr = "";
     child.stderr.on("data", (d) => (stderr += d));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.on("exit", (code, signal) => r({ code, signal })));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+      child.on("exit", (code, signal) => r({ code, signal })),
+    );
 
     let run: { id: string; rows_read: number } | undefined;
     for (let i = 0; i < 600 && !run; i++) {
@@ -58,7 +74,10 @@ describe("the app process killed during a run", { timeout: 150_000 }, () => {
     expect(await contactsDigest(sql, m.id)).toEqual(digest);
     expect(await exportJson(db, sql, m.id)).toEqual(exported);
     expect(await runRow(sql, run!.id)).toMatchObject({ status: "running", finished: false });
-    await expect(runSync({ syncId: sync.id, trigger: "manual" })).rejects.toMatchObject({ code: "run_active", status: 409 });
+    await expect(runSync({ syncId: sync.id, trigger: "manual" })).rejects.toMatchObject({
+      code: "run_active",
+      status: 409,
+    });
 
     // Another instance's heartbeat with a short threshold finds it.
     let stale: { runId: string }[] = [];

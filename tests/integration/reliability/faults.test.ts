@@ -9,8 +9,23 @@ import { executeRun, queueRun, runSync, type RunSummary } from "@/lib/sync/run";
 import { useDb } from "@/tests/support/db";
 import { startFtpServer, type TestFtpServer } from "@/tests/support/servers/ftp";
 import { startHttpServer, type TestHttpServer } from "@/tests/support/servers/http";
-import { makeKeyPair, startSftpServer, type SftpServerOptions, type TestSftpServer } from "@/tests/support/servers/sftp";
-import { contactsCsv, contactsDigest, exportJson, newManager, runRow, setSync, sleep, syncFromSpec, tempDir } from "./helpers";
+import {
+  makeKeyPair,
+  startSftpServer,
+  type SftpServerOptions,
+  type TestSftpServer,
+} from "@/tests/support/servers/sftp";
+import {
+  contactsCsv,
+  contactsDigest,
+  exportJson,
+  newManager,
+  runRow,
+  setSync,
+  sleep,
+  syncFromSpec,
+  tempDir,
+} from "@/tests/integration/reliability/helpers";
 
 const { db, sql } = useDb();
 
@@ -48,11 +63,15 @@ beforeAll(async () => {
       // The file of the HTTP tests, with the fault of the moment.
       "/contacts.csv": (_req, res) => {
         const half = httpBody.subarray(0, Math.floor(httpBody.length / 2));
-        if (httpMode === "ok") return void res.writeHead(200, { "content-type": "text/csv", "content-length": httpBody.length }).end(httpBody);
+        if (httpMode === "ok")
+          return void res
+            .writeHead(200, { "content-type": "text/csv", "content-length": httpBody.length })
+            .end(httpBody);
         res.writeHead(200, { "content-type": "text/csv", "content-length": httpBody.length, connection: "close" });
         res.write(half, () => {
           if (httpMode === "drop") res.socket?.destroy();
-          else if (httpMode === "short") res.socket?.end(); // a clean close, but fewer bytes than Content-Length
+          else if (httpMode === "short")
+            res.socket?.end(); // a clean close, but fewer bytes than Content-Length
           else stalled.push(res); // stall: headers and half the body, then silence
         });
       },
@@ -76,9 +95,16 @@ async function imported(spec: Parameters<typeof syncFromSpec>[2], rows = ROWS) {
 }
 
 /** The fault run failed with a reason, changed nothing, and its run row says so. */
-async function expectFailedAndUnchanged(r: RunSummary, base: { m: { id: string }; digest: unknown; exported: unknown }, reason: RegExp) {
+async function expectFailedAndUnchanged(
+  r: RunSummary,
+  base: { m: { id: string }; digest: unknown; exported: unknown },
+  reason: RegExp,
+) {
   if (process.env.SHOW_MESSAGES) console.log(r.message);
-  expect({ status: r.status, message: r.message }).toEqual({ status: "failed", message: expect.stringMatching(reason) });
+  expect({ status: r.status, message: r.message }).toEqual({
+    status: "failed",
+    message: expect.stringMatching(reason),
+  });
   expect(await runRow(sql, r.runId)).toMatchObject({ status: "failed", finished: true, message: r.message });
   expect(await contactsDigest(sql, base.m.id)).toEqual(base.digest);
   expect(await exportJson(db, sql, base.m.id)).toEqual(base.exported);
@@ -87,14 +113,29 @@ async function expectFailedAndUnchanged(r: RunSummary, base: { m: { id: string }
 /** After the fault is gone, the next run imports version 2 completely. */
 async function expectNextRunWorks(sync: Sync, m: { id: string }, rows = ROWS) {
   const r = await runSync({ syncId: sync.id, trigger: "manual" });
-  expect({ status: r.status, updated: r.updated, message: r.message }).toMatchObject({ status: "succeeded", updated: rows });
+  expect({ status: r.status, updated: r.updated, message: r.message }).toMatchObject({
+    status: "succeeded",
+    updated: rows,
+  });
   const after = (await exportJson(db, sql, m.id)) as { fields: Record<string, string> }[];
   expect(after).toHaveLength(rows);
   expect(after.every((c) => c.fields["First Name"].endsWith(" v2"))).toBe(true);
 }
 
-const httpSpec = () => ({ kind: "http" as const, location: `${httpServer.url}/contacts.csv`, folderMode: "newest" as const, allowPrivateHosts: true });
-const ftpSpec = (password = PASSWORD) => ({ kind: "ftp" as const, location: `${ftp.url}/contacts.csv`, login: USER, password, folderMode: "newest" as const, allowPrivateHosts: true });
+const httpSpec = () => ({
+  kind: "http" as const,
+  location: `${httpServer.url}/contacts.csv`,
+  folderMode: "newest" as const,
+  allowPrivateHosts: true,
+});
+const ftpSpec = (password = PASSWORD) => ({
+  kind: "ftp" as const,
+  location: `${ftp.url}/contacts.csv`,
+  login: USER,
+  password,
+  folderMode: "newest" as const,
+  allowPrivateHosts: true,
+});
 const sftpSpec = (extra: { password?: string; hostKeyFingerprint?: string } = {}) => ({
   kind: "sftp" as const,
   location: `${sftp.url}/contacts.csv`,
@@ -159,22 +200,26 @@ describe("remote faults leave contacts exactly as before, and the next run works
     await expectNextRunWorks(base.sync, base.m);
   });
 
-  it.each(["ftp", "sftp"] as const)("%s with a wrong password fails with a login message that does not contain the password", async (kind) => {
-    const dir = path.join(root, `creds-${kind}`);
-    fs.mkdirSync(dir);
-    fs.writeFileSync(path.join(dir, "contacts.csv"), V1);
-    const location = `${kind === "ftp" ? ftp.url : sftp.url}/creds-${kind}/contacts.csv`;
-    const base = await imported({ ...(kind === "ftp" ? ftpSpec() : sftpSpec()), location });
-    fs.writeFileSync(path.join(dir, "contacts.csv"), V2);
-    await setSync(db, base.sync.id, { secretEnc: encryptSecret({ password: WRONG_PASSWORD }) });
-    const r = await runSync({ syncId: base.sync.id, trigger: "manual" });
-    await expectFailedAndUnchanged(r, base, /refused the login/);
-    const [{ stored }] = await sql`select string_agg(coalesce(message, ''), ' ') as stored from runs where sync_id = ${base.sync.id}`;
-    expect(stored).not.toContain(WRONG_PASSWORD);
-    expect(stored).not.toContain(PASSWORD);
-    await setSync(db, base.sync.id, { secretEnc: encryptSecret({ password: PASSWORD }) });
-    await expectNextRunWorks(base.sync, base.m);
-  });
+  it.each(["ftp", "sftp"] as const)(
+    "%s with a wrong password fails with a login message that does not contain the password",
+    async (kind) => {
+      const dir = path.join(root, `creds-${kind}`);
+      fs.mkdirSync(dir);
+      fs.writeFileSync(path.join(dir, "contacts.csv"), V1);
+      const location = `${kind === "ftp" ? ftp.url : sftp.url}/creds-${kind}/contacts.csv`;
+      const base = await imported({ ...(kind === "ftp" ? ftpSpec() : sftpSpec()), location });
+      fs.writeFileSync(path.join(dir, "contacts.csv"), V2);
+      await setSync(db, base.sync.id, { secretEnc: encryptSecret({ password: WRONG_PASSWORD }) });
+      const r = await runSync({ syncId: base.sync.id, trigger: "manual" });
+      await expectFailedAndUnchanged(r, base, /refused the login/);
+      const [{ stored }] =
+        await sql`select string_agg(coalesce(message, ''), ' ') as stored from runs where sync_id = ${base.sync.id}`;
+      expect(stored).not.toContain(WRONG_PASSWORD);
+      expect(stored).not.toContain(PASSWORD);
+      await setSync(db, base.sync.id, { secretEnc: encryptSecret({ password: PASSWORD }) });
+      await expectNextRunWorks(base.sync, base.m);
+    },
+  );
 
   it("SFTP server whose host key changed is refused before the password is sent", async () => {
     const dir = path.join(root, "hostkey");
@@ -243,7 +288,10 @@ describe("a fault before the engine starts reading", () => {
       const read = (async () => {
         for await (const _chunk of opened.source.stream) void _chunk;
       })();
-      await expect(read).rejects.toMatchObject({ code: "truncated", message: expect.stringMatching(/ended after \d+ of \d+ bytes/) });
+      await expect(read).rejects.toMatchObject({
+        code: "truncated",
+        message: expect.stringMatching(/ended after \d+ of \d+ bytes/),
+      });
       await opened.source.close();
     } finally {
       httpMode = "ok";

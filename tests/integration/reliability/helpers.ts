@@ -43,8 +43,16 @@ function standardMapping(m: ManagerWithFields) {
  * An active sync reading `spec` (the shape lib/sources takes), stored the way the wizard stores it: the
  * password / private key encrypted in secret_enc, pins in their columns.
  */
-export async function syncFromSpec(db: Db, m: ManagerWithFields, spec: SourceSpec, extra: Partial<NewSync> = {}): Promise<Sync> {
-  const secret = spec.password || spec.privateKey ? { password: spec.password, privateKey: spec.privateKey, passphrase: spec.passphrase } : null;
+export async function syncFromSpec(
+  db: Db,
+  m: ManagerWithFields,
+  spec: SourceSpec,
+  extra: Partial<NewSync> = {},
+): Promise<Sync> {
+  const secret =
+    spec.password || spec.privateKey
+      ? { password: spec.password, privateKey: spec.privateKey, passphrase: spec.passphrase }
+      : null;
   const [s] = await db
     .insert(syncs)
     .values({
@@ -61,6 +69,8 @@ export async function syncFromSpec(db: Db, m: ManagerWithFields, spec: SourceSpe
       hostKeyFingerprint: spec.hostKeyFingerprint ?? null,
       allowPrivateHosts: true,
       mapping: standardMapping(m),
+      // Fixture files are written just before the run: no settle wait (tests of settling set their own).
+      settleSeconds: 0,
       updateExisting: true,
       deleteMissing: true,
       ...extra,

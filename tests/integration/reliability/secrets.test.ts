@@ -8,12 +8,14 @@ import { setSessionReaderForTests } from "@/lib/auth/current-user";
 import { passwordVersion } from "@/lib/auth/session";
 import { reloadEnv } from "@/lib/env";
 import { decryptSecret } from "@/lib/security/crypto";
-import { saveSourceStep, sourceStepSchema } from "@/lib/sync/draft";
+import { sourceStepSchema } from "@/lib/wizard/schemas";
+import { saveSourceStep } from "@/lib/wizard/source-step";
 import { runSync } from "@/lib/sync/run";
 import { useDb } from "@/tests/support/db";
 import { makeClientKey, startSftpServer, type TestSftpServer } from "@/tests/support/servers/sftp";
-import { makeUser } from "../runs/fixtures";
-import { newManager, tempDir } from "./helpers";
+import { makeUser } from "@/tests/integration/runs/fixtures";
+import { newManager, tempDir } from "@/tests/integration/reliability/helpers";
+import { logger } from "@/lib/log";
 
 const { db, sql } = useDb();
 const repo = path.resolve(__dirname, "../../..");
@@ -29,7 +31,12 @@ beforeAll(async () => {
   // Log everything while the runs fail, so the leak check reads every line the app would write.
   process.env.LOG_LEVEL = "debug";
   reloadEnv();
-  server = await startSftpServer({ root: tempDir(), user: "loader", password: "the-real-server-password", publicKey: makeClientKey().publicKey });
+  server = await startSftpServer({
+    root: tempDir(),
+    user: "loader",
+    password: "the-real-server-password",
+    publicKey: makeClientKey().publicKey,
+  });
   viewer = await makeUser(db, "viewer");
   setSessionReaderForTests(async () => ({ userId: viewer.id, pv: passwordVersion(viewer.passwordHash) }));
 });
@@ -45,7 +52,11 @@ function expectNoSecret(text: string, where: string) {
 }
 
 /** Step 1 of the wizard (the draft function its action calls), then finished as an active sync. */
-async function saveThroughWizard(managerId: string, userId: string, auth: { password: string } | { privateKey: string }): Promise<Sync> {
+async function saveThroughWizard(
+  managerId: string,
+  userId: string,
+  auth: { password: string } | { privateKey: string },
+): Promise<Sync> {
   const values = sourceStepSchema.parse({
     name: "leak test " + ("password" in auth ? "password" : "key"),
     sourceType: "remote",
@@ -64,7 +75,12 @@ async function saveThroughWizard(managerId: string, userId: string, auth: { pass
   const draft = await saveSourceStep(db, { managerId, syncId: null, userId, values });
   const [row] = await db
     .update(syncs)
-    .set({ state: "active", wizardStep: 5, allowPrivateHosts: true, mapping: { keyColumn: "Email", autoKey: false, columns: [] } })
+    .set({
+      state: "active",
+      wizardStep: 5,
+      allowPrivateHosts: true,
+      mapping: { keyColumn: "Email", autoKey: false, columns: [] },
+    })
     .where(eq(syncs.id, draft.id))
     .returning();
   return row;
@@ -72,7 +88,10 @@ async function saveThroughWizard(managerId: string, userId: string, auth: { pass
 
 function cli(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "lib/cli/main.ts", ...args], { cwd: repo, env: process.env });
+    const child = spawn(process.execPath, ["scripts/cli.mjs", ...args], {
+      cwd: repo,
+      env: process.env,
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
@@ -100,19 +119,32 @@ describe("source secrets never leak", { timeout: 90_000 }, () => {
 
     // Runs that fail at login: clear message, no secret in it, nor in anything logged meanwhile.
     const logged: string[] = [];
+    const level = logger.level;
+    logger.level = "debug"; // every line the runs log, not only the test run's warnings
     const write = process.stdout.write.bind(process.stdout);
     const writeErr = process.stderr.write.bind(process.stderr);
-    process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => (logged.push(String(chunk)), write(chunk, ...rest))) as typeof process.stdout.write;
-    process.stderr.write = ((chunk: string | Uint8Array, ...rest: never[]) => (logged.push(String(chunk)), writeErr(chunk, ...rest))) as typeof process.stderr.write;
-    let results;
+    process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => (
+      logged.push(String(chunk)), write(chunk, ...rest)
+    )) as typeof process.stdout.write;
+    process.stderr.write = ((chunk: string | Uint8Array, ...rest: never[]) => (
+      logged.push(String(chunk)), writeErr(chunk, ...rest)
+    )) as typeof process.stderr.write;
+    let results: Awaited<ReturnType<typeof runSync>>[];
     try {
-      results = [await runSync({ syncId: withPassword.id, trigger: "manual" }), await runSync({ syncId: withKey.id, trigger: "manual" })];
+      results = [
+        await runSync({ syncId: withPassword.id, trigger: "manual" }),
+        await runSync({ syncId: withKey.id, trigger: "manual" }),
+      ];
     } finally {
       process.stdout.write = write;
       process.stderr.write = writeErr;
+      logger.level = level;
     }
     for (const r of results) {
-      expect(r).toMatchObject({ status: "failed", message: expect.stringMatching(/refused the login|could not be used/) });
+      expect(r).toMatchObject({
+        status: "failed",
+        message: expect.stringMatching(/refused the login|could not be used/),
+      });
       expectNoSecret(r.message, "the run message");
     }
     expect(logged.join("")).toMatch(/"level":"(debug|info|warn|error)"/);
@@ -128,17 +160,25 @@ describe("source secrets never leak", { timeout: 90_000 }, () => {
     expectNoSecret(dump.text ?? "", "runs / run_errors / audit_log / notifications");
 
     // GET /api/syncs (what the browser gets).
-    const res = await listSyncsRoute(new Request(`http://127.0.0.1/api/syncs?managerId=${m.id}`), { params: Promise.resolve({}) } as never);
+    const res = await listSyncsRoute(new Request(`http://127.0.0.1/api/syncs?managerId=${m.id}`), {
+      params: Promise.resolve({}),
+    } as never);
     expect(res.status).toBe(200);
     const body = await res.text();
-    expect(JSON.parse(body).syncs.map((s: { id: string }) => s.id).sort()).toEqual([withPassword.id, withKey.id].sort());
+    expect(
+      JSON.parse(body)
+        .syncs.map((s: { id: string }) => s.id)
+        .sort(),
+    ).toEqual([withPassword.id, withKey.id].sort());
     expectNoSecret(body, "GET /api/syncs");
     expect(body).not.toContain(withPassword.secretEnc!);
 
     // `sync list --json`.
     const listed = await cli("sync", "list", "--json");
     expect(listed.code).toBe(0);
-    expect(JSON.parse(listed.stdout).map((s: { id: string }) => s.id)).toEqual(expect.arrayContaining([withPassword.id, withKey.id]));
+    expect(JSON.parse(listed.stdout).map((s: { id: string }) => s.id)).toEqual(
+      expect.arrayContaining([withPassword.id, withKey.id]),
+    );
     expectNoSecret(listed.stdout + listed.stderr, "sync list --json");
     expect(listed.stdout).not.toContain("secret");
   });

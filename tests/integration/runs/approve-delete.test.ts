@@ -10,7 +10,7 @@ import { approveBlockedRun } from "@/lib/runs/approve";
 import { deactivateSync } from "@/lib/runs/deactivate";
 import { listImports, listRunsBySyncId } from "@/lib/runs/queries";
 import { runSync } from "@/lib/sync/run";
-import { makeManager, makeRun, makeSync, makeUser } from "./fixtures";
+import { makeManager, makeRun, makeSync, makeUser } from "@/tests/integration/runs/fixtures";
 
 const { db } = useDb();
 const dirs: string[] = [];
@@ -59,13 +59,27 @@ describe("approve a blocked run", () => {
     const blocked = await runSync({ syncId: sync.id, trigger: "schedule" });
     expect(blocked).toMatchObject({ status: "blocked", deleted: 5 });
 
-    const { runId } = await approveBlockedRun(db, { runId: blocked.runId, user: { id: editor.id, email: editor.email } });
+    const { runId } = await approveBlockedRun(db, {
+      runId: blocked.runId,
+      user: { id: editor.id, email: editor.email },
+    });
     const approval = await waitFor(runId);
-    expect(approval).toMatchObject({ status: "succeeded", trigger: "approval", approvesRunId: blocked.runId, deleted: 5, requestedBy: editor.id });
-    const [entry] = await db.select().from(auditLog).where(and(eq(auditLog.action, "run.approve"), eq(auditLog.targetId, blocked.runId)));
+    expect(approval).toMatchObject({
+      status: "succeeded",
+      trigger: "approval",
+      approvesRunId: blocked.runId,
+      deleted: 5,
+      requestedBy: editor.id,
+    });
+    const [entry] = await db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.action, "run.approve"), eq(auditLog.targetId, blocked.runId)));
     expect(entry.details).toMatchObject({ approvalRunId: runId, wouldDelete: 5 });
 
-    expect((await refused(approveBlockedRun(db, { runId: blocked.runId, user: editor }))).code).toBe("already_approved");
+    expect((await refused(approveBlockedRun(db, { runId: blocked.runId, user: editor }))).code).toBe(
+      "already_approved",
+    );
     expect((await refused(approveBlockedRun(db, { runId: approval.id, user: editor }))).code).toBe("not_blocked");
   });
 
@@ -78,12 +92,16 @@ describe("approve a blocked run", () => {
     const mapping = { keyColumn: "Email", autoKey: false, columns: [{ column: "Email", fieldId: email }] };
     const file = path.join(dir, "c.csv");
     const sync = await makeSync(db, manager.id, { sourceKind: "file", location: file, deleteMissing: true, mapping });
-    const people = (from: number, to: number) => "Email\n" + Array.from({ length: to - from }, (_, i) => `p${from + i}@x.test`).join("\n") + "\n";
+    const people = (from: number, to: number) =>
+      "Email\n" + Array.from({ length: to - from }, (_, i) => `p${from + i}@x.test`).join("\n") + "\n";
     const live = async () => {
-      const [{ n }] = await db.execute<{ n: number }>(sql`select count(*)::int as n from contacts where manager_id = ${manager.id} and deleted_at is null`);
+      const [{ n }] = await db.execute<{ n: number }>(
+        sql`select count(*)::int as n from contacts where manager_id = ${manager.id} and deleted_at is null`,
+      );
       return n;
     };
-    const approve = async (runId: string) => waitFor((await approveBlockedRun(db, { runId, user: { id: editor.id, email: editor.email } })).runId);
+    const approve = async (runId: string) =>
+      waitFor((await approveBlockedRun(db, { runId, user: { id: editor.id, email: editor.email } })).runId);
 
     await writeFile(file, people(0, 10));
     expect(await runSync({ syncId: sync.id, trigger: "manual" })).toMatchObject({ status: "succeeded", created: 10 });
@@ -95,7 +113,9 @@ describe("approve a blocked run", () => {
     await writeFile(file, "Email\n");
     const again = await approve(blocked.runId);
     expect(again).toMatchObject({ status: "blocked", trigger: "approval", deleted: 10 });
-    expect(again.message).toMatch(/^Not applied: the file has changed since the run you approved was blocked \(that plan: 0 updated, 2 deleted\)\. With this file the import would make 0 updated, 10 deleted\./);
+    expect(again.message).toMatch(
+      /^Not applied: the file has changed since the run you approved was blocked \(that plan: 0 updated, 2 deleted\)\. With this file the import would make 0 updated, 10 deleted\./,
+    );
     expect(await live()).toBe(10);
 
     // The file is back, but another import has added 90 contacts to the manager meanwhile: deleting 92 was never approved.
@@ -108,7 +128,9 @@ describe("approve a blocked run", () => {
     expect(await runSync({ syncId: other.id, trigger: "manual" })).toMatchObject({ created: 90 });
     const stillBlocked = await approve(blockedAgain.runId);
     expect(stillBlocked).toMatchObject({ status: "blocked", deleted: 92 });
-    expect(stillBlocked.message).toMatch(/^Not applied: the Contact Manager has changed since the run you approved was blocked, and this import would now make 0 updated, 92 deleted — more than the 0 updated, 2 deleted approved\./);
+    expect(stillBlocked.message).toMatch(
+      /^Not applied: the Contact Manager has changed since the run you approved was blocked, and this import would now make 0 updated, 92 deleted — more than the 0 updated, 2 deleted approved\./,
+    );
     expect(await live()).toBe(100);
 
     // Approving the run that shows 92 deletions applies them.
@@ -120,7 +142,11 @@ describe("approve a blocked run", () => {
     const editor = await makeUser(db, "editor");
     const manager = await makeManager(db);
     const sync = await makeSync(db, manager.id);
-    const old = await makeRun(db, sync.id, { status: "blocked", queuedAt: new Date(Date.now() - 3_600_000), deleted: 40 });
+    const old = await makeRun(db, sync.id, {
+      status: "blocked",
+      queuedAt: new Date(Date.now() - 3_600_000),
+      deleted: 40,
+    });
     await makeRun(db, sync.id, { status: "succeeded" });
     expect((await refused(approveBlockedRun(db, { runId: old.id, user: editor }))).code).toBe("stale_approval");
   });
@@ -140,7 +166,10 @@ describe("delete an import", () => {
     expect(row.deletedAt).not.toBeNull();
     expect(await listImports(db, { managerId: manager.id })).toEqual([]);
     expect((await listRunsBySyncId(db, { syncId: sync.id })).total).toBe(1);
-    const [entry] = await db.select().from(auditLog).where(and(eq(auditLog.action, "sync.delete"), eq(auditLog.targetId, sync.id)));
+    const [entry] = await db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.action, "sync.delete"), eq(auditLog.targetId, sync.id)));
     expect(entry.userEmail).toBe(editor.email);
 
     expect((await refused(deactivateSync(db, { syncId: sync.id, user: editor }))).status).toBe(404);

@@ -2,9 +2,12 @@ import { createHash } from "node:crypto";
 import { and, eq, inArray } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { contacts, contactVersions, runs, type Contact } from "@/db/schema";
-import { makeRun } from "./fixtures";
+import { makeRun } from "@/tests/integration/runs/fixtures";
 
-const hash = (data: Record<string, string>, mac: string | null) => createHash("sha256").update(JSON.stringify(data) + (mac ?? "")).digest("hex");
+const hash = (data: Record<string, string>, mac: string | null) =>
+  createHash("sha256")
+    .update(JSON.stringify(data) + (mac ?? ""))
+    .digest("hex");
 
 /**
  * Writes what a finished run leaves in the database — contact changes plus the contact_versions rows that
@@ -35,7 +38,14 @@ export async function recordRun(
     for (const c of changes.create ?? []) {
       const [row] = await tx
         .insert(contacts)
-        .values({ managerId, key: c.key, keyNorm: c.key.trim().toLowerCase(), data: c.data, rowHash: hash(c.data, null), createdByRun: run.id })
+        .values({
+          managerId,
+          key: c.key,
+          keyNorm: c.key.trim().toLowerCase(),
+          data: c.data,
+          rowHash: hash(c.data, null),
+          createdByRun: run.id,
+        })
         .returning();
       // Like the engine: a contact inserted from nothing gets a 'created' version without previous state.
       await tx.insert(contactVersions).values({ runId: run.id, contactId: row.id, change: "created" });
@@ -43,18 +53,39 @@ export async function recordRun(
     for (const u of changes.update ?? []) {
       const [prev] = await tx.select().from(contacts).where(eq(contacts.id, u.id));
       await tx.insert(contactVersions).values({
-        runId: run.id, contactId: u.id, change: "updated", data: prev.data, passwordHash: prev.passwordHash, passwordMac: prev.passwordMac, rowHash: prev.rowHash, deletedAt: prev.deletedAt,
+        runId: run.id,
+        contactId: u.id,
+        change: "updated",
+        data: prev.data,
+        passwordHash: prev.passwordHash,
+        passwordMac: prev.passwordMac,
+        rowHash: prev.rowHash,
+        deletedAt: prev.deletedAt,
       });
       const mac = u.passwordMac === undefined ? prev.passwordMac : u.passwordMac;
       await tx
         .update(contacts)
-        .set({ data: u.data, passwordMac: mac, passwordHash: mac ? `hash-of-${mac}` : prev.passwordHash, rowHash: hash(u.data, mac), updatedByRun: run.id, updatedAt: at })
+        .set({
+          data: u.data,
+          passwordMac: mac,
+          passwordHash: mac ? `hash-of-${mac}` : prev.passwordHash,
+          rowHash: hash(u.data, mac),
+          updatedByRun: run.id,
+          updatedAt: at,
+        })
         .where(eq(contacts.id, u.id));
     }
     for (const id of changes.delete ?? []) {
       const [prev] = await tx.select().from(contacts).where(eq(contacts.id, id));
       await tx.insert(contactVersions).values({
-        runId: run.id, contactId: id, change: "deleted", data: prev.data, passwordHash: prev.passwordHash, passwordMac: prev.passwordMac, rowHash: prev.rowHash, deletedAt: prev.deletedAt,
+        runId: run.id,
+        contactId: id,
+        change: "deleted",
+        data: prev.data,
+        passwordHash: prev.passwordHash,
+        passwordMac: prev.passwordMac,
+        rowHash: prev.rowHash,
+        deletedAt: prev.deletedAt,
       });
       await tx.update(contacts).set({ deletedAt: at, deletedByRun: run.id }).where(eq(contacts.id, id));
     }
@@ -67,6 +98,16 @@ export async function contactsByKey(db: Db, managerId: string, keys?: string[]):
   const rows = await db
     .select()
     .from(contacts)
-    .where(keys ? and(eq(contacts.managerId, managerId), inArray(contacts.keyNorm, keys.map((k) => k.toLowerCase()))) : eq(contacts.managerId, managerId));
+    .where(
+      keys
+        ? and(
+            eq(contacts.managerId, managerId),
+            inArray(
+              contacts.keyNorm,
+              keys.map((k) => k.toLowerCase()),
+            ),
+          )
+        : eq(contacts.managerId, managerId),
+    );
   return new Map(rows.map((r) => [r.key, r]));
 }

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import Papa from "papaparse";
 import { useDb } from "@/tests/support/db";
-import { csvCell, runErrorsCsvStream } from "@/lib/runs/errors-csv";
-import { addRunErrors, makeManager, makeRun, makeSync } from "./fixtures";
+import { csvCell } from "@/lib/csv-writer";
+import { runErrorsCsvStream } from "@/lib/runs/errors-csv";
+import { addRunErrors, makeManager, makeRun, makeSync } from "@/tests/integration/runs/fixtures";
 
 const { db } = useDb();
 
@@ -22,7 +23,7 @@ async function readAll(stream: ReadableStream<Uint8Array>): Promise<{ text: stri
 
 describe("errors CSV", () => {
   it("escapes cells a spreadsheet would run as formulas", () => {
-    expect(csvCell("=HYPERLINK(\"http://evil\")")).toBe(`"'=HYPERLINK(""http://evil"")"`);
+    expect(csvCell('=HYPERLINK("http://evil")')).toBe(`"'=HYPERLINK(""http://evil"")"`);
     expect(csvCell("+1")).toBe("'+1");
     expect(csvCell("-2+3")).toBe("'-2+3");
     expect(csvCell("@SUM(A1)")).toBe("'@SUM(A1)");
@@ -41,8 +42,12 @@ describe("errors CSV", () => {
     const sync = await makeSync(db, manager.id);
     const run = await makeRun(db, sync.id, { status: "completed_with_errors" });
     const other = await makeRun(db, sync.id, { status: "completed_with_errors" });
-    const errors = Array.from({ length: 2500 }, (_, i) => ({ line: i + 2, column: i % 2 ? "Email" : "Language", message: `problem ${i}` }));
-    errors[3] = { line: 5, column: "=cmd|' /C calc'!A0", message: "@bad, \"quoted\"\nmultiline" };
+    const errors = Array.from({ length: 2500 }, (_, i) => ({
+      line: i + 2,
+      column: i % 2 ? "Email" : "Language",
+      message: `problem ${i}`,
+    }));
+    errors[3] = { line: 5, column: "=cmd|' /C calc'!A0", message: '@bad, "quoted"\nmultiline' };
     await addRunErrors(db, run.id, errors);
     await addRunErrors(db, other.id, [{ line: 9, column: "X", message: "not mine" }]);
 
@@ -52,7 +57,7 @@ describe("errors CSV", () => {
     const parsed = Papa.parse<string[]>(text.slice(1), { skipEmptyLines: true }).data;
     expect(parsed).toHaveLength(2501);
     expect(parsed[1]).toEqual(["2", "Language", "problem 0"]);
-    expect(parsed[4]).toEqual(["5", "'=cmd|' /C calc'!A0", "'@bad, \"quoted\"\nmultiline"]);
+    expect(parsed[4]).toEqual(["5", "'=cmd|' /C calc'!A0", '\'@bad, "quoted"\nmultiline']);
     expect(parsed[2500]).toEqual(["2501", "Email", "problem 2499"]);
     expect(text).not.toContain("not mine");
   });

@@ -8,7 +8,10 @@ import { uniqueName } from "@/tests/support/db";
 export async function makeUser(db: Db, role: Role) {
   const email = `${uniqueName(role)}@example.test`;
   // A hash that verifies nothing: these users never sign in with a password.
-  const [user] = await db.insert(users).values({ email, name: email, role, passwordHash: "scrypt$1$1$1$AA==$AA==" }).returning();
+  const [user] = await db
+    .insert(users)
+    .values({ email, name: email, role, passwordHash: "scrypt$1$1$1$AA==$AA==" })
+    .returning();
   return user;
 }
 
@@ -49,8 +52,14 @@ export async function makeRun(db: Db, syncId: string, overrides: Partial<typeof 
   return run;
 }
 
-export async function addRunErrors(db: Db, runId: string, errors: { line?: number; column?: string; message: string }[]) {
+export async function addRunErrors(
+  db: Db,
+  runId: string,
+  errors: { line?: number; column?: string; message: string }[],
+) {
   if (errors.length === 0) return;
-  await db.insert(runErrors).values(errors.map((e) => ({ runId, line: e.line ?? null, column: e.column ?? null, message: e.message })));
+  await db
+    .insert(runErrors)
+    .values(errors.map((e) => ({ runId, line: e.line ?? null, column: e.column ?? null, message: e.message })));
   await db.update(runs).set({ errorCount: errors.length }).where(eq(runs.id, runId));
 }

@@ -9,8 +9,8 @@ import { getSql } from "@/db/client";
 import { managerLockName } from "@/lib/sync/apply";
 import { executeRun, queueRun, runSync } from "@/lib/sync/run";
 import { revertRun, checkRevert } from "@/lib/runs/revert";
-import { makeManager, makeSync } from "./fixtures";
-import { contactsByKey } from "./contact-fixtures";
+import { makeManager, makeSync } from "@/tests/integration/runs/fixtures";
+import { contactsByKey } from "@/tests/integration/runs/contact-fixtures";
 
 const { db } = useDb();
 const dirs: string[] = [];
@@ -24,8 +24,15 @@ afterAll(async () => {
  */
 async function live(managerId: string, firstNameField: string) {
   const all = await contactsByKey(db, managerId);
-  const rows = Object.fromEntries([...all.values()].filter((c) => !c.deletedAt).map((c) => [c.key, c.data[firstNameField] ?? ""]).sort());
-  const [{ kept }] = await db.execute<{ kept: number }>(sql`select contact_count as kept from managers where id = ${managerId}`);
+  const rows = Object.fromEntries(
+    [...all.values()]
+      .filter((c) => !c.deletedAt)
+      .map((c) => [c.key, c.data[firstNameField] ?? ""])
+      .sort(),
+  );
+  const [{ kept }] = await db.execute<{ kept: number }>(
+    sql`select contact_count as kept from managers where id = ${managerId}`,
+  );
   expect(kept).toBe(Object.keys(rows).length);
   return rows;
 }
@@ -44,7 +51,14 @@ describe("revert runs made by the engine", () => {
       updateExisting: true,
       deleteMissing: true,
       alwaysImport: true,
-      mapping: { keyColumn: "Email", autoKey: false, columns: [{ column: "Email", fieldId: email }, { column: "First Name", fieldId: first }] },
+      mapping: {
+        keyColumn: "Email",
+        autoKey: false,
+        columns: [
+          { column: "Email", fieldId: email },
+          { column: "First Name", fieldId: first },
+        ],
+      },
     });
     const go = async (csv: string) => {
       await writeFile(file, csv);
@@ -57,7 +71,10 @@ describe("revert runs made by the engine", () => {
 
     // A dry run writes nothing, the count included.
     await writeFile(file, "Email,First Name\nz@x.test,Zed\n");
-    expect(await runSync({ syncId: sync.id, trigger: "manual", dryRun: true })).toMatchObject({ created: 1, deleted: 3 });
+    expect(await runSync({ syncId: sync.id, trigger: "manual", dryRun: true })).toMatchObject({
+      created: 1,
+      deleted: 3,
+    });
     expect(await live(manager.id, first)).toEqual(afterFirst);
 
     const r2 = await go("Email,First Name\na@x.test,Anna\nb@x.test,Bob\nd@x.test,Dee\n");
@@ -104,7 +121,14 @@ describe("revert runs made by the engine", () => {
         location: file,
         updateExisting: true,
         alwaysImport: true,
-        mapping: { keyColumn: "Email", autoKey: false, columns: [{ column: "Email", fieldId: email }, { column: "First Name", fieldId: first }] },
+        mapping: {
+          keyColumn: "Email",
+          autoKey: false,
+          columns: [
+            { column: "Email", fieldId: email },
+            { column: "First Name", fieldId: first },
+          ],
+        },
       });
       return { sync, file };
     };
@@ -123,7 +147,9 @@ describe("revert runs made by the engine", () => {
     // Reverting B would put back Ann over A's Carol: A is the later run, whatever the queue said.
     const check = await checkRevert(db, runB);
     expect(check).toMatchObject({ ok: false, code: "revert_conflict" });
-    expect(check.ok ? "" : check.reason).toMatch(/changed again since\. The latest such run is of the import ".+", finished/);
+    expect(check.ok ? "" : check.reason).toMatch(
+      /changed again since\. The latest such run is of the import ".+", finished/,
+    );
     await expect(revertRun(db, { runId: runB, user: null })).rejects.toMatchObject({ code: "revert_conflict" });
     expect(await live(manager.id, first)).toEqual({ "a@x.test": "Carol" });
 
@@ -180,7 +206,11 @@ describe("revert runs made by the engine", () => {
       await writeFile(file, csv);
       return runSync({ syncId: sync.id, trigger: "manual" });
     };
-    const keys = async () => [...(await contactsByKey(db, manager.id)).values()].filter((c) => !c.deletedAt).map((c) => c.key).sort();
+    const keys = async () =>
+      [...(await contactsByKey(db, manager.id)).values()]
+        .filter((c) => !c.deletedAt)
+        .map((c) => c.key)
+        .sort();
     expect(await go("Email\nAnn@X.test\nbob@x.test\n")).toMatchObject({ created: 2 });
     const deleted = await go("Email\nbob@x.test\n");
     expect(deleted).toMatchObject({ deleted: 1 });

@@ -4,8 +4,8 @@ import { useDb } from "@/tests/support/db";
 import { auditLog, runs } from "@/db/schema";
 import { revertRun } from "@/lib/runs/revert";
 import { AppError } from "@/lib/errors";
-import { makeManager, makeRun, makeSync, makeUser } from "./fixtures";
-import { contactsByKey, recordRun } from "./contact-fixtures";
+import { makeManager, makeRun, makeSync, makeUser } from "@/tests/integration/runs/fixtures";
+import { contactsByKey, recordRun } from "@/tests/integration/runs/contact-fixtures";
 
 const { db } = useDb();
 const t = (minutesAgo: number) => new Date(Date.now() - minutesAgo * 60_000);
@@ -16,13 +16,19 @@ async function setup() {
   const email = manager.fields.find((f) => f.role === "email")!.id;
   const sync = await makeSync(db, manager.id);
   // The starting point: ann, bob and cy, imported an hour ago.
-  const base = await recordRun(db, sync.id, manager.id, {
-    create: [
-      { key: "ann", data: { [email]: "ann@old.test" } },
-      { key: "bob", data: { [email]: "bob@old.test" } },
-      { key: "cy", data: { [email]: "cy@old.test" } },
-    ],
-  }, t(60));
+  const base = await recordRun(
+    db,
+    sync.id,
+    manager.id,
+    {
+      create: [
+        { key: "ann", data: { [email]: "ann@old.test" } },
+        { key: "bob", data: { [email]: "bob@old.test" } },
+        { key: "cy", data: { [email]: "cy@old.test" } },
+      ],
+    },
+    t(60),
+  );
   const before = await contactsByKey(db, manager.id);
   return { user, manager, email, sync, base, before };
 }
@@ -42,11 +48,17 @@ describe("revert a run", () => {
     const { user, manager, email, sync, before } = await setup();
     const ann = before.get("ann")!;
     const bob = before.get("bob")!;
-    const run = await recordRun(db, sync.id, manager.id, {
-      create: [{ key: "dee", data: { [email]: "dee@new.test" } }],
-      update: [{ id: ann.id, data: { [email]: "ann@new.test" }, passwordMac: "mac-1" }],
-      delete: [bob.id],
-    }, t(30));
+    const run = await recordRun(
+      db,
+      sync.id,
+      manager.id,
+      {
+        create: [{ key: "dee", data: { [email]: "dee@new.test" } }],
+        update: [{ id: ann.id, data: { [email]: "ann@new.test" }, passwordMac: "mac-1" }],
+        delete: [bob.id],
+      },
+      t(30),
+    );
 
     const result = await revertRun(db, { runId: run.id, user: { id: user.id, email: user.email } });
     expect(result).toEqual({ restored: 1, reverted: 1, removed: 1 });
@@ -65,7 +77,10 @@ describe("revert a run", () => {
     const [marked] = await db.select().from(runs).where(eq(runs.id, run.id));
     expect(marked.revertedAt).not.toBeNull();
     expect(marked.revertedBy).toBe(user.id);
-    const [entry] = await db.select().from(auditLog).where(and(eq(auditLog.action, "run.revert"), eq(auditLog.targetId, run.id)));
+    const [entry] = await db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.action, "run.revert"), eq(auditLog.targetId, run.id)));
     expect(entry.userId).toBe(user.id);
     expect(entry.details).toMatchObject({ restored: 1, reverted: 1, removed: 1, syncId: sync.id });
 
@@ -76,9 +91,21 @@ describe("revert a run", () => {
   it("refuses when a later run changed the same contacts, and changes nothing", async () => {
     const { user, manager, email, sync, before } = await setup();
     const ann = before.get("ann")!;
-    const first = await recordRun(db, sync.id, manager.id, { update: [{ id: ann.id, data: { [email]: "ann@first.test" } }] }, t(30));
+    const first = await recordRun(
+      db,
+      sync.id,
+      manager.id,
+      { update: [{ id: ann.id, data: { [email]: "ann@first.test" } }] },
+      t(30),
+    );
     const other = await makeSync(db, manager.id);
-    const later = await recordRun(db, other.id, manager.id, { update: [{ id: ann.id, data: { [email]: "ann@later.test" } }] }, t(10));
+    const later = await recordRun(
+      db,
+      other.id,
+      manager.id,
+      { update: [{ id: ann.id, data: { [email]: "ann@later.test" } }] },
+      t(10),
+    );
 
     const err = await rejection(revertRun(db, { runId: first.id, user: { id: user.id, email: user.email } }));
     expect(err.code).toBe("revert_conflict");
@@ -99,7 +126,13 @@ describe("revert a run", () => {
 
   it("refuses to revert a run whose created contacts a later run deleted", async () => {
     const { manager, email, sync, base } = await setup();
-    const later = await recordRun(db, sync.id, manager.id, { delete: [(await contactsByKey(db, manager.id)).get("cy")!.id] }, t(5));
+    const later = await recordRun(
+      db,
+      sync.id,
+      manager.id,
+      { delete: [(await contactsByKey(db, manager.id)).get("cy")!.id] },
+      t(5),
+    );
     const err = await rejection(revertRun(db, { runId: base.id, user: null }));
     expect(err.code).toBe("revert_conflict");
     expect(err.details?.laterRunId).toBe(later.id);
@@ -114,13 +147,21 @@ describe("revert a run", () => {
     expect((await rejection(revertRun(db, { runId: failed.id, user: null }))).code).toBe("not_revertible");
     expect((await rejection(revertRun(db, { runId: blocked.id, user: null }))).code).toBe("not_revertible");
     expect((await rejection(revertRun(db, { runId: empty.id, user: null }))).code).toBe("nothing_to_revert");
-    expect((await rejection(revertRun(db, { runId: "00000000-0000-4000-8000-000000000000", user: null }))).status).toBe(404);
+    expect((await rejection(revertRun(db, { runId: "00000000-0000-4000-8000-000000000000", user: null }))).status).toBe(
+      404,
+    );
     expect(manager.id).toBeTruthy();
   });
 
   it("waits for a running import of the same Contact Manager", async () => {
     const { manager, email, sync, before } = await setup();
-    const run = await recordRun(db, sync.id, manager.id, { update: [{ id: before.get("bob")!.id, data: { [email]: "bob@new.test" } }] }, t(20));
+    const run = await recordRun(
+      db,
+      sync.id,
+      manager.id,
+      { update: [{ id: before.get("bob")!.id, data: { [email]: "bob@new.test" } }] },
+      t(20),
+    );
     const other = await makeSync(db, manager.id);
     await makeRun(db, other.id, { status: "running", finishedAt: null });
     const err = await rejection(revertRun(db, { runId: run.id, user: null }));

@@ -6,7 +6,10 @@ import { actAs, createTestUser } from "@/tests/integration/auth/helpers";
 import { makeManager, makeRun, makeSync } from "@/tests/integration/runs/fixtures";
 
 // Never start the engine (the sync's source is not reachable from here): approval only queues.
-vi.mock("@/lib/runs/start", async (orig) => ({ ...(await orig<typeof import("@/lib/runs/start")>()), executeInBackground: vi.fn() }));
+vi.mock("@/lib/runs/start", async (orig) => ({
+  ...(await orig<typeof import("@/lib/runs/start")>()),
+  executeInBackground: vi.fn(),
+}));
 
 import RunPage from "@/app/managers/[id]/imports/[syncId]/runs/[runId]/page";
 import { approveBlockedRun } from "@/lib/runs/approve";
@@ -16,7 +19,10 @@ const { db } = useDb();
 const ago = (s: number) => new Date(Date.now() - s * 1000);
 
 async function renderRunPage(managerId: string, syncId: string, runId: string): Promise<string> {
-  const el = await RunPage({ params: Promise.resolve({ id: managerId, syncId, runId }), searchParams: Promise.resolve({}) });
+  const el = await RunPage({
+    params: Promise.resolve({ id: managerId, syncId, runId }),
+    searchParams: Promise.resolve({}),
+  });
   return renderToStaticMarkup(el);
 }
 
@@ -26,15 +32,30 @@ describe("run page: Approve and run", () => {
     actAs(editor);
     const manager = await makeManager(db);
     const sync = await makeSync(db, manager.id, { deleteMissing: true });
-    const blocked = await makeRun(db, sync.id, { trigger: "schedule", status: "blocked", updated: 40, deleted: 30, queuedAt: ago(120), startedAt: ago(120), finishedAt: ago(110) });
+    const blocked = await makeRun(db, sync.id, {
+      trigger: "schedule",
+      status: "blocked",
+      updated: 40,
+      deleted: 30,
+      queuedAt: ago(120),
+      startedAt: ago(120),
+      finishedAt: ago(110),
+    });
     await makeRun(db, sync.id, {
-      trigger: "approval", status: "failed", approvesRunId: blocked.id, message: "Could not connect to files.example.test.",
-      queuedAt: ago(60), startedAt: ago(60), finishedAt: ago(59),
+      trigger: "approval",
+      status: "failed",
+      approvesRunId: blocked.id,
+      message: "Could not connect to files.example.test.",
+      queuedAt: ago(60),
+      startedAt: ago(60),
+      finishedAt: ago(59),
     });
 
     const html = await renderRunPage(manager.id, sync.id, blocked.id);
     // The server action does accept a new approval of this run:
-    await expect(approveBlockedRun(db, { runId: blocked.id, user: { id: editor.id, email: editor.email } })).resolves.toMatchObject({ runId: expect.any(String) });
+    await expect(
+      approveBlockedRun(db, { runId: blocked.id, user: { id: editor.id, email: editor.email } }),
+    ).resolves.toMatchObject({ runId: expect.any(String) });
     // ...but the page hides the button and says it is approved.
     expect(html).toContain("Approve and run");
   });
@@ -44,11 +65,28 @@ describe("run page: Approve and run", () => {
     actAs(editor);
     const manager = await makeManager(db);
     const sync = await makeSync(db, manager.id, { deleteMissing: true });
-    const blocked = await makeRun(db, sync.id, { trigger: "schedule", status: "blocked", updated: 40, deleted: 30, queuedAt: ago(120), startedAt: ago(120), finishedAt: ago(110) });
-    await makeRun(db, sync.id, { trigger: "manual", status: "succeeded", created: 1, queuedAt: ago(60), startedAt: ago(60), finishedAt: ago(59) });
+    const blocked = await makeRun(db, sync.id, {
+      trigger: "schedule",
+      status: "blocked",
+      updated: 40,
+      deleted: 30,
+      queuedAt: ago(120),
+      startedAt: ago(120),
+      finishedAt: ago(110),
+    });
+    await makeRun(db, sync.id, {
+      trigger: "manual",
+      status: "succeeded",
+      created: 1,
+      queuedAt: ago(60),
+      startedAt: ago(60),
+      finishedAt: ago(59),
+    });
 
     const html = await renderRunPage(manager.id, sync.id, blocked.id);
-    await expect(approveBlockedRun(db, { runId: blocked.id, user: { id: editor.id, email: editor.email } })).rejects.toMatchObject({ code: "stale_approval" });
+    await expect(
+      approveBlockedRun(db, { runId: blocked.id, user: { id: editor.id, email: editor.email } }),
+    ).rejects.toMatchObject({ code: "stale_approval" });
     expect(html).not.toContain("Approve and run");
   });
 });
@@ -59,11 +97,27 @@ describe("run page: other approve / revert cases", () => {
     actAs(editor);
     const manager = await makeManager(db);
     const sync = await makeSync(db, manager.id, { deleteMissing: true });
-    const blocked = await makeRun(db, sync.id, { trigger: "schedule", status: "blocked", updated: 40, deleted: 30, queuedAt: ago(120), startedAt: ago(120), finishedAt: ago(110) });
-    const reason = "Not applied: the file has changed since the run you approved was blocked (that plan: 40 updated, 30 deleted). With this file the import would make 2 updated, 0 deleted. Approve this run if that is right.";
+    const blocked = await makeRun(db, sync.id, {
+      trigger: "schedule",
+      status: "blocked",
+      updated: 40,
+      deleted: 30,
+      queuedAt: ago(120),
+      startedAt: ago(120),
+      finishedAt: ago(110),
+    });
+    const reason =
+      "Not applied: the file has changed since the run you approved was blocked (that plan: 40 updated, 30 deleted). With this file the import would make 2 updated, 0 deleted. Approve this run if that is right.";
     const approval = await makeRun(db, sync.id, {
-      trigger: "approval", status: "blocked", approvesRunId: blocked.id, updated: 2, deleted: 0, message: reason,
-      queuedAt: ago(60), startedAt: ago(60), finishedAt: ago(59),
+      trigger: "approval",
+      status: "blocked",
+      approvesRunId: blocked.id,
+      updated: 2,
+      deleted: 0,
+      message: reason,
+      queuedAt: ago(60),
+      startedAt: ago(60),
+      finishedAt: ago(59),
     });
     // The manager holds 1,000 contacts: 2 updates are 0.2 %, far below the 10 % threshold.
     await db.execute(sql`update managers set contact_count = 1000 where id = ${manager.id}`);
@@ -79,11 +133,26 @@ describe("run page: other approve / revert cases", () => {
     const manager = await makeManager(db);
     const sync = await makeSync(db, manager.id);
     const other = await makeSync(db, manager.id);
-    const run = await makeRun(db, sync.id, { trigger: "manual", status: "succeeded", created: 3, queuedAt: ago(120), startedAt: ago(120), finishedAt: ago(110) });
-    await makeRun(db, other.id, { trigger: "manual", status: "running", queuedAt: ago(5), startedAt: ago(5), finishedAt: null });
+    const run = await makeRun(db, sync.id, {
+      trigger: "manual",
+      status: "succeeded",
+      created: 3,
+      queuedAt: ago(120),
+      startedAt: ago(120),
+      finishedAt: ago(110),
+    });
+    await makeRun(db, other.id, {
+      trigger: "manual",
+      status: "running",
+      queuedAt: ago(5),
+      startedAt: ago(5),
+      finishedAt: null,
+    });
 
     const html = await renderRunPage(manager.id, sync.id, run.id);
-    await expect(revertRun(db, { runId: run.id, user: { id: editor.id, email: editor.email } })).rejects.toMatchObject({ code: "run_active" });
+    await expect(revertRun(db, { runId: run.id, user: { id: editor.id, email: editor.email } })).rejects.toMatchObject({
+      code: "run_active",
+    });
     expect(html).not.toContain("I want to undo the changes of this run");
   });
 });

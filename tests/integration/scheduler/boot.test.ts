@@ -3,7 +3,14 @@ import { closeDb } from "@/db/client";
 import { reloadEnv } from "@/lib/env";
 import { computeNextRunAt, Scheduler, stopScheduler } from "@/lib/schedule/scheduler";
 import { register } from "@/instrumentation";
-import { createOwnDatabase, makeScheduledSync, utcStart, waitFor, writeCsv, type OwnDatabase } from "./fixtures";
+import {
+  createOwnDatabase,
+  makeScheduledSync,
+  utcStart,
+  waitFor,
+  writeCsv,
+  type OwnDatabase,
+} from "@/tests/integration/scheduler/fixtures";
 
 const g = globalThis as unknown as { __contactSyncScheduler?: Scheduler; __contactSyncSchedulerBooted?: boolean };
 let own: OwnDatabase;
@@ -52,10 +59,19 @@ describe("instrumentation register()", () => {
 
     const start = new Date(Date.now() - 90_000);
     const schedule = { start: utcStart(start), tz: "UTC", rrule: "FREQ=DAILY" };
-    const id = await makeScheduledSync(own, { file: writeCsv(4), schedule, nextRunAt: new Date(utcStart(start) + ":00Z") });
+    const id = await makeScheduledSync(own, {
+      file: writeCsv(4),
+      schedule,
+      nextRunAt: new Date(utcStart(start) + ":00Z"),
+    });
     const run = await waitFor(
       "the scheduled run",
-      async () => (await own.sql<{ status: string; trigger: string; created: number }[]>`select status, trigger, created from runs where sync_id = ${id}`).find((r) => !["queued", "running"].includes(r.status)),
+      async () =>
+        (
+          await own.sql<
+            { status: string; trigger: string; created: number }[]
+          >`select status, trigger, created from runs where sync_id = ${id}`
+        ).find((r) => !["queued", "running"].includes(r.status)),
       60_000,
     );
     expect(run).toMatchObject({ status: "succeeded", trigger: "schedule", created: 4 });

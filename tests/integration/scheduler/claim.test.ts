@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { claimDueSyncs, failStaleRuns, STALE_RUN_MESSAGE, touchRuns } from "@/lib/schedule/claim";
-import { createOwnDatabase, makeScheduledSync, utcStart, writeCsv, type OwnDatabase } from "./fixtures";
+import {
+  createOwnDatabase,
+  makeScheduledSync,
+  utcStart,
+  writeCsv,
+  type OwnDatabase,
+} from "@/tests/integration/scheduler/fixtures";
 
 let own: OwnDatabase;
 let file: string;
@@ -34,7 +40,13 @@ describe("claiming due syncs (FOR UPDATE SKIP LOCKED)", () => {
     const ids: string[] = [];
     for (let i = 0; i < 40; i++) {
       const start = new Date(Math.floor((now - 10 * MIN) / MIN) * MIN);
-      ids.push(await makeScheduledSync(own, { file, schedule: { start: utcStart(start), tz: "UTC", rrule: "FREQ=MINUTELY;INTERVAL=7" }, nextRunAt: new Date(now - (i % 5) * MIN) }));
+      ids.push(
+        await makeScheduledSync(own, {
+          file,
+          schedule: { start: utcStart(start), tz: "UTC", rrule: "FREQ=MINUTELY;INTERVAL=7" },
+          nextRunAt: new Date(now - (i % 5) * MIN),
+        }),
+      );
     }
     const mine = new Set(ids);
     // Eight claimers on separate connections, each taking three at a time until nothing is due.
@@ -46,7 +58,9 @@ describe("claiming due syncs (FOR UPDATE SKIP LOCKED)", () => {
         got.push(...claimed);
       }
     };
-    const perClaimer = (await Promise.all(Array.from({ length: 8 }, claimer))).map((got) => got.filter((c) => mine.has(c.syncId)));
+    const perClaimer = (await Promise.all(Array.from({ length: 8 }, claimer))).map((got) =>
+      got.filter((c) => mine.has(c.syncId)),
+    );
     // More than one claimer actually took part.
     expect(perClaimer.filter((got) => got.length > 0).length).toBeGreaterThan(1);
     const results = perClaimer.flat();
@@ -65,7 +79,11 @@ describe("claiming due syncs (FOR UPDATE SKIP LOCKED)", () => {
 
   it("occurrences missed while every instance was down give one catch-up run", async () => {
     const start = new Date(Date.now() - 10 * DAY);
-    const id = await makeScheduledSync(own, { file, schedule: { start: utcStart(start), tz: "UTC", rrule: "FREQ=DAILY" }, nextRunAt: new Date(utcStart(start) + ":00Z") });
+    const id = await makeScheduledSync(own, {
+      file,
+      schedule: { start: utcStart(start), tz: "UTC", rrule: "FREQ=DAILY" },
+      nextRunAt: new Date(utcStart(start) + ":00Z"),
+    });
     const before = Date.now();
     const claimed = (await claimAll()).filter((c) => c.syncId === id);
     expect(claimed).toHaveLength(1);
@@ -83,7 +101,11 @@ describe("claiming due syncs (FOR UPDATE SKIP LOCKED)", () => {
   it("a sync whose range has ended gets no next run", async () => {
     const start = new Date(Date.now() - 5 * DAY);
     const last = new Date(new Date(utcStart(start) + ":00Z").getTime() + 2 * DAY);
-    const id = await makeScheduledSync(own, { file, schedule: { start: utcStart(start), tz: "UTC", rrule: "FREQ=DAILY;COUNT=3" }, nextRunAt: last });
+    const id = await makeScheduledSync(own, {
+      file,
+      schedule: { start: utcStart(start), tz: "UTC", rrule: "FREQ=DAILY;COUNT=3" },
+      nextRunAt: last,
+    });
     const claimed = (await claimAll()).filter((c) => c.syncId === id);
     expect(claimed).toHaveLength(1);
     expect(claimed[0].nextRunAt).toBeNull();
@@ -94,7 +116,11 @@ describe("claiming due syncs (FOR UPDATE SKIP LOCKED)", () => {
 
   it("a sync with an active run stays due and is claimed once that run has finished", async () => {
     const start = new Date(Date.now() - 3 * MIN);
-    const id = await makeScheduledSync(own, { file, schedule: { start: utcStart(start), tz: "UTC", rrule: "FREQ=HOURLY" }, nextRunAt: new Date(Date.now() - MIN) });
+    const id = await makeScheduledSync(own, {
+      file,
+      schedule: { start: utcStart(start), tz: "UTC", rrule: "FREQ=HOURLY" },
+      nextRunAt: new Date(Date.now() - MIN),
+    });
     const [manual] = await own.sql<{ id: string }[]>`
       insert into runs (sync_id, trigger, status, started_at, heartbeat_at) values (${id}, 'manual', 'running', now(), now()) returning id`;
     expect((await claimAll()).filter((c) => c.syncId === id)).toEqual([]);
@@ -118,14 +144,22 @@ describe("claiming due syncs (FOR UPDATE SKIP LOCKED)", () => {
   });
 
   it("an invalid stored schedule, or an upload sync, clears next_run_at and runs nothing", async () => {
-    const id = await makeScheduledSync(own, { file, schedule: { start: "2026-01-01T09:00", tz: "Mars/Base", rrule: "FREQ=DAILY" }, nextRunAt: new Date(Date.now() - MIN) });
+    const id = await makeScheduledSync(own, {
+      file,
+      schedule: { start: "2026-01-01T09:00", tz: "Mars/Base", rrule: "FREQ=DAILY" },
+      nextRunAt: new Date(Date.now() - MIN),
+    });
     const result = await claimDueSyncs(own.sql, { limit: 50 });
     expect(result.claimed.map((c) => c.syncId)).not.toContain(id);
     expect(result.invalid.find((i) => i.syncId === id)?.message).toMatch(/Unknown time zone/);
     expect((await syncRow(id)).next_run_at).toBeNull();
     expect(await scheduleRuns(id)).toEqual([]);
 
-    const upload = await makeScheduledSync(own, { file, schedule: { start: "2026-01-01T09:00", tz: "UTC", rrule: "FREQ=DAILY" }, nextRunAt: new Date(Date.now() - MIN) });
+    const upload = await makeScheduledSync(own, {
+      file,
+      schedule: { start: "2026-01-01T09:00", tz: "UTC", rrule: "FREQ=DAILY" },
+      nextRunAt: new Date(Date.now() - MIN),
+    });
     await own.sql`update syncs set source_kind = 'upload', location = null where id = ${upload}`;
     const again = await claimDueSyncs(own.sql, { limit: 50 });
     expect(again.claimed.map((c) => c.syncId)).not.toContain(upload);

@@ -19,11 +19,19 @@ import { uniqueName } from "@/tests/support/db";
 
 export const root = path.resolve(__dirname, "../../..");
 
-export type OwnDatabase = { url: string; sql: postgres.Sql; db: ReturnType<typeof drizzle<typeof schema>>; drop(): Promise<void> };
+export type OwnDatabase = {
+  url: string;
+  sql: postgres.Sql;
+  db: ReturnType<typeof drizzle<typeof schema>>;
+  drop(): Promise<void>;
+};
 
 export async function createOwnDatabase(): Promise<OwnDatabase> {
   const base = process.env.DATABASE_URL;
-  if (!base) throw new Error("Integration tests need DATABASE_URL: run them through `npm test` / db/with-database.ts --test.");
+  if (!base)
+    throw new Error(
+      "Integration tests need DATABASE_URL: run them through `npm test` / scripts/with-database.ts --test.",
+    );
   const name = `contact_sync_sched_${randomBytes(4).toString("hex")}`;
   const admin = postgres(base, { max: 1, onnotice: () => {} });
   await admin.unsafe(`create database ${name}`);
@@ -73,7 +81,14 @@ export async function makeScheduledSync(
       state: "active",
       sourceKind: "file",
       location: opts.file,
-      mapping: { keyColumn: "Email", autoKey: false, columns: [{ column: "Email", fieldId: field("Email") }, { column: "First", fieldId: field("First Name") }] },
+      mapping: {
+        keyColumn: "Email",
+        autoKey: false,
+        columns: [
+          { column: "Email", fieldId: field("Email") },
+          { column: "First", fieldId: field("First Name") },
+        ],
+      },
       alwaysImport: opts.alwaysImport ?? true,
       schedule: opts.schedule,
       nextRunAt,
@@ -94,7 +109,14 @@ export function startInstance(url: string, env: Record<string, string> = {}): In
   const lines: string[] = [];
   const child = spawn(process.execPath, ["--import", "tsx", "tests/integration/scheduler/instance.ts"], {
     cwd: root,
-    env: { ...process.env, DATABASE_URL: url, SCHEDULER_ENABLED: "true", SCHEDULER_INTERVAL_SECONDS: "2", LOG_LEVEL: "info", ...env },
+    env: {
+      ...process.env,
+      DATABASE_URL: url,
+      SCHEDULER_ENABLED: "true",
+      SCHEDULER_INTERVAL_SECONDS: "2",
+      LOG_LEVEL: "info",
+      ...env,
+    },
     stdio: ["ignore", "inherit", "pipe"],
   });
   let rest = "";
@@ -114,7 +136,12 @@ export async function stopInstance(i: Instance, signal: NodeJS.Signals = "SIGTER
   await i.exited;
 }
 
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs: number, everyMs = 250): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | undefined | null | false>,
+  timeoutMs: number,
+  everyMs = 250,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();

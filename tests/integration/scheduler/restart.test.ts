@@ -1,6 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { STALE_RUN_MESSAGE } from "@/lib/schedule/claim";
-import { createOwnDatabase, makeScheduledSync, startInstance, stopInstance, utcStart, waitFor, writeCsv, type Instance, type OwnDatabase } from "./fixtures";
+import {
+  createOwnDatabase,
+  makeScheduledSync,
+  startInstance,
+  stopInstance,
+  utcStart,
+  waitFor,
+  writeCsv,
+  type Instance,
+  type OwnDatabase,
+} from "@/tests/integration/scheduler/fixtures";
 
 const MIN = 60_000;
 let own: OwnDatabase;
@@ -19,21 +29,40 @@ const runsOf = (syncId: string) =>
   own.sql<RunRow[]>`select id, status, scheduled_for, message from runs where sync_id = ${syncId} order by queued_at`;
 
 describe("instances stopping and starting (separate Node processes, ~1-2 min)", () => {
-  it("one catch-up run after downtime; a run orphaned by a killed instance is marked failed by another", { timeout: 240_000 }, async () => {
+  it("one catch-up run after downtime; a run orphaned by a killed instance is marked failed by another", {
+    timeout: 240_000,
+  }, async () => {
     // X: due every minute, but every instance was down for the last 6 occurrences.
     const downSince = new Date(Math.floor((Date.now() - 6 * MIN) / MIN) * MIN);
-    const x = await makeScheduledSync(own, { file: writeCsv(5), schedule: { start: utcStart(downSince), tz: "UTC", rrule: "FREQ=MINUTELY" }, nextRunAt: downSince });
+    const x = await makeScheduledSync(own, {
+      file: writeCsv(5),
+      schedule: { start: utcStart(downSince), tz: "UTC", rrule: "FREQ=MINUTELY" },
+      nextRunAt: downSince,
+    });
     const env = { SCHEDULER_INTERVAL_SECONDS: "1", RUN_STALE_SECONDS: "10" };
     const upAgain = Date.now();
     const a = startInstance(own.url, env);
     instances.push(a);
-    await waitFor("X's catch-up run to finish", async () => (await runsOf(x)).find((r) => !["queued", "running"].includes(r.status)), 120_000);
+    await waitFor(
+      "X's catch-up run to finish",
+      async () => (await runsOf(x)).find((r) => !["queued", "running"].includes(r.status)),
+      120_000,
+    );
 
     // Y: one occurrence and a big file, so its run is still going when the instance running it is killed.
     const yStart = new Date(Math.floor((Date.now() - MIN) / MIN) * MIN);
-    const y = await makeScheduledSync(own, { file: writeCsv(200_000), schedule: { start: utcStart(yStart), tz: "UTC", rrule: "FREQ=MINUTELY;COUNT=1" }, nextRunAt: yStart });
+    const y = await makeScheduledSync(own, {
+      file: writeCsv(200_000),
+      schedule: { start: utcStart(yStart), tz: "UTC", rrule: "FREQ=MINUTELY;COUNT=1" },
+      nextRunAt: yStart,
+    });
     await own.sql`update syncs set error_email = 'ops@example.test' where id = ${y}`;
-    const yRun = await waitFor("Y's run to be running", async () => (await runsOf(y)).find((r) => r.status === "running"), 60_000, 100);
+    const yRun = await waitFor(
+      "Y's run to be running",
+      async () => (await runsOf(y)).find((r) => r.status === "running"),
+      60_000,
+      100,
+    );
     await stopInstance(a, "SIGKILL");
 
     const xRuns = await runsOf(x);
@@ -49,13 +78,21 @@ describe("instances stopping and starting (separate Node processes, ~1-2 min)", 
     // Another instance finds the orphan once its heartbeat is older than RUN_STALE_SECONDS.
     const b = startInstance(own.url, env);
     instances.push(b);
-    const failed = await waitFor("the orphaned run to be marked failed", async () => (await runsOf(y)).find((r) => r.id === yRun.id && r.status === "failed"), 60_000);
+    const failed = await waitFor(
+      "the orphaned run to be marked failed",
+      async () => (await runsOf(y)).find((r) => r.id === yRun.id && r.status === "failed"),
+      60_000,
+    );
     expect(failed.message).toBe(STALE_RUN_MESSAGE);
     // Its error email is queued once, by the instance that found it.
-    const mails = await waitFor("the error email", async () => {
-      const rows = await own.sql<{ to: string }[]>`select "to" from notifications where run_id = ${yRun.id}`;
-      return rows.length ? rows : undefined;
-    }, 15_000);
+    const mails = await waitFor(
+      "the error email",
+      async () => {
+        const rows = await own.sql<{ to: string }[]>`select "to" from notifications where run_id = ${yRun.id}`;
+        return rows.length ? rows : undefined;
+      },
+      15_000,
+    );
     expect(mails).toEqual([{ to: "ops@example.test" }]);
     // Nothing of the killed run was applied, and its only occurrence is not run again.
     const [{ count }] = await own.sql<{ count: number }[]>`

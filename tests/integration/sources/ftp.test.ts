@@ -2,7 +2,7 @@ import { Readable, Transform } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listFiles, openSource, testConnection } from "@/lib/sources";
 import { startFtpServer, type TestFtpServer } from "@/tests/support/servers/ftp";
-import { CSV, download, readAll, spec, tempRoot, touch, useFastTimeouts } from "./helpers";
+import { CSV, download, readAll, spec, tempRoot, touch, useFastTimeouts } from "@/tests/integration/sources/helpers";
 
 const user = "ftpuser";
 const password = "ftp-pa55";
@@ -57,7 +57,14 @@ beforeAll(async () => {
   touch(root, "drop/a-2024.csv", 1_710_000_000);
   touch(root, "drop/b-2025.csv", 1_720_000_000);
   touch(root, "drop/readme.txt", 1_730_000_000);
-  const transformRead = (p: string, data: Readable) => (p.endsWith("short.csv") ? cut(20)(data) : p.endsWith("stall.csv") ? stall(20)(data) : p.endsWith("drop.csv") ? explode(20)(data) : data);
+  const transformRead = (p: string, data: Readable) =>
+    p.endsWith("short.csv")
+      ? cut(20)(data)
+      : p.endsWith("stall.csv")
+        ? stall(20)(data)
+        : p.endsWith("drop.csv")
+          ? explode(20)(data)
+          : data;
   [plain, explicit, implicit] = await Promise.all([
     startFtpServer({ root, user, password, transformRead }),
     startFtpServer({ root, user, password, tls: "explicit" }),
@@ -76,13 +83,19 @@ describe("FTP source", () => {
     touch(root, "data/contacts.csv", 1_700_000_123);
     const { bytes, opened } = await download(openSource(spec("ftp", `${plain.url}/data/contacts.csv`, creds)));
     expect(bytes.toString()).toBe(CSV);
-    expect(opened.fingerprint).toEqual({ name: "contacts.csv", size: Buffer.byteLength(CSV), mtime: new Date(1_700_000_123_000).toISOString() });
+    expect(opened.fingerprint).toEqual({
+      name: "contacts.csv",
+      size: Buffer.byteLength(CSV),
+      mtime: new Date(1_700_000_123_000).toISOString(),
+    });
   });
 
   it("reports unchanged without downloading when name, size and mtime match", async () => {
     const { opened } = await download(openSource(spec("ftp", `${plain.url}/data/contacts.csv`, creds)));
     const reads = plain.reads.length;
-    const again = await openSource(spec("ftp", `${plain.url}/data/contacts.csv`, creds), { previous: opened.fingerprint });
+    const again = await openSource(spec("ftp", `${plain.url}/data/contacts.csv`, creds), {
+      previous: opened.fingerprint,
+    });
     expect(again).toMatchObject({ unchanged: true, name: "contacts.csv" });
     expect(plain.reads.length).toBe(reads);
   });
@@ -90,7 +103,11 @@ describe("FTP source", () => {
   it("lists wildcard matches oldest first (MDTM fallback: the server has no MLSD) and opens the newest", async () => {
     const files = await listFiles(spec("ftp", `${plain.url}/drop/*.csv`, creds));
     expect(files.map((f) => f.name)).toEqual(["c-2023.csv", "a-2024.csv", "b-2025.csv"]);
-    expect(files[0]).toMatchObject({ path: "/drop/c-2023.csv", size: 25, mtime: new Date(1_700_000_000_000).toISOString() });
+    expect(files[0]).toMatchObject({
+      path: "/drop/c-2023.csv",
+      size: 25,
+      mtime: new Date(1_700_000_000_000).toISOString(),
+    });
     const { bytes, opened } = await download(openSource(spec("ftp", `${plain.url}/drop/*.csv`, creds)));
     expect(opened.name).toBe("b-2025.csv");
     expect(bytes.toString()).toBe("Email\nnew@example.com\n");
@@ -101,16 +118,26 @@ describe("FTP source", () => {
     const [oldest] = await listFiles(s);
     const { bytes } = await download(openSource(s, { file: oldest }));
     expect(bytes.toString()).toBe("Email\noldest@example.com\n");
-    await expect(openSource(s, { file: { ...oldest, name: "readme.txt", path: "/drop/readme.txt" } })).rejects.toMatchObject({ code: "bad_location" });
+    await expect(
+      openSource(s, { file: { ...oldest, name: "readme.txt", path: "/drop/readme.txt" } }),
+    ).rejects.toMatchObject({ code: "bad_location" });
   });
 
   it("says clearly when nothing matches or the file is missing", async () => {
-    await expect(openSource(spec("ftp", `${plain.url}/drop/*.xlsx`, creds))).rejects.toMatchObject({ code: "not_found", message: expect.stringMatching(/No file in \/drop .* matches "\*\.xlsx"/) });
-    await expect(openSource(spec("ftp", `${plain.url}/data/missing.csv`, creds))).rejects.toMatchObject({ code: "not_found", message: expect.stringMatching(/missing\.csv/) });
+    await expect(openSource(spec("ftp", `${plain.url}/drop/*.xlsx`, creds))).rejects.toMatchObject({
+      code: "not_found",
+      message: expect.stringMatching(/No file in \/drop .* matches "\*\.xlsx"/),
+    });
+    await expect(openSource(spec("ftp", `${plain.url}/data/missing.csv`, creds))).rejects.toMatchObject({
+      code: "not_found",
+      message: expect.stringMatching(/missing\.csv/),
+    });
   });
 
   it("reports a wrong password as auth_failed without echoing it", async () => {
-    const err = await openSource(spec("ftp", `${plain.url}/data/contacts.csv`, { login: user, password: "nope-nope" })).catch((e) => e);
+    const err = await openSource(
+      spec("ftp", `${plain.url}/data/contacts.csv`, { login: user, password: "nope-nope" }),
+    ).catch((e) => e);
     expect(err).toMatchObject({ code: "auth_failed" });
     expect(err.message).not.toContain("nope-nope");
   });
@@ -138,7 +165,9 @@ describe("FTP source", () => {
 
   it("refuses loopback without the private-hosts setting", async () => {
     const logins = plain.logins.length;
-    await expect(openSource(spec("ftp", `${plain.url}/data/contacts.csv`, { ...creds, allowPrivateHosts: false }))).rejects.toMatchObject({ code: "blocked_host" });
+    await expect(
+      openSource(spec("ftp", `${plain.url}/data/contacts.csv`, { ...creds, allowPrivateHosts: false })),
+    ).rejects.toMatchObject({ code: "blocked_host" });
     expect(plain.logins.length).toBe(logins);
   });
 });
@@ -180,26 +209,41 @@ describe("FTPS (explicit AUTH TLS) and FTPS (implicit)", () => {
   ] as const)("%s: downloads over TLS with a pinned certificate", async (_n, server) => {
     const s = server();
     const kind = s.url.startsWith("ftps") ? "ftps" : "ftpes";
-    const { bytes, opened } = await download(openSource(spec(kind, `${s.url}/data/contacts.csv`, { ...creds, tlsFingerprint: s.fingerprint })));
+    const { bytes, opened } = await download(
+      openSource(spec(kind, `${s.url}/data/contacts.csv`, { ...creds, tlsFingerprint: s.fingerprint })),
+    );
     expect(bytes.toString()).toBe(CSV);
     expect(opened.seenTlsFingerprint).toBe(s.fingerprint);
   });
 
   it("fails on a pinned fingerprint that differs", async () => {
     const wrong = "00:" + explicit.fingerprint!.slice(3);
-    await expect(openSource(spec("ftpes", `${explicit.url}/data/contacts.csv`, { ...creds, tlsFingerprint: wrong }))).rejects.toMatchObject({ code: "tls_fingerprint_mismatch" });
+    await expect(
+      openSource(spec("ftpes", `${explicit.url}/data/contacts.csv`, { ...creds, tlsFingerprint: wrong })),
+    ).rejects.toMatchObject({ code: "tls_fingerprint_mismatch" });
   });
 
   it("explains when the server offers no explicit TLS", async () => {
     const url = plain.url.replace(/^ftp:/, "ftpes:");
-    await expect(openSource(spec("ftpes", `${url}/data/contacts.csv`, creds))).rejects.toMatchObject({ code: "protocol_error", message: expect.stringMatching(/does not offer explicit TLS/) });
+    await expect(openSource(spec("ftpes", `${url}/data/contacts.csv`, creds))).rejects.toMatchObject({
+      code: "protocol_error",
+      message: expect.stringMatching(/does not offer explicit TLS/),
+    });
   });
 
   it("lists over TLS and testConnection reports files and fingerprint", async () => {
-    const check = await testConnection(spec("ftps", `${implicit.url}/drop/*.csv`, { ...creds, tlsFingerprint: implicit.fingerprint }));
+    const check = await testConnection(
+      spec("ftps", `${implicit.url}/drop/*.csv`, { ...creds, tlsFingerprint: implicit.fingerprint }),
+    );
     expect(check).toMatchObject({ ok: true, tlsFingerprint: implicit.fingerprint });
     expect(check.files?.map((f) => f.name)).toEqual(["c-2023.csv", "a-2024.csv", "b-2025.csv"]);
-    const bad = await testConnection(spec("ftps", `${implicit.url}/drop/*.csv`, { login: user, password: "wrong" , tlsFingerprint: implicit.fingerprint }));
+    const bad = await testConnection(
+      spec("ftps", `${implicit.url}/drop/*.csv`, {
+        login: user,
+        password: "wrong",
+        tlsFingerprint: implicit.fingerprint,
+      }),
+    );
     expect(bad).toMatchObject({ ok: false });
     expect(bad.message).toMatch(/refused the login/);
   });

@@ -41,7 +41,9 @@ export async function readAll(stream: Readable): Promise<Buffer> {
 }
 
 /** Opens, reads everything, closes; fails the test when the source says "unchanged". */
-export async function download(result: Promise<OpenResult>): Promise<{ bytes: Buffer; opened: Extract<OpenResult, { unchanged: false }>["source"] }> {
+export async function download(
+  result: Promise<OpenResult>,
+): Promise<{ bytes: Buffer; opened: Extract<OpenResult, { unchanged: false }>["source"] }> {
   const r = await result;
   if (r.unchanged) throw new Error("expected a download, got unchanged");
   try {
@@ -51,4 +53,5 @@ export async function download(result: Promise<OpenResult>): Promise<{ bytes: Bu
   }
 }
 
-export const CSV = "Email,First Name,Last Name\nann@example.com,Ann,Lee\nbob@example.com,Bob,\"Smith, Jr.\"\nzoë@example.com,Zoë,\"Line\nbreak\"\n";
+export const CSV =
+  'Email,First Name,Last Name\nann@example.com,Ann,Lee\nbob@example.com,Bob,"Smith, Jr."\nzoë@example.com,Zoë,"Line\nbreak"\n';

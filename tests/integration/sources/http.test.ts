@@ -2,7 +2,7 @@ import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openSource, testConnection } from "@/lib/sources";
 import { startHttpServer, type TestHttpServer } from "@/tests/support/servers/http";
-import { CSV, download, readAll, spec, tempRoot, useFastTimeouts } from "./helpers";
+import { CSV, download, readAll, spec, tempRoot, useFastTimeouts } from "@/tests/integration/sources/helpers";
 
 let root: string;
 let plain: TestHttpServer;
@@ -90,17 +90,28 @@ describe("HTTP source", () => {
     const { bytes, opened } = await download(openSource(spec("http", `${plain.url}/redirect`)));
     expect(bytes.toString()).toBe(CSV);
     expect(opened.name).toBe("contacts.csv");
-    await expect(openSource(spec("http", `${plain.url}/loop`))).rejects.toMatchObject({ code: "protocol_error", message: expect.stringMatching(/Too many redirects/) });
+    await expect(openSource(spec("http", `${plain.url}/loop`))).rejects.toMatchObject({
+      code: "protocol_error",
+      message: expect.stringMatching(/Too many redirects/),
+    });
   });
 
   it("refuses redirects to metadata addresses, privileged ports and other schemes", async () => {
     await expect(openSource(spec("http", `${plain.url}/to-metadata`))).rejects.toMatchObject({ code: "blocked_host" });
-    await expect(openSource(spec("http", `${plain.url}/to-smtp`))).rejects.toMatchObject({ code: "blocked_host", message: expect.stringMatching(/Port 25/) });
-    await expect(openSource(spec("http", `${plain.url}/to-file`))).rejects.toMatchObject({ code: "protocol_error", message: expect.stringMatching(/file:/) });
+    await expect(openSource(spec("http", `${plain.url}/to-smtp`))).rejects.toMatchObject({
+      code: "blocked_host",
+      message: expect.stringMatching(/Port 25/),
+    });
+    await expect(openSource(spec("http", `${plain.url}/to-file`))).rejects.toMatchObject({
+      code: "protocol_error",
+      message: expect.stringMatching(/file:/),
+    });
   });
 
   it("does not send credentials to another origin after a redirect", async () => {
-    const { bytes } = await download(openSource(spec("http", `${plain.url}/to-other`, { login: "alice", password: "pw-123" })));
+    const { bytes } = await download(
+      openSource(spec("http", `${plain.url}/to-other`, { login: "alice", password: "pw-123" })),
+    );
     expect(bytes.toString()).toBe(CSV);
     expect(plain.requests.at(-1)!.headers.authorization).toBeDefined();
     expect(other.requests.at(-1)!.headers.authorization).toBeUndefined();
@@ -108,7 +119,9 @@ describe("HTTP source", () => {
 
   it("refuses loopback when private hosts are not allowed, before any request", async () => {
     const before = plain.requests.length;
-    await expect(openSource(spec("http", `${plain.url}/data/contacts.csv`, { allowPrivateHosts: false }))).rejects.toMatchObject({
+    await expect(
+      openSource(spec("http", `${plain.url}/data/contacts.csv`, { allowPrivateHosts: false })),
+    ).rejects.toMatchObject({
       code: "blocked_host",
       message: expect.stringMatching(/127\.0\.0\.1.*loopback/),
     });
@@ -118,7 +131,10 @@ describe("HTTP source", () => {
   it("errors a download that ends short of Content-Length as truncated", async () => {
     const r = await openSource(spec("http", `${plain.url}/short`));
     if (r.unchanged) throw new Error("unexpected");
-    await expect(readAll(r.source.stream)).rejects.toMatchObject({ code: "truncated", message: expect.stringMatching(/400 of 1000 bytes/) });
+    await expect(readAll(r.source.stream)).rejects.toMatchObject({
+      code: "truncated",
+      message: expect.stringMatching(/400 of 1000 bytes/),
+    });
   });
 
   it("errors a stalled download", async () => {
@@ -178,7 +194,9 @@ describe("HTTPS source", () => {
   });
 
   it("accepts the certificate when its fingerprint is pinned, with Basic auth", async () => {
-    const { bytes, opened } = await download(openSource(spec("https", url(), { ...creds, tlsFingerprint: secured.fingerprint })));
+    const { bytes, opened } = await download(
+      openSource(spec("https", url(), { ...creds, tlsFingerprint: secured.fingerprint })),
+    );
     expect(bytes.toString()).toBe(CSV);
     expect(opened.seenTlsFingerprint).toBe(secured.fingerprint);
   });
@@ -192,11 +210,15 @@ describe("HTTPS source", () => {
   it("fails on a different pinned fingerprint", async () => {
     // Another first byte (a fresh certificate's fingerprint starts with "AA" once in 256 runs).
     const wrong = (secured.fingerprint!.startsWith("AA") ? "BB:" : "AA:") + secured.fingerprint!.slice(3);
-    await expect(openSource(spec("https", url(), { ...creds, tlsFingerprint: wrong }))).rejects.toMatchObject({ code: "tls_fingerprint_mismatch" });
+    await expect(openSource(spec("https", url(), { ...creds, tlsFingerprint: wrong }))).rejects.toMatchObject({
+      code: "tls_fingerprint_mismatch",
+    });
   });
 
   it("reports a wrong password as auth_failed without echoing it", async () => {
-    const err = await openSource(spec("https", url(), { login: "alice", password: "wrong-pw", tlsFingerprint: secured.fingerprint })).catch((e) => e);
+    const err = await openSource(
+      spec("https", url(), { login: "alice", password: "wrong-pw", tlsFingerprint: secured.fingerprint }),
+    ).catch((e) => e);
     expect(err).toMatchObject({ code: "auth_failed" });
     expect(err.message).not.toContain("wrong-pw");
   });

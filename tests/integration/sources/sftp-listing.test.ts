@@ -4,7 +4,7 @@ import ssh2 from "ssh2";
 import { listFiles } from "@/lib/sources";
 import { MAX_FOLDER_ENTRIES } from "@/lib/sources/sftp";
 import { makeKeyPair } from "@/tests/support/servers/sftp";
-import { spec, useFastTimeouts } from "./helpers";
+import { spec, useFastTimeouts } from "@/tests/integration/sources/helpers";
 
 const { Server, utils } = ssh2;
 const { STATUS_CODE } = utils.sftp;
@@ -47,7 +47,9 @@ beforeAll(async () => {
               return sftp.name(id, [entry("a.csv"), entry("b.txt")] as never);
             }
             if (sent.entries >= 10 * MAX_FOLDER_ENTRIES) return sftp.status(id, STATUS_CODE.EOF);
-            const batch = Array.from({ length: 2000 }, () => entry(`not-a-match-${String(sent.entries++).padStart(9, "0")}.txt`));
+            const batch = Array.from({ length: 2000 }, () =>
+              entry(`not-a-match-${String(sent.entries++).padStart(9, "0")}.txt`),
+            );
             sftp.name(id, batch as never);
           });
           sftp.on("CLOSE", (id) => sftp.status(id, STATUS_CODE.OK));
@@ -60,7 +62,8 @@ beforeAll(async () => {
 });
 afterAll(() => server?.close());
 
-const list = (folder: string) => listFiles(spec("sftp", `sftp://127.0.0.1:${port}${folder}/*.csv`, { login: "u", password: "p" }));
+const list = (folder: string) =>
+  listFiles(spec("sftp", `sftp://127.0.0.1:${port}${folder}/*.csv`, { login: "u", password: "p" }));
 
 describe("SFTP folder listings are bounded", () => {
   it("lists an ordinary folder", async () => {
@@ -70,12 +73,17 @@ describe("SFTP folder listings are bounded", () => {
   it(`refuses a listing past ${MAX_FOLDER_ENTRIES.toLocaleString("en")} entries instead of collecting it without end`, async () => {
     await expect(list("/endless")).rejects.toMatchObject({
       code: "protocol_error",
-      message: expect.stringMatching(/^Listing \/endless on .+: the folder has more than 100,000 entries\. Point the link at a folder with fewer files\.$/),
+      message: expect.stringMatching(
+        /^Listing \/endless on .+: the folder has more than 100,000 entries\. Point the link at a folder with fewer files\.$/,
+      ),
     });
     expect(sent.entries).toBeLessThan(2 * MAX_FOLDER_ENTRIES);
   });
 
   it("gives up on a listing the server never answers", async () => {
-    await expect(list("/silent")).rejects.toMatchObject({ code: "timeout", message: expect.stringMatching(/^Listing \/silent on .+: the server stopped answering for 2 s\.$/) });
+    await expect(list("/silent")).rejects.toMatchObject({
+      code: "timeout",
+      message: expect.stringMatching(/^Listing \/silent on .+: the server stopped answering for 2 s\.$/),
+    });
   });
 });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listFiles, openSource, testConnection } from "@/lib/sources";
 import { makeClientKey, startSftpServer, type TestSftpServer } from "@/tests/support/servers/sftp";
-import { CSV, download, readAll, spec, tempRoot, touch, useFastTimeouts } from "./helpers";
+import { CSV, download, readAll, spec, tempRoot, touch, useFastTimeouts } from "@/tests/integration/sources/helpers";
 
 const user = "sftpuser";
 const password = "sftp-pa55";
@@ -36,7 +36,9 @@ afterAll(async () => {
 
 describe("SFTP source", () => {
   it("downloads with a password and reports the host key to pin", async () => {
-    const { bytes, opened } = await download(openSource(spec("sftp", `${server.url}/data/contacts.csv`, { login: user, password })));
+    const { bytes, opened } = await download(
+      openSource(spec("sftp", `${server.url}/data/contacts.csv`, { login: user, password })),
+    );
     expect(bytes.toString()).toBe(CSV);
     expect(opened.seenHostKey).toBe(server.hostKeyFingerprint);
     expect(opened.seenHostKey).toMatch(/^SHA256:[A-Za-z0-9+/]{43}$/);
@@ -45,25 +47,53 @@ describe("SFTP source", () => {
 
   it("authenticates with an encrypted private key", async () => {
     const { bytes } = await download(
-      openSource(spec("sftp", `${server.url}/data/contacts.csv`, { login: user, privateKey: key.privateKey, passphrase: "key-passphrase" })),
+      openSource(
+        spec("sftp", `${server.url}/data/contacts.csv`, {
+          login: user,
+          privateKey: key.privateKey,
+          passphrase: "key-passphrase",
+        }),
+      ),
     );
     expect(bytes.toString()).toBe(CSV);
   });
 
   it("explains a wrong passphrase and a wrong password", async () => {
     await expect(
-      openSource(spec("sftp", `${server.url}/data/contacts.csv`, { login: user, privateKey: key.privateKey, passphrase: "nope" })),
+      openSource(
+        spec("sftp", `${server.url}/data/contacts.csv`, {
+          login: user,
+          privateKey: key.privateKey,
+          passphrase: "nope",
+        }),
+      ),
     ).rejects.toMatchObject({ code: "auth_failed", message: expect.stringMatching(/private key/) });
-    const err = await openSource(spec("sftp", `${server.url}/data/contacts.csv`, { login: user, password: "bad-password" })).catch((e) => e);
+    const err = await openSource(
+      spec("sftp", `${server.url}/data/contacts.csv`, { login: user, password: "bad-password" }),
+    ).catch((e) => e);
     expect(err).toMatchObject({ code: "auth_failed" });
     expect(err.message).not.toContain("bad-password");
   });
 
   it("accepts the pinned host key and refuses another one before sending the password", async () => {
-    const ok = await download(openSource(spec("sftp", `${server.url}/data/contacts.csv`, { login: user, password, hostKeyFingerprint: server.hostKeyFingerprint })));
+    const ok = await download(
+      openSource(
+        spec("sftp", `${server.url}/data/contacts.csv`, {
+          login: user,
+          password,
+          hostKeyFingerprint: server.hostKeyFingerprint,
+        }),
+      ),
+    );
     expect(ok.bytes.toString()).toBe(CSV);
     const attempts = server.authAttempts.length;
-    const err = await openSource(spec("sftp", `${server.url}/data/contacts.csv`, { login: user, password, hostKeyFingerprint: dropping.hostKeyFingerprint })).catch((e) => e);
+    const err = await openSource(
+      spec("sftp", `${server.url}/data/contacts.csv`, {
+        login: user,
+        password,
+        hostKeyFingerprint: dropping.hostKeyFingerprint,
+      }),
+    ).catch((e) => e);
     expect(err).toMatchObject({ code: "host_key_mismatch" });
     expect(err.message).toContain(server.hostKeyFingerprint);
     expect(server.authAttempts.length).toBe(attempts);
@@ -76,12 +106,19 @@ describe("SFTP source", () => {
     expect(files[1]).toMatchObject({ path: "/in/export-1.csv", mtime: new Date(1_720_000_000_000).toISOString() });
     const { bytes, opened } = await download(openSource(s));
     expect(bytes.toString()).toBe("Email\none@example.com\n");
-    expect(await openSource(s, { previous: opened.fingerprint })).toMatchObject({ unchanged: true, name: "export-1.csv" });
+    expect(await openSource(s, { previous: opened.fingerprint })).toMatchObject({
+      unchanged: true,
+      name: "export-1.csv",
+    });
   });
 
   it("reports a missing file as not_found", async () => {
-    await expect(openSource(spec("sftp", `${server.url}/data/none.csv`, { login: user, password }))).rejects.toMatchObject({ code: "not_found" });
-    await expect(openSource(spec("sftp", `${server.url}/nowhere/*.csv`, { login: user, password }))).rejects.toMatchObject({ code: "not_found" });
+    await expect(
+      openSource(spec("sftp", `${server.url}/data/none.csv`, { login: user, password })),
+    ).rejects.toMatchObject({ code: "not_found" });
+    await expect(
+      openSource(spec("sftp", `${server.url}/nowhere/*.csv`, { login: user, password })),
+    ).rejects.toMatchObject({ code: "not_found" });
   });
 
   it("errors when the server drops the connection mid-transfer", async () => {
@@ -103,7 +140,13 @@ describe("SFTP source", () => {
     const ok = await testConnection(spec("sftp", `${server.url}/in/*.csv`, { login: user, password }));
     expect(ok).toMatchObject({ ok: true, hostKeyFingerprint: server.hostKeyFingerprint });
     expect(ok.files).toHaveLength(2);
-    const bad = await testConnection(spec("sftp", `${server.url}/in/*.csv`, { login: user, password, hostKeyFingerprint: dropping.hostKeyFingerprint }));
+    const bad = await testConnection(
+      spec("sftp", `${server.url}/in/*.csv`, {
+        login: user,
+        password,
+        hostKeyFingerprint: dropping.hostKeyFingerprint,
+      }),
+    );
     expect(bad).toMatchObject({ ok: false, hostKeyFingerprint: server.hostKeyFingerprint });
   });
 });

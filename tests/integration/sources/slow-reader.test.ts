@@ -2,10 +2,13 @@ import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openSource } from "@/lib/sources";
 import { startHttpServer, type TestHttpServer } from "@/tests/support/servers/http";
-import { spec, tempRoot, useFastTimeouts } from "./helpers";
+import { spec, tempRoot, useFastTimeouts } from "@/tests/integration/sources/helpers";
 
 // The engine is sometimes the slow side (a busy database, a lock): a download it reads slowly is still whole.
-const CSV = "Email,First Name,Last Name\n" + Array.from({ length: 30_000 }, (_, i) => `person${i}@example.test,Person ${i},Last ${i}`).join("\n") + "\n";
+const CSV =
+  "Email,First Name,Last Name\n" +
+  Array.from({ length: 30_000 }, (_, i) => `person${i}@example.test,Person ${i},Last ${i}`).join("\n") +
+  "\n";
 const GZ = gzipSync(CSV);
 let server: TestHttpServer;
 
@@ -16,9 +19,20 @@ beforeAll(async () => {
     // The server drops an idle kept-alive connection quickly, long before the slow reader is done.
     keepAliveTimeoutMs: 200,
     routes: {
-      "/close.csv": (_req, res) => res.writeHead(200, { "content-type": "text/csv", connection: "close", "content-length": String(CSV.length) }).end(CSV),
-      "/plain.csv": (_req, res) => res.writeHead(200, { "content-type": "text/csv", "content-length": String(CSV.length) }).end(CSV),
-      "/gzipped.csv": (_req, res) => res.writeHead(200, { "content-type": "text/csv", "content-encoding": "gzip", "content-length": String(GZ.length) }).end(GZ),
+      "/close.csv": (_req, res) =>
+        res
+          .writeHead(200, { "content-type": "text/csv", connection: "close", "content-length": String(CSV.length) })
+          .end(CSV),
+      "/plain.csv": (_req, res) =>
+        res.writeHead(200, { "content-type": "text/csv", "content-length": String(CSV.length) }).end(CSV),
+      "/gzipped.csv": (_req, res) =>
+        res
+          .writeHead(200, {
+            "content-type": "text/csv",
+            "content-encoding": "gzip",
+            "content-length": String(GZ.length),
+          })
+          .end(GZ),
     },
   });
 });

@@ -2,7 +2,7 @@ import net from "node:net";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openSource, testConnection } from "@/lib/sources";
-import { spec, useFastTimeouts } from "./helpers";
+import { spec, useFastTimeouts } from "@/tests/integration/sources/helpers";
 
 // A server that accepts TCP connections and never says a word: every protocol must give up on its own.
 let silent: net.Server;
@@ -24,11 +24,16 @@ afterAll(async () => {
 });
 
 describe("connect and answer timeouts", () => {
-  it.each(["http", "https", "ftp", "ftpes", "ftps", "sftp"] as const)("%s gives up on a silent server with a timeout error", async (kind) => {
-    const started = Date.now();
-    await expect(openSource(spec(kind, `${kind}://127.0.0.1:${port}/file.csv`, { login: "u", password: "p" }))).rejects.toMatchObject({ code: "timeout" });
-    expect(Date.now() - started).toBeLessThan(5000);
-  });
+  it.each(["http", "https", "ftp", "ftpes", "ftps", "sftp"] as const)(
+    "%s gives up on a silent server with a timeout error",
+    async (kind) => {
+      const started = Date.now();
+      await expect(
+        openSource(spec(kind, `${kind}://127.0.0.1:${port}/file.csv`, { login: "u", password: "p" })),
+      ).rejects.toMatchObject({ code: "timeout" });
+      expect(Date.now() - started).toBeLessThan(5000);
+    },
+  );
 
   it("testConnection turns a timeout into ok:false", async () => {
     const check = await testConnection(spec("sftp", `sftp://127.0.0.1:${port}/x.csv`, { login: "u", password: "p" }));
@@ -41,6 +46,9 @@ describe("connect and answer timeouts", () => {
     await new Promise<void>((r) => closed.listen(0, "127.0.0.1", () => r()));
     const p = (closed.address() as AddressInfo).port;
     await new Promise((r) => closed.close(r));
-    await expect(openSource(spec("ftp", `ftp://127.0.0.1:${p}/a.csv`))).rejects.toMatchObject({ code: "connect_failed", message: expect.stringMatching(/refused/) });
+    await expect(openSource(spec("ftp", `ftp://127.0.0.1:${p}/a.csv`))).rejects.toMatchObject({
+      code: "connect_failed",
+      message: expect.stringMatching(/refused/),
+    });
   });
 });

@@ -6,7 +6,7 @@ import { openSource } from "@/lib/sources";
 import { caSignedCert, type CaSignedCert } from "@/tests/support/servers/certs";
 import { startFtpServer, type TestFtpServer } from "@/tests/support/servers/ftp";
 import { startHttpServer, type TestHttpServer } from "@/tests/support/servers/http";
-import { CSV, spec, tempRoot } from "./helpers";
+import { CSV, spec, tempRoot } from "@/tests/integration/sources/helpers";
 
 // Certificates trusted through a CA (NODE_EXTRA_CA_CERTS) are accepted without a pin, for the right host name only.
 let ca: CaSignedCert;
@@ -18,18 +18,33 @@ beforeAll(async () => {
   ca = caSignedCert("DNS:localhost");
   const root = tempRoot({ "data/contacts.csv": CSV });
   web = await startHttpServer({ root, tls: { cert: ca.cert, key: ca.key } });
-  ftpes = await startFtpServer({ root, user: "u", password: "p", tls: "explicit", cert: { cert: ca.cert, key: ca.key } });
+  ftpes = await startFtpServer({
+    root,
+    user: "u",
+    password: "p",
+    tls: "explicit",
+    cert: { cert: ca.cert, key: ca.key },
+  });
 });
 afterAll(async () => {
   await Promise.all([web?.close(), ftpes?.close()]);
 });
 
 async function probe(specs: object[]) {
-  const { stdout } = await run("node_modules/.bin/tsx", ["tests/support/servers/probe-source.ts", JSON.stringify(specs)], {
-    env: { ...process.env, NODE_EXTRA_CA_CERTS: ca.caFile },
-    timeout: 110_000,
-  });
-  return JSON.parse(stdout.trim().split("\n").pop()!) as { ok: boolean; code?: string; message?: string; sha256?: string }[];
+  const { stdout } = await run(
+    "node_modules/.bin/tsx",
+    ["tests/support/servers/probe-source.ts", JSON.stringify(specs)],
+    {
+      env: { ...process.env, NODE_EXTRA_CA_CERTS: ca.caFile },
+      timeout: 110_000,
+    },
+  );
+  return JSON.parse(stdout.trim().split("\n").pop()!) as {
+    ok: boolean;
+    code?: string;
+    message?: string;
+    sha256?: string;
+  }[];
 }
 
 describe("TLS verified against CAs", () => {
@@ -49,6 +64,8 @@ describe("TLS verified against CAs", () => {
   }, 120_000);
 
   it("without the CA (this process) the same certificate is untrusted", async () => {
-    await expect(openSource(spec("https", `https://localhost:${web.port}/data/contacts.csv`))).rejects.toMatchObject({ code: "tls_untrusted" });
+    await expect(openSource(spec("https", `https://localhost:${web.port}/data/contacts.csv`))).rejects.toMatchObject({
+      code: "tls_untrusted",
+    });
   });
 });

@@ -4,11 +4,12 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import { and, eq, isNull } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { contacts, runs, syncs, type Sync } from "@/db/schema";
+import { contacts, runs, type Sync } from "@/db/schema";
 import { createManager, getManager } from "@/lib/managers/queries";
 import { decryptSecret } from "@/lib/security/crypto";
 import { storeUpload } from "@/lib/sources/upload";
-import { activateSync, getWizardSync } from "@/lib/sync/draft";
+import { activateSync } from "@/lib/wizard/activate";
+import { getWizardSync } from "@/lib/wizard/draft-store";
 import { runSync } from "@/lib/sync/run";
 import { deactivateSync } from "@/lib/runs/deactivate";
 import { listImportsPage } from "@/lib/runs/queries";
@@ -19,10 +20,10 @@ import {
   saveScheduleAction,
   saveSourceAction,
 } from "@/app/managers/[id]/imports/[syncId]/edit/actions";
-import { startSftpServer, type TestSftpServer } from "../../support/servers/sftp";
-import { uniqueName, useDb } from "../../support/db";
-import { actAs, createTestUser } from "../auth/helpers";
-import { postForm, readSync, waitForRun, type PostResult } from "./helpers";
+import { startSftpServer, type TestSftpServer } from "@/tests/support/servers/sftp";
+import { uniqueName, useDb } from "@/tests/support/db";
+import { actAs, createTestUser } from "@/tests/integration/auth/helpers";
+import { postForm, readSync, waitForRun, type PostResult } from "@/tests/integration/wizard/helpers";
 
 /**
  * Editing an ACTIVE import: the wizard's steps go into syncs.pending_edit; runs keep the live definition
@@ -32,8 +33,10 @@ const { db } = useDb();
 
 type State = Awaited<ReturnType<typeof saveSourceAction>>;
 type Result = PostResult<State>;
-const post = (action: (prev: State, fd: FormData) => Promise<State>, fields: Record<string, string | string[] | undefined>): Promise<Result> =>
-  postForm(action, fields);
+const post = (
+  action: (prev: State, fd: FormData) => Promise<State>,
+  fields: Record<string, string | string[] | undefined>,
+): Promise<Result> => postForm(action, fields);
 const syncRow = (id: string) => readSync(db, id);
 
 /** The definition a run reads (everything but bookkeeping). */
@@ -42,9 +45,11 @@ function definition(s: Sync) {
   return rest;
 }
 
-
 async function liveKeys(managerId: string): Promise<string[]> {
-  const rows = await db.select({ key: contacts.key }).from(contacts).where(and(eq(contacts.managerId, managerId), isNull(contacts.deletedAt)));
+  const rows = await db
+    .select({ key: contacts.key })
+    .from(contacts)
+    .where(and(eq(contacts.managerId, managerId), isNull(contacts.deletedAt)));
   return rows.map((r) => r.key).sort();
 }
 
@@ -60,7 +65,15 @@ async function activeUploadSync({ alwaysImport = true } = {}) {
   actAs(editor);
   const manager = await createManager(db, { name: uniqueName("pending") });
   const fileA = await upload(editor.id, "Email,First Name\nann@example.org,Ann\nbob@example.org,Bob\n", "a.csv");
-  const step1 = await post(saveSourceAction, { ...sourceDefaults, managerId: manager.id, syncId: "", sourceType: "upload", uploadId: fileA.id, alwaysImport: alwaysImport ? "on" : undefined, name: "Members" });
+  const step1 = await post(saveSourceAction, {
+    ...sourceDefaults,
+    managerId: manager.id,
+    syncId: "",
+    sourceType: "upload",
+    uploadId: fileA.id,
+    alwaysImport: alwaysImport ? "on" : undefined,
+    name: "Members",
+  });
   const syncId = /imports\/([0-9a-f-]{36})\//.exec(step1.redirect!)![1];
   const fields = (await getManager(db, manager.id))!.fields;
   const email = fields.find((f) => f.role === "email")!;
@@ -106,10 +119,21 @@ describe("editing an active import", () => {
     expect(step1.redirect).toBe(`/managers/${manager.id}/imports/${syncId}/edit/preview`);
     let live = await syncRow(syncId);
     expect(definition(live)).toEqual(definition(before));
-    expect(live.pendingEdit).toMatchObject({ uploadId: fileB.id, delimiter: ";", deleteMissing: true, name: "Members (new)" });
+    expect(live.pendingEdit).toMatchObject({
+      uploadId: fileB.id,
+      delimiter: ";",
+      deleteMissing: true,
+      name: "Members (new)",
+    });
     // The wizard sees the pending definition.
     const seen = (await getWizardSync(db, manager.id, syncId))!;
-    expect(seen).toMatchObject({ uploadId: fileB.id, delimiter: ";", deleteMissing: true, name: "Members (new)", state: "active" });
+    expect(seen).toMatchObject({
+      uploadId: fileB.id,
+      delimiter: ";",
+      deleteMissing: true,
+      name: "Members (new)",
+      state: "active",
+    });
     expect(seen.mapping).toEqual(before.mapping);
 
     // A run between two steps ("Go" or the schedule): the old file with the old mapping, nothing deleted.
@@ -144,7 +168,13 @@ describe("editing an active import", () => {
     expect(finish.redirect).toMatch(/\/runs\/[0-9a-f-]{36}$/);
     live = await syncRow(syncId);
     expect(live.pendingEdit).toBeNull();
-    expect(live).toMatchObject({ state: "active", uploadId: fileB.id, delimiter: ";", deleteMissing: true, name: "Members (new)" });
+    expect(live).toMatchObject({
+      state: "active",
+      uploadId: fileB.id,
+      delimiter: ";",
+      deleteMissing: true,
+      name: "Members (new)",
+    });
     expect(live.mapping).toMatchObject({ keyColumn: "Mail" });
     const finishedRun = await waitForRun(db, { runId: finish.redirect!.split("/").pop()! });
     expect(finishedRun.status).toBe("succeeded");
@@ -160,11 +190,23 @@ describe("editing an active import", () => {
     const { editor, manager, syncId } = await activeUploadSync();
     const before = await syncRow(syncId);
     const fileB = await upload(editor.id, "Mail\ncarl@example.org\n", "b.csv");
-    await post(saveSourceAction, { ...sourceDefaults, managerId: manager.id, syncId, sourceType: "upload", uploadId: fileB.id, deleteMissing: "on", name: "Renamed" });
+    await post(saveSourceAction, {
+      ...sourceDefaults,
+      managerId: manager.id,
+      syncId,
+      sourceType: "upload",
+      uploadId: fileB.id,
+      deleteMissing: "on",
+      name: "Renamed",
+    });
     expect((await syncRow(syncId)).pendingEdit).not.toBeNull();
     // The imports list says an edit is unfinished (and still shows the live name).
-    const listed = async () => (await listImportsPage(db, { managerId: manager.id })).rows.find((r) => r.id === syncId)!;
-    expect(await listed()).toMatchObject({ name: "Members", pendingEditSince: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
+    const listed = async () =>
+      (await listImportsPage(db, { managerId: manager.id })).rows.find((r) => r.id === syncId)!;
+    expect(await listed()).toMatchObject({
+      name: "Members",
+      pendingEditSince: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+    });
 
     const discarded = await post(discardEditAction, { managerId: manager.id, syncId });
     expect(await listed()).toMatchObject({ pendingEditSince: null });
@@ -172,7 +214,11 @@ describe("editing an active import", () => {
     const after = await syncRow(syncId);
     expect(after.pendingEdit).toBeNull();
     expect(after).toEqual({ ...before, lastFingerprint: after.lastFingerprint });
-    expect(await getWizardSync(db, manager.id, syncId)).toMatchObject({ name: "Members", uploadId: before.uploadId, deleteMissing: false });
+    expect(await getWizardSync(db, manager.id, syncId)).toMatchObject({
+      name: "Members",
+      uploadId: before.uploadId,
+      deleteMissing: false,
+    });
     const run = await runSync({ syncId, trigger: "manual" });
     expect(run.status).toBe("succeeded");
     expect(await liveKeys(manager.id)).toEqual(["ann@example.org", "bob@example.org"]);
@@ -180,7 +226,14 @@ describe("editing an active import", () => {
 
   it("deleting an import drops its unfinished edit", async () => {
     const { editor, manager, syncId } = await activeUploadSync();
-    await post(saveSourceAction, { ...sourceDefaults, managerId: manager.id, syncId, sourceType: "upload", uploadId: (await syncRow(syncId)).uploadId!, name: "Renamed" });
+    await post(saveSourceAction, {
+      ...sourceDefaults,
+      managerId: manager.id,
+      syncId,
+      sourceType: "upload",
+      uploadId: (await syncRow(syncId)).uploadId!,
+      name: "Renamed",
+    });
     expect((await syncRow(syncId)).pendingEdit).not.toBeNull();
     await deactivateSync(db, { syncId, user: { id: editor.id, email: editor.email } });
     expect(await syncRow(syncId)).toMatchObject({ state: "deleted", pendingEdit: null, name: "Members" });
@@ -188,15 +241,32 @@ describe("editing an active import", () => {
 
   it("finishing an edit that changes how the file is read forgets the last fingerprint; a rename does not", async () => {
     const { manager, syncId, email, first } = await activeUploadSync({ alwaysImport: false });
-    const source = { ...sourceDefaults, managerId: manager.id, syncId, sourceType: "upload", uploadId: (await syncRow(syncId)).uploadId! };
-    const mapping = { managerId: manager.id, syncId, "columns.0.column": "Email", "columns.0.fieldId": email.id, "columns.1.column": "First Name", "columns.1.fieldId": first.id, key: "Email" };
+    const source = {
+      ...sourceDefaults,
+      managerId: manager.id,
+      syncId,
+      sourceType: "upload",
+      uploadId: (await syncRow(syncId)).uploadId!,
+    };
+    const mapping = {
+      managerId: manager.id,
+      syncId,
+      "columns.0.column": "Email",
+      "columns.0.fieldId": email.id,
+      "columns.1.column": "First Name",
+      "columns.1.fieldId": first.id,
+      key: "Email",
+    };
     expect((await runSync({ syncId, trigger: "manual" })).status).toBe("skipped_unchanged");
 
     await post(saveSourceAction, { ...source, name: "Renamed" });
     expect((await post(saveMappingAction, { ...mapping, intent: "run" })).redirect).toMatch(/\/runs\//);
     let live = await syncRow(syncId);
     expect(live.name).toBe("Renamed");
-    const renamedRun = await waitForRun(db, { runId: (await db.select().from(runs).where(eq(runs.syncId, syncId))).sort((a, b) => +b.queuedAt - +a.queuedAt)[0].id });
+    const renamedRun = await waitForRun(db, {
+      runId: (await db.select().from(runs).where(eq(runs.syncId, syncId))).sort((a, b) => +b.queuedAt - +a.queuedAt)[0]
+        .id,
+    });
     expect(renamedRun.status).toBe("skipped_unchanged");
 
     // Same file, First Name no longer mapped: the next run reads the file again instead of skipping it.
@@ -210,10 +280,27 @@ describe("editing an active import", () => {
   it("an edit saved or discarded in another window meanwhile is not applied blindly", async () => {
     const { editor, manager, syncId } = await activeUploadSync();
     const fileB = await upload(editor.id, "Email,First Name\ncarl@example.org,Carl\n", "b.csv");
-    await post(saveSourceAction, { ...sourceDefaults, managerId: manager.id, syncId, sourceType: "upload", uploadId: fileB.id, name: "One" });
+    await post(saveSourceAction, {
+      ...sourceDefaults,
+      managerId: manager.id,
+      syncId,
+      sourceType: "upload",
+      uploadId: fileB.id,
+      name: "One",
+    });
     const stale = (await getWizardSync(db, manager.id, syncId))!;
-    await post(saveSourceAction, { ...sourceDefaults, managerId: manager.id, syncId, sourceType: "upload", uploadId: fileB.id, name: "Two" });
-    await expect(activateSync(db, stale, { schedule: null, nextRunAt: null })).rejects.toMatchObject({ code: "edit_conflict", status: 409 });
+    await post(saveSourceAction, {
+      ...sourceDefaults,
+      managerId: manager.id,
+      syncId,
+      sourceType: "upload",
+      uploadId: fileB.id,
+      name: "Two",
+    });
+    await expect(activateSync(db, stale, { schedule: null, nextRunAt: null })).rejects.toMatchObject({
+      code: "edit_conflict",
+      status: 409,
+    });
     expect((await syncRow(syncId)).name).toBe("Members");
   });
 });
@@ -224,6 +311,8 @@ describe("editing an active SFTP import", () => {
   beforeAll(async () => {
     root = fs.mkdtempSync(path.join(os.tmpdir(), "pending-sftp-"));
     fs.writeFileSync(path.join(root, "contacts.csv"), "Member;Email\nM1;ann@example.org\n");
+    // Written an hour ago: a finished export, so runs do not wait for it to settle (30 s by default).
+    fs.utimesSync(path.join(root, "contacts.csv"), Date.now() / 1000 - 3600, Date.now() / 1000 - 3600);
     sftp = await startSftpServer({ root, user: "feed", password: "s3cret-pass" });
     process.env.ALLOW_PRIVATE_HOSTS = "true";
     (await import("@/lib/env")).reloadEnv();
@@ -237,21 +326,59 @@ describe("editing an active SFTP import", () => {
     const editor = await createTestUser(db, "editor");
     actAs(editor);
     const manager = await createManager(db, { name: uniqueName("pending") });
-    const remote = { ...sourceDefaults, managerId: manager.id, sourceType: "remote", location: `${sftp.url}/contacts.csv`, login: "feed", delimiter: "semicolon", fingerprint: sftp.hostKeyFingerprint, trustFingerprint: "on" };
+    const remote = {
+      ...sourceDefaults,
+      managerId: manager.id,
+      sourceType: "remote",
+      location: `${sftp.url}/contacts.csv`,
+      login: "feed",
+      delimiter: "semicolon",
+      fingerprint: sftp.hostKeyFingerprint,
+      trustFingerprint: "on",
+    };
     const saved = await post(saveSourceAction, { ...remote, password: "s3cret-pass" });
     const syncId = /imports\/([0-9a-f-]{36})\//.exec(saved.redirect!)![1];
     const email = (await getManager(db, manager.id))!.fields.find((f) => f.role === "email")!;
-    const mapping = { managerId: manager.id, syncId, "columns.0.column": "Member", "columns.0.fieldId": "", "columns.1.column": "Email", "columns.1.fieldId": email.id, key: "Member" };
+    const mapping = {
+      managerId: manager.id,
+      syncId,
+      "columns.0.column": "Member",
+      "columns.0.fieldId": "",
+      "columns.1.column": "Email",
+      "columns.1.fieldId": email.id,
+      key: "Member",
+    };
     expect((await post(saveMappingAction, { ...mapping, intent: "next" })).redirect).toContain("/edit/schedule");
-    const schedule = { managerId: manager.id, syncId, startDate: "2031-01-06", startTime: "06:00", tz: "UTC", freq: "daily", interval: "1", rangeKind: "none", errorEmail: "", safetyThresholdPct: "10" };
-    expect((await post(saveScheduleAction, { ...schedule, intent: "finish" })).redirect).toContain("notice=import_scheduled");
+    const schedule = {
+      managerId: manager.id,
+      syncId,
+      startDate: "2031-01-06",
+      startTime: "06:00",
+      tz: "UTC",
+      freq: "daily",
+      interval: "1",
+      rangeKind: "none",
+      errorEmail: "",
+      safetyThresholdPct: "10",
+    };
+    expect((await post(saveScheduleAction, { ...schedule, intent: "finish" })).redirect).toContain(
+      "notice=import_scheduled",
+    );
     const before = await syncRow(syncId);
     expect(before.state).toBe("active");
 
     // Edit: a new password (wrong for this server) and another login.
-    const edited = await post(saveSourceAction, { ...remote, syncId, secretSet: "1", login: "other", password: "n3w-Pa55word" });
+    const edited = await post(saveSourceAction, {
+      ...remote,
+      syncId,
+      secretSet: "1",
+      login: "other",
+      password: "n3w-Pa55word",
+    });
     expect(edited.redirect).toContain("/edit/preview");
-    const [raw] = await db.execute<{ pending: string }>(`select pending_edit::text as pending from syncs where id = '${syncId}'`);
+    const [raw] = await db.execute<{ pending: string }>(
+      `select pending_edit::text as pending from syncs where id = '${syncId}'`,
+    );
     expect(raw.pending).not.toContain("n3w-Pa55word");
     const live = await syncRow(syncId);
     expect(live.pendingEdit?.login).toBe("other");
@@ -265,12 +392,74 @@ describe("editing an active SFTP import", () => {
     expect(await liveKeys(manager.id)).toEqual(["M1"]);
 
     // Finish: the schedule step applies the pending edit; the next run uses the new (wrong) credentials.
-    expect((await post(saveScheduleAction, { ...schedule, intent: "finish" })).redirect).toContain("notice=import_scheduled");
+    expect((await post(saveScheduleAction, { ...schedule, intent: "finish" })).redirect).toContain(
+      "notice=import_scheduled",
+    );
     const applied = await syncRow(syncId);
     expect(applied.pendingEdit).toBeNull();
     expect(applied.login).toBe("other");
     expect(decryptSecret<{ password: string }>(applied.secretEnc!).password).toBe("n3w-Pa55word");
     const failed = await runSync({ syncId, trigger: "manual" });
     expect(failed.status).toBe("failed");
+  });
+});
+
+describe("Save changes on one step of an active import's edit", () => {
+  it("step 1: one option changed goes live at once, the rest kept", async () => {
+    const { manager, syncId, fileA } = await activeUploadSync();
+    const saved = await post(saveSourceAction, {
+      ...sourceDefaults,
+      managerId: manager.id,
+      syncId,
+      editSince: "",
+      sourceType: "upload",
+      uploadId: fileA.id,
+      alwaysImport: "on",
+      deleteMissing: "on",
+      name: "Members",
+      intent: "save",
+    });
+    expect(saved.redirect).toBe(`/managers/${manager.id}/imports?notice=import_saved`);
+    const live = await syncRow(syncId);
+    expect(live).toMatchObject({ state: "active", deleteMissing: true, pendingEdit: null, uploadId: fileA.id });
+    expect(live.mapping?.keyColumn).toBe("Email");
+  });
+
+  it("step 1: a file whose columns no longer fit the mapping stays pending and leads to the mapping", async () => {
+    const { editor, manager, syncId, fileA } = await activeUploadSync();
+    const fileB = await upload(editor.id, "Mail,Vorname\ncarl@example.org,Carl\n", "b.csv");
+    const saved = await post(saveSourceAction, {
+      ...sourceDefaults,
+      managerId: manager.id,
+      syncId,
+      editSince: "",
+      sourceType: "upload",
+      uploadId: fileB.id,
+      name: "Members",
+      intent: "save",
+    });
+    expect(saved.redirect).toBe(`/managers/${manager.id}/imports/${syncId}/edit/mapping?notice=columns_changed`);
+    const row = await syncRow(syncId);
+    expect(row.uploadId).toBe(fileA.id);
+    expect(row.pendingEdit?.uploadId).toBe(fileB.id);
+  });
+
+  it("step 3: the mapping saved alone goes live", async () => {
+    const { manager, syncId, email } = await activeUploadSync();
+    const saved = await post(saveMappingAction, {
+      managerId: manager.id,
+      syncId,
+      editSince: "",
+      "columns.0.column": "Email",
+      "columns.0.fieldId": email.id,
+      "columns.1.column": "First Name",
+      "columns.1.fieldId": "",
+      key: "Email",
+      intent: "save",
+    });
+    expect(saved.redirect).toBe(`/managers/${manager.id}/imports?notice=import_saved`);
+    const live = await syncRow(syncId);
+    expect(live.pendingEdit).toBeNull();
+    expect(live.mapping?.columns).toEqual([{ column: "Email", fieldId: email.id }]);
   });
 });

@@ -3,13 +3,14 @@ import { afterEach, describe, expect, it } from "vitest";
 import { saveSourceAction } from "@/app/managers/[id]/imports/[syncId]/edit/actions";
 import { createManager } from "@/lib/managers/queries";
 import { uniqueName, useDb } from "@/tests/support/db";
-import { actAs, createTestUser } from "../auth/helpers";
-import { postForm } from "./helpers";
+import { actAs, createTestUser } from "@/tests/integration/auth/helpers";
+import { postForm } from "@/tests/integration/wizard/helpers";
 
 const { db } = useDb();
 afterEach(() => actAs(null));
 
-const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\n-----END OPENSSH PRIVATE KEY-----\n";
+const KEY =
+  "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\n-----END OPENSSH PRIVATE KEY-----\n";
 const source = {
   sourceType: "remote",
   location: "sftp://files.example.org/drop/contacts.csv",
@@ -32,7 +33,7 @@ function expectNoSecret(state: unknown) {
   expect(text).toContain("loader"); // the other values are kept, so a form without JavaScript keeps them
 }
 
-describe("SPEC §2: credentials are never sent back to a browser, also when a wizard step fails", () => {
+describe("credentials are never sent back to a browser, also when a wizard step fails", () => {
   it("a step-1 post that fails with an AppError (the import was deleted meanwhile)", async () => {
     actAs(await createTestUser(db, "editor"));
     const m = await createManager(db, { name: uniqueName("echo") });

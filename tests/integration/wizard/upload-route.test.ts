@@ -3,8 +3,8 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { uploadChunks, uploads } from "@/db/schema";
 import { reloadEnv } from "@/lib/env";
 import { POST } from "@/app/api/uploads/route";
-import { useDb } from "../../support/db";
-import { actAs, createTestUser } from "../auth/helpers";
+import { useDb } from "@/tests/support/db";
+import { actAs, createTestUser } from "@/tests/integration/auth/helpers";
 
 const { db } = useDb();
 const LIMIT = 64 * 1024;
@@ -33,7 +33,12 @@ function streamed(total: number, piece = 8 * 1024): ReadableStream<Uint8Array> {
 }
 
 function raw(body: BodyInit | ReadableStream<Uint8Array>, headers: Record<string, string> = {}): Request {
-  return new Request(base, { method: "POST", body: body as BodyInit, headers: { "content-type": "application/octet-stream", "x-filename": "contacts.csv", ...headers }, duplex: "half" } as RequestInit);
+  return new Request(base, {
+    method: "POST",
+    body: body as BodyInit,
+    headers: { "content-type": "application/octet-stream", "x-filename": "contacts.csv", ...headers },
+    duplex: "half",
+  } as RequestInit);
 }
 
 function multipart(content: string | Uint8Array, url = `${base}?returnTo=${encodeURIComponent(returnTo)}`): Request {
@@ -62,7 +67,10 @@ describe("POST /api/uploads", () => {
     const viewer = await call(raw("a,b\n1,2\n", { "x-filename": filename }));
     expect(viewer.status).toBe(403);
     expect(await stored()).toBe(0);
-    expect((await db.select({ n: dsql<number>`count(*)::int` }).from(uploads).where(eq(uploads.createdBy, viewerUser.id)))[0].n).toBe(0);
+    expect(
+      (await db.select({ n: dsql<number>`count(*)::int` }).from(uploads).where(eq(uploads.createdBy, viewerUser.id)))[0]
+        .n,
+    ).toBe(0);
   });
 
   it("streams a raw body into the uploads table, byte for byte, owned by the editor", async () => {
@@ -135,8 +143,40 @@ describe("POST /api/uploads", () => {
 
   it("never redirects outside the wizard (returnTo must be a wizard page)", async () => {
     actAs(await createTestUser(db, "editor"));
-    const res = await call(multipart("Email\na@b.c\n", `${base}?returnTo=${encodeURIComponent("https://evil.example/")}`));
+    const res = await call(
+      multipart("Email\na@b.c\n", `${base}?returnTo=${encodeURIComponent("https://evil.example/")}`),
+    );
     expect(res.status).toBe(201);
     expect(res.headers.get("location")).toBeNull();
+  });
+
+  it("a truncated multipart body (no closing boundary) is a clean 400, and nothing escapes as an uncaught exception", async () => {
+    actAs(await createTestUser(db, "editor"));
+    const uncaught: unknown[] = [];
+    const onUncaught = (e: unknown) => uncaught.push(e);
+    process.prependListener("uncaughtException", onUncaught);
+    try {
+      const boundary = "----contact-sync-truncated";
+      const parts = [
+        // a file part the route skips (wrong field name), then the file itself, cut off mid-content
+        `--${boundary}\r\nContent-Disposition: form-data; name="other"; filename="x.csv"\r\nContent-Type: text/csv\r\n\r\nskipped\r\n`,
+        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="people.csv"\r\nContent-Type: text/csv\r\n\r\nEmail\nann@example.org\n`,
+      ];
+      for (const body of [parts[0] + parts[1], parts[0].slice(0, -2), parts[1]]) {
+        const res = await call(
+          new Request(base, {
+            method: "POST",
+            body,
+            headers: { "content-type": `multipart/form-data; boundary=${boundary}` },
+          }),
+        );
+        expect(res.status).toBe(400);
+        expect((await res.json()).error.code).toMatch(/^upload_(malformed|interrupted|empty)$/);
+      }
+      await new Promise((r) => setTimeout(r, 200)); // a stream error would surface on a later tick
+      expect(uncaught.map(String)).toEqual([]);
+    } finally {
+      process.removeListener("uncaughtException", onUncaught);
+    }
   });
 });

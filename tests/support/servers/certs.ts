@@ -17,11 +17,29 @@ export function selfSignedCert(): TestCert {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cs-cert-"));
   const keyFile = path.join(dir, "key.pem");
   const certFile = path.join(dir, "cert.pem");
-  execFileSync("openssl", [
-    "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-    "-keyout", keyFile, "-out", certFile, "-days", "2", "-subj", "/CN=localhost",
-    "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
-  ], { stdio: "ignore" });
+  execFileSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:prime256v1",
+      "-nodes",
+      "-keyout",
+      keyFile,
+      "-out",
+      certFile,
+      "-days",
+      "2",
+      "-subj",
+      "/CN=localhost",
+      "-addext",
+      "subjectAltName=DNS:localhost,IP:127.0.0.1",
+    ],
+    { stdio: "ignore" },
+  );
   const cert = fs.readFileSync(certFile, "utf8");
   const key = fs.readFileSync(keyFile, "utf8");
   fs.rmSync(dir, { recursive: true, force: true });
@@ -39,10 +57,58 @@ export function caSignedCert(subjectAltName = "DNS:localhost"): CaSignedCert {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cs-ca-"));
   const f = (n: string) => path.join(dir, n);
   const run = (args: string[]) => execFileSync("openssl", args, { stdio: "ignore", cwd: dir });
-  run(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", f("ca.key"), "-out", f("ca.pem"), "-days", "2", "-subj", "/CN=Contact Sync Test CA"]);
-  run(["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", f("srv.key"), "-out", f("srv.csr"), "-subj", "/CN=test server"]);
-  fs.writeFileSync(f("ext.cnf"), `subjectAltName=${subjectAltName}\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n`);
-  run(["x509", "-req", "-in", f("srv.csr"), "-CA", f("ca.pem"), "-CAkey", f("ca.key"), "-CAcreateserial", "-out", f("srv.pem"), "-days", "2", "-extfile", f("ext.cnf")]);
+  run([
+    "req",
+    "-x509",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:prime256v1",
+    "-nodes",
+    "-keyout",
+    f("ca.key"),
+    "-out",
+    f("ca.pem"),
+    "-days",
+    "2",
+    "-subj",
+    "/CN=Contact Sync Test CA",
+  ]);
+  run([
+    "req",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:prime256v1",
+    "-nodes",
+    "-keyout",
+    f("srv.key"),
+    "-out",
+    f("srv.csr"),
+    "-subj",
+    "/CN=test server",
+  ]);
+  fs.writeFileSync(
+    f("ext.cnf"),
+    `subjectAltName=${subjectAltName}\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n`,
+  );
+  run([
+    "x509",
+    "-req",
+    "-in",
+    f("srv.csr"),
+    "-CA",
+    f("ca.pem"),
+    "-CAkey",
+    f("ca.key"),
+    "-CAcreateserial",
+    "-out",
+    f("srv.pem"),
+    "-days",
+    "2",
+    "-extfile",
+    f("ext.cnf"),
+  ]);
   const cert = fs.readFileSync(f("srv.pem"), "utf8");
   return {
     cert,

@@ -1,11 +1,14 @@
 import type { SourceSpec } from "@/lib/sources/types";
-import { startFtpServer } from "./ftp";
-import { startHttpServer } from "./http";
-import { makeClientKey, startSftpServer } from "./sftp";
+import { startFtpServer } from "@/tests/support/servers/ftp";
+import { startHttpServer } from "@/tests/support/servers/http";
+import { makeClientKey, startSftpServer } from "@/tests/support/servers/sftp";
 
 export type EveryKind = {
   /** A ready SourceSpec per remote kind for `relPath` inside root (e.g. "data/contacts.csv" or "drop/*.csv"). */
-  specs(relPath: string, extra?: Partial<SourceSpec>): Record<"http" | "https" | "ftp" | "ftpes" | "ftps" | "sftp" | "sftp-key", SourceSpec>;
+  specs(
+    relPath: string,
+    extra?: Partial<SourceSpec>,
+  ): Record<"http" | "https" | "ftp" | "ftpes" | "ftps" | "sftp" | "sftp-key", SourceSpec>;
   close(): Promise<void>;
 };
 
@@ -33,12 +36,51 @@ export async function startEveryKind(root: string): Promise<EveryKind> {
       const enc = p.split("/").map(encodeURIComponent).join("/").replace(/%2A/g, "*");
       return {
         http: { ...base, kind: "http", location: `${http.url}/${enc}`, ...extra },
-        https: { ...base, kind: "https", location: `${https.url}/${enc}`, login: user, password, tlsFingerprint: https.fingerprint, ...extra },
+        https: {
+          ...base,
+          kind: "https",
+          location: `${https.url}/${enc}`,
+          login: user,
+          password,
+          tlsFingerprint: https.fingerprint,
+          ...extra,
+        },
         ftp: { ...base, kind: "ftp", location: `${ftp.url}/${p}`, login: user, password, ...extra },
-        ftpes: { ...base, kind: "ftpes", location: `${ftpes.url}/${p}`, login: user, password, tlsFingerprint: ftpes.fingerprint, ...extra },
-        ftps: { ...base, kind: "ftps", location: `${ftps.url}/${p}`, login: user, password, tlsFingerprint: ftps.fingerprint, ...extra },
-        sftp: { ...base, kind: "sftp", location: `${sftp.url}/${p}`, login: user, password, hostKeyFingerprint: sftp.hostKeyFingerprint, ...extra },
-        "sftp-key": { ...base, kind: "sftp", location: `${sftp.url}/${p}`, login: user, privateKey: key.privateKey, ...extra },
+        ftpes: {
+          ...base,
+          kind: "ftpes",
+          location: `${ftpes.url}/${p}`,
+          login: user,
+          password,
+          tlsFingerprint: ftpes.fingerprint,
+          ...extra,
+        },
+        ftps: {
+          ...base,
+          kind: "ftps",
+          location: `${ftps.url}/${p}`,
+          login: user,
+          password,
+          tlsFingerprint: ftps.fingerprint,
+          ...extra,
+        },
+        sftp: {
+          ...base,
+          kind: "sftp",
+          location: `${sftp.url}/${p}`,
+          login: user,
+          password,
+          hostKeyFingerprint: sftp.hostKeyFingerprint,
+          ...extra,
+        },
+        "sftp-key": {
+          ...base,
+          kind: "sftp",
+          location: `${sftp.url}/${p}`,
+          login: user,
+          privateKey: key.privateKey,
+          ...extra,
+        },
       };
     },
     async close() {

@@ -3,7 +3,7 @@ import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import type { Readable } from "node:stream";
 import { FileSystem, FtpSrv } from "ftp-srv";
-import { selfSignedCert } from "./certs";
+import { selfSignedCert } from "@/tests/support/servers/certs";
 
 const require = createRequire(import.meta.url);
 // ftp-srv logs through bunyan; tests want it silent.
@@ -17,17 +17,23 @@ const bunyan = require("bunyan") as { createLogger(o: object): unknown };
  * listener ignore TLS handshake records (first byte 0x16; no FTP command starts with it).
  */
 function patchAuthTls() {
-  type AuthThis = { server: { options: { tls: object | false } }; secure: boolean; commandSocket: import("node:net").Socket };
+  type AuthThis = {
+    server: { options: { tls: object | false } };
+    secure: boolean;
+    commandSocket: import("node:net").Socket;
+  };
   type Handler = (this: AuthThis, a: { command: { arg: string } }) => unknown;
   const auth = require("ftp-srv/src/commands/registration/auth.js") as { handler: Handler; patched?: boolean };
   if (auth.patched) return;
   const original = auth.handler;
   auth.handler = function (this: AuthThis, args) {
-    if (String(args.command.arg).toUpperCase() !== "TLS" || !this.server.options.tls || this.secure) return original.call(this, args);
+    if (String(args.command.arg).toUpperCase() !== "TLS" || !this.server.options.tls || this.secure)
+      return original.call(this, args);
     const raw = this.commandSocket;
     const listeners = raw.listeners("data") as ((chunk: Buffer) => void)[];
     raw.removeAllListeners("data");
-    for (const l of listeners) raw.on("data", (chunk: Buffer) => (Buffer.isBuffer(chunk) && chunk[0] === 0x16 ? undefined : l(chunk)));
+    for (const l of listeners)
+      raw.on("data", (chunk: Buffer) => (Buffer.isBuffer(chunk) && chunk[0] === 0x16 ? undefined : l(chunk)));
     raw.pause();
     return original.call(this, args);
   };
@@ -44,6 +50,8 @@ export type FtpServerOptions = {
   transformRead?: (clientPath: string, data: Readable) => Readable;
   /** FTP commands the server refuses (502), e.g. ["SIZE", "MDTM"] to imitate a minimal server. */
   blacklist?: string[];
+  /** Refuse deleting, renaming and creating folders (550), as a read-only drop folder does. */
+  readOnly?: boolean;
   /** Certificate for TLS; a self-signed one when omitted. */
   cert?: { cert: string; key: string };
 };
@@ -62,7 +70,11 @@ export type TestFtpServer = {
 /** A real FTP server (ftp-srv) on 127.0.0.1 with passive mode, serving `root`. */
 export async function startFtpServer(opts: FtpServerOptions): Promise<TestFtpServer> {
   patchAuthTls();
-  const cert = !opts.tls ? undefined : opts.cert ? { ...opts.cert, fingerprint256: new X509Certificate(opts.cert.cert).fingerprint256 } : selfSignedCert();
+  const cert = !opts.tls
+    ? undefined
+    : opts.cert
+      ? { ...opts.cert, fingerprint256: new X509Certificate(opts.cert.cert).fingerprint256 }
+      : selfSignedCert();
   const scheme = opts.tls === "implicit" ? "ftps" : "ftp";
   const server = new FtpSrv({
     url: `${scheme}://127.0.0.1:0`,
@@ -83,10 +95,23 @@ export async function startFtpServer(opts: FtpServerOptions): Promise<TestFtpSer
       reads.push(r.clientPath);
       return transform ? { ...r, stream: transform(r.clientPath, r.stream) } : r;
     }
+    async delete(p: string) {
+      if (opts.readOnly) throw new Error("Permission denied");
+      return super.delete(p);
+    }
+    async rename(from: string, to: string) {
+      if (opts.readOnly) throw new Error("Permission denied");
+      return super.rename(from, to);
+    }
+    async mkdir(p: string) {
+      if (opts.readOnly) throw new Error("Permission denied");
+      return super.mkdir(p);
+    }
   }
   server.on("login", ({ connection, username, password }, resolve, reject) => {
     logins.push(username);
-    if (username === opts.user && password === opts.password) resolve({ fs: new TestFs(connection, { root: opts.root, cwd: "/" }) });
+    if (username === opts.user && password === opts.password)
+      resolve({ fs: new TestFs(connection, { root: opts.root, cwd: "/" }) });
     else reject(new Error("Login incorrect"));
   });
   server.on("client-error", () => {});

@@ -4,7 +4,7 @@ import http from "node:http";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
-import { selfSignedCert } from "./certs";
+import { selfSignedCert } from "@/tests/support/servers/certs";
 
 export type HttpRoute = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
@@ -72,7 +72,12 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<TestHttp
     if (route) route(req, res);
     else serveFile(opts.root, req, res);
   };
-  const cert = opts.tls === true ? selfSignedCert() : opts.tls ? { ...opts.tls, fingerprint256: new X509Certificate(opts.tls.cert).fingerprint256 } : undefined;
+  const cert =
+    opts.tls === true
+      ? selfSignedCert()
+      : opts.tls
+        ? { ...opts.tls, fingerprint256: new X509Certificate(opts.tls.cert).fingerprint256 }
+        : undefined;
   const server = cert ? https.createServer({ cert: cert.cert, key: cert.key }, handler) : http.createServer(handler);
   if (opts.keepAliveTimeoutMs !== undefined) server.keepAliveTimeout = opts.keepAliveTimeoutMs;
   const sockets = new Set<import("node:net").Socket>();

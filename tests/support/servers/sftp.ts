@@ -21,6 +21,8 @@ export type SftpServerOptions = {
   dropAtOffset?: number;
   /** Stop answering reads once they reach this offset (tests "stalled transfer"). */
   stallAtOffset?: number;
+  /** Refuse RENAME, REMOVE and MKDIR with "permission denied" (a read-only drop folder). */
+  readOnly?: boolean;
 };
 
 export type TestSftpServer = {
@@ -40,8 +42,12 @@ export type TestSftpServer = {
  */
 export function makeKeyPair(passphrase?: string): { private: string; public: string } {
   for (;;) {
-    const k = utils.generateKeyPairSync("ed25519", passphrase ? { passphrase, cipher: "aes256-cbc", rounds: 4 } : undefined);
-    if (!(utils.parseKey(k.public) instanceof Error) && !(utils.parseKey(k.private, passphrase) instanceof Error)) return k;
+    const k = utils.generateKeyPairSync(
+      "ed25519",
+      passphrase ? { passphrase, cipher: "aes256-cbc", rounds: 4 } : undefined,
+    );
+    if (!(utils.parseKey(k.public) instanceof Error) && !(utils.parseKey(k.private, passphrase) instanceof Error))
+      return k;
   }
 }
 
@@ -56,7 +62,14 @@ function longname(name: string, st: fs.Stats): string {
 }
 
 function attrsOf(st: fs.Stats) {
-  return { mode: st.mode, uid: 0, gid: 0, size: st.size, atime: Math.floor(st.atimeMs / 1000), mtime: Math.floor(st.mtimeMs / 1000) };
+  return {
+    mode: st.mode,
+    uid: 0,
+    gid: 0,
+    size: st.size,
+    atime: Math.floor(st.atimeMs / 1000),
+    mtime: Math.floor(st.mtimeMs / 1000),
+  };
 }
 
 /** A real SSH server (ssh2) offering read-only SFTP over `root`, on 127.0.0.1. */
@@ -64,7 +77,8 @@ export async function startSftpServer(opts: SftpServerOptions): Promise<TestSftp
   const hostKey = opts.hostKey ?? makeKeyPair().private;
   const parsedHost = utils.parseKey(hostKey);
   if (parsedHost instanceof Error) throw parsedHost;
-  const hostKeyFingerprint = "SHA256:" + createHash("sha256").update(parsedHost.getPublicSSH()).digest("base64").replace(/=+$/, "");
+  const hostKeyFingerprint =
+    "SHA256:" + createHash("sha256").update(parsedHost.getPublicSSH()).digest("base64").replace(/=+$/, "");
   const allowedKey = opts.publicKey ? utils.parseKey(opts.publicKey) : null;
   if (allowedKey instanceof Error) throw allowedKey;
   const root = path.resolve(opts.root);
@@ -82,7 +96,8 @@ export async function startSftpServer(opts: SftpServerOptions): Promise<TestSftp
     client.on("authentication", (ctx) => {
       authAttempts.push(ctx.method);
       if (ctx.username !== opts.user) return ctx.reject();
-      if (ctx.method === "password" && opts.password !== undefined && ctx.password === opts.password) return ctx.accept();
+      if (ctx.method === "password" && opts.password !== undefined && ctx.password === opts.password)
+        return ctx.accept();
       if (ctx.method === "publickey" && allowedKey) {
         if (ctx.key.algo !== allowedKey.type || !ctx.key.data.equals(allowedKey.getPublicSSH())) return ctx.reject();
         if (!ctx.signature) return ctx.accept();
@@ -104,7 +119,15 @@ export async function startSftpServer(opts: SftpServerOptions): Promise<TestSftp
             return b;
           };
           const fail = (id: number, e: NodeJS.ErrnoException) =>
-            sftp.status(id, e.code === "ENOENT" ? STATUS_CODE.NO_SUCH_FILE : e.code === "EACCES" ? STATUS_CODE.PERMISSION_DENIED : STATUS_CODE.FAILURE, e.code === "ENOENT" ? "No such file" : e.message);
+            sftp.status(
+              id,
+              e.code === "ENOENT"
+                ? STATUS_CODE.NO_SUCH_FILE
+                : e.code === "EACCES"
+                  ? STATUS_CODE.PERMISSION_DENIED
+                  : STATUS_CODE.FAILURE,
+              e.code === "ENOENT" ? "No such file" : e.message,
+            );
 
           sftp.on("REALPATH", (id, p) => {
             const norm = path.posix.normalize("/" + (p === "." ? "" : p));
@@ -159,6 +182,22 @@ export async function startSftpServer(opts: SftpServerOptions): Promise<TestSftp
             });
             if (names.length === 0) return sftp.status(id, STATUS_CODE.EOF);
             sftp.name(id, names);
+          });
+          // After-import actions: rename (refused when the target exists, as SFTP v3 servers do), remove, mkdir.
+          const refuse = (id: number) =>
+            opts.readOnly ? (sftp.status(id, STATUS_CODE.PERMISSION_DENIED, "Permission denied"), true) : false;
+          const done = (id: number) => (err: NodeJS.ErrnoException | null) =>
+            err ? fail(id, err) : sftp.status(id, STATUS_CODE.OK);
+          sftp.on("RENAME", (id, from, to) => {
+            if (refuse(id)) return;
+            if (fs.existsSync(resolve(to))) return sftp.status(id, STATUS_CODE.FAILURE, "Target exists");
+            fs.rename(resolve(from), resolve(to), done(id));
+          });
+          sftp.on("REMOVE", (id, p) => {
+            if (!refuse(id)) fs.unlink(resolve(p), done(id));
+          });
+          sftp.on("MKDIR", (id, p) => {
+            if (!refuse(id)) fs.mkdir(resolve(p), done(id));
           });
           sftp.on("CLOSE", (id, handle) => {
             const h = handle.readUInt32BE(0);

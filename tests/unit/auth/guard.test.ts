@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { clientIp } from "@/lib/auth/credentials";
 import { setSessionReaderForTests } from "@/lib/auth/current-user";
-import { authorizedAction, formDataToObject, withApiAuth } from "@/lib/auth/guard";
+import { authorizedAction, withApiAuth } from "@/lib/auth/guard";
+import { formDataToObject } from "@/lib/form-data";
 import { safeNextPath } from "@/lib/auth/next-path";
 import { hasRole } from "@/lib/auth/roles";
 
@@ -55,7 +56,14 @@ describe("withApiAuth without a session", () => {
 
 describe("helpers", () => {
   it("formDataToObject keeps repeated names as arrays and drops Next's fields", () => {
-    const o = formDataToObject(form([["a", "1"], ["b", "x"], ["b", "y"], ["$ACTION_ID_abc", ""]]));
+    const o = formDataToObject(
+      form([
+        ["a", "1"],
+        ["b", "x"],
+        ["b", "y"],
+        ["$ACTION_ID_abc", ""],
+      ]),
+    );
     expect(o).toEqual({ a: "1", b: ["x", "y"] });
   });
 

@@ -27,7 +27,11 @@ describe("session cookie", () => {
   it("is a next-auth JWT under AUTH_SECRET carrying the user id and password version only", async () => {
     process.env.AUTH_SECRET = "x".repeat(40);
     reloadEnv();
-    const user = { id: "6f1c5d1e-0000-4000-8000-000000000001", email: "a@example.test", passwordHash: "scrypt$1$2$3$salt$hash" };
+    const user = {
+      id: "6f1c5d1e-0000-4000-8000-000000000001",
+      email: "a@example.test",
+      passwordHash: "scrypt$1$2$3$salt$hash",
+    };
     const token = await encodeSession(user);
     const claims = await decode({ token, secret: "x".repeat(40) });
     expect(claims?.sub).toBe(user.id);

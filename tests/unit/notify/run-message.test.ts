@@ -20,7 +20,11 @@ describe("error email", () => {
   it("keeps the subject on one line whatever the import's name holds (no header injection)", () => {
     const { subject } = buildRunMessage({
       run,
-      sync: { id: "00000000-0000-0000-0000-000000000002", managerId: "00000000-0000-0000-0000-000000000003", name: "Daily\r\nBcc: attacker@evil.test\u2028x" },
+      sync: {
+        id: "00000000-0000-0000-0000-000000000002",
+        managerId: "00000000-0000-0000-0000-000000000003",
+        name: "Daily\r\nBcc: attacker@evil.test\u2028x",
+      },
       managerName: "M",
       errors: [],
     });

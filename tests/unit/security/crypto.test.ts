@@ -60,7 +60,9 @@ describe("secret encryption", () => {
   it("explains a missing key when used, and refuses a wrong-sized one at start", () => {
     useKeys(undefined);
     expect(() => encryptSecret("x")).toThrow(/ENCRYPTION_KEY is not set/);
-    expect(() => useKeys(randomBytes(16).toString("base64"))).toThrow(/Invalid environment:\n {2}ENCRYPTION_KEY: ENCRYPTION_KEY must be 32 bytes/);
+    expect(() => useKeys(randomBytes(16).toString("base64"))).toThrow(
+      /Invalid environment:\n {2}ENCRYPTION_KEY: ENCRYPTION_KEY must be 32 bytes/,
+    );
     expect(() => useKeys("8443;not-a-key")).toThrow(/must be 32 bytes/);
   });
 });

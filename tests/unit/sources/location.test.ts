@@ -20,7 +20,11 @@ describe("parseLocation", () => {
   });
 
   it("recognises wildcards in the last segment only, with ? and # as file-name characters", () => {
-    expect(parseLocation("sftp", "sftp://h/in/report-??.csv")).toMatchObject({ dir: "/in", base: "report-??.csv", isPattern: true });
+    expect(parseLocation("sftp", "sftp://h/in/report-??.csv")).toMatchObject({
+      dir: "/in",
+      base: "report-??.csv",
+      isPattern: true,
+    });
     expect(parseLocation("ftp", "ftp://h/a/[ab]*.csv").isPattern).toBe(true);
     expect(parseLocation("ftp", "ftp://h/a/#1.csv").base).toBe("#1.csv");
     expect(() => parseLocation("ftp", "ftp://h/*/a.csv")).toThrow(/Only the last part/);
@@ -62,7 +66,11 @@ describe("parseLocation", () => {
 
 describe("splitCredentials / kindOfLocation", () => {
   it("moves userinfo out of the link", () => {
-    expect(splitCredentials("ftp://bob:p%40ss@h/a.csv")).toEqual({ location: "ftp://h/a.csv", login: "bob", password: "p@ss" });
+    expect(splitCredentials("ftp://bob:p%40ss@h/a.csv")).toEqual({
+      location: "ftp://h/a.csv",
+      login: "bob",
+      password: "p@ss",
+    });
     expect(splitCredentials("https://h/a.csv")).toEqual({ location: "https://h/a.csv" });
   });
   it("derives the kind from the scheme", () => {

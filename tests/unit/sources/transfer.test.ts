@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 import { SourceError } from "@/lib/sources/errors";
 import { guardTransfer, withDeadline } from "@/lib/sources/transfer";
 
-const mapError = (e: unknown) => (e instanceof SourceError ? e : new SourceError("connect_failed", String((e as Error).message)));
+const mapError = (e: unknown) =>
+  e instanceof SourceError ? e : new SourceError("connect_failed", String((e as Error).message));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function drain(s: Readable): Promise<number> {
@@ -19,21 +20,29 @@ describe("guardTransfer", () => {
   });
 
   it("flags fewer bytes than announced as truncated, and more as a changed file", async () => {
-    await expect(drain(guardTransfer(Readable.from([Buffer.alloc(10)]), { expectedSize: 15, idleMs: 200, what: "T", mapError }))).rejects.toMatchObject({ code: "truncated" });
-    await expect(drain(guardTransfer(Readable.from([Buffer.alloc(20)]), { expectedSize: 15, idleMs: 200, what: "T", mapError }))).rejects.toMatchObject({ code: "protocol_error" });
+    await expect(
+      drain(guardTransfer(Readable.from([Buffer.alloc(10)]), { expectedSize: 15, idleMs: 200, what: "T", mapError })),
+    ).rejects.toMatchObject({ code: "truncated" });
+    await expect(
+      drain(guardTransfer(Readable.from([Buffer.alloc(20)]), { expectedSize: 15, idleMs: 200, what: "T", mapError })),
+    ).rejects.toMatchObject({ code: "protocol_error" });
   });
 
   it("turns a source that closes early without error into truncated", async () => {
     const src = new Readable({ read() {} });
     src.push(Buffer.alloc(4));
     setTimeout(() => src.destroy(), 20);
-    await expect(drain(guardTransfer(src, { expectedSize: 100, idleMs: 1000, what: "T", mapError }))).rejects.toMatchObject({ code: "truncated" });
+    await expect(
+      drain(guardTransfer(src, { expectedSize: 100, idleMs: 1000, what: "T", mapError })),
+    ).rejects.toMatchObject({ code: "truncated" });
   });
 
   it("times out a source that stops sending", async () => {
     const src = new Readable({ read() {} });
     src.push(Buffer.alloc(4));
-    await expect(drain(guardTransfer(src, { idleMs: 150, what: "T", mapError }))).rejects.toMatchObject({ code: "timeout" });
+    await expect(drain(guardTransfer(src, { idleMs: 150, what: "T", mapError }))).rejects.toMatchObject({
+      code: "timeout",
+    });
   });
 
   it("does not count a slow consumer as a stalled server", async () => {
@@ -54,7 +63,13 @@ describe("guardTransfer", () => {
     const ac = new AbortController();
     const src = new Readable({ read() {} });
     let released = false;
-    const out = guardTransfer(src, { idleMs: 5000, signal: ac.signal, what: "T", mapError, onClose: () => (released = true) });
+    const out = guardTransfer(src, {
+      idleMs: 5000,
+      signal: ac.signal,
+      what: "T",
+      mapError,
+      onClose: () => (released = true),
+    });
     setTimeout(() => ac.abort(), 20);
     await expect(drain(out)).rejects.toMatchObject({ code: "aborted" });
     expect(src.destroyed).toBe(true);
@@ -77,7 +92,9 @@ describe("guardTransfer", () => {
 describe("withDeadline", () => {
   it("cancels slow work with a timeout error", async () => {
     let cancelled = false;
-    await expect(withDeadline(sleep(1000), 50, "Connecting", () => (cancelled = true))).rejects.toMatchObject({ code: "timeout" });
+    await expect(withDeadline(sleep(1000), 50, "Connecting", () => (cancelled = true))).rejects.toMatchObject({
+      code: "timeout",
+    });
     expect(cancelled).toBe(true);
   });
   it("returns the result of quick work", async () => {

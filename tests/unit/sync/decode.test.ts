@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { decodeStream, firstInvalidUtf8, notTextReason } from "@/lib/sync/decode";
-import { decodeAll, fixture } from "./helpers";
+import { decodeAll, fixture } from "@/tests/unit/sync/helpers";
 
 const text = "Email,Name\nann@x.com,Zoë 日本語 😀 €\n";
 
@@ -18,7 +18,11 @@ describe("decode", () => {
   });
 
   it("uses and strips BOMs (UTF-8, UTF-16LE, UTF-16BE), even split across chunks", async () => {
-    for (const [name, enc] of [["utf8-bom.csv", "utf-8"], ["utf16le-bom.csv", "utf-16le"], ["utf16be-bom.csv", "utf-16be"]] as const) {
+    for (const [name, enc] of [
+      ["utf8-bom.csv", "utf-8"],
+      ["utf16le-bom.csv", "utf-16le"],
+      ["utf16be-bom.csv", "utf-16be"],
+    ] as const) {
       for (const sizes of [[1], [3], [1000]]) {
         const { text: out, stats } = await decodeAll(fixture(name), sizes);
         expect(stats.encoding).toBe(enc);
@@ -38,7 +42,10 @@ describe("decode", () => {
   });
 
   it("switches to Windows-1252 late in a long ASCII file", async () => {
-    const buf = Buffer.concat([Buffer.from("a,b\n" + "x,y\n".repeat(50_000)), Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x0a])]);
+    const buf = Buffer.concat([
+      Buffer.from("a,b\n" + "x,y\n".repeat(50_000)),
+      Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x0a]),
+    ]);
     const { text: out } = await decodeAll(buf, [65536]);
     expect(out.endsWith("café\n")).toBe(true);
   });
@@ -70,7 +77,10 @@ describe("decode", () => {
     }
     // Chosen as UTF-16, the same bytes are text; NUL bytes after the first 4 KiB are left to the row checks.
     expect((await decodeAll(utf16NoBom, [5], "utf-16le")).text).toBe("Email,First\nann@x.com,Ann\n");
-    const lateNul = Buffer.concat([Buffer.from("Email,First\n" + "a@x.com,A\n".repeat(500)), Buffer.from("b@x.com,B\0\n")]);
+    const lateNul = Buffer.concat([
+      Buffer.from("Email,First\n" + "a@x.com,A\n".repeat(500)),
+      Buffer.from("b@x.com,B\0\n"),
+    ]);
     expect((await decodeAll(lateNul, [1000])).text.endsWith("b@x.com,B\0\n")).toBe(true);
     expect(notTextReason(Buffer.from("Email,First\nann@x.com,Zoë\n"))).toBeNull();
   });
@@ -102,7 +112,12 @@ describe("decode: maxBytes", () => {
 
   it("reads a file of exactly the limit, and refuses one byte more, whatever the chunks", async () => {
     expect(await read(10_000, 10_000)).toBe(10_000);
-    await expect(read(10_001, 10_000)).rejects.toMatchObject({ code: "file_too_large", message: expect.stringMatching(/^The file is larger than 0\.01 MiB, the most an import reads \(SOURCE_MAX_BYTES\)\./) });
+    await expect(read(10_001, 10_000)).rejects.toMatchObject({
+      code: "file_too_large",
+      message: expect.stringMatching(
+        /^The file is larger than 0\.01 MiB, the most an import reads \(SOURCE_MAX_BYTES\)\./,
+      ),
+    });
   });
 });
 

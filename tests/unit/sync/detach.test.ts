@@ -13,7 +13,16 @@ function collectGarbage(): void {
 
 describe("detach", () => {
   it("copies any string exactly: non-BMP characters, lone surrogates, controls, quotes, long text", () => {
-    for (const s of ["", "plain", "Zoë 😀", "lone \ud800 high", "lone \udc00 low", '"quoted" \\ back', "\u0000\u0001\n\t", "x".repeat(100_000)]) {
+    for (const s of [
+      "",
+      "plain",
+      "Zoë 😀",
+      "lone \ud800 high",
+      "lone \udc00 low",
+      '"quoted" \\ back',
+      "\u0000\u0001\n\t",
+      "x".repeat(100_000),
+    ]) {
       expect(detach(s)).toBe(s);
     }
   });

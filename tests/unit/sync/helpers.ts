@@ -25,10 +25,18 @@ export async function decodeAll(buf: Buffer, sizes?: number[], encoding: Encodin
 
 export const LIMITS = { maxColumns: 500, maxFieldBytes: 1024 * 1024, maxRows: 5_000_000 };
 
-export async function parseAll(input: string | Buffer, opts: { delimiter?: string; hasHeader?: boolean; sizes?: number[]; limits?: Partial<typeof LIMITS> } = {}) {
+export async function parseAll(
+  input: string | Buffer,
+  opts: { delimiter?: string; hasHeader?: boolean; sizes?: number[]; limits?: Partial<typeof LIMITS> } = {},
+) {
   const buf = typeof input === "string" ? Buffer.from(input) : input;
   const d = decodeStream(chunked(buf, opts.sizes));
-  const parsed = parseCsv(d.text, { delimiter: opts.delimiter ?? ",", hasHeader: opts.hasHeader ?? true, ...LIMITS, ...opts.limits });
+  const parsed = parseCsv(d.text, {
+    delimiter: opts.delimiter ?? ",",
+    hasHeader: opts.hasHeader ?? true,
+    ...LIMITS,
+    ...opts.limits,
+  });
   const records: CsvRecord[] = [];
   for await (const r of parsed.records) records.push(r);
   return { columns: await parsed.columns, records };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fixture, parseAll } from "./helpers";
+import { fixture, parseAll } from "@/tests/unit/sync/helpers";
 
 describe("parse", () => {
   it("keeps line breaks inside quoted fields and numbers records by physical start line", async () => {
@@ -21,7 +21,12 @@ describe("parse", () => {
 
   it("reports ragged rows as they are (the validator flags them)", async () => {
     const { records } = await parseAll(fixture("ragged.csv"));
-    expect(records.map((r) => [r.line, r.fields.length])).toEqual([[2, 3], [3, 2], [4, 4], [5, 3]]);
+    expect(records.map((r) => [r.line, r.fields.length])).toEqual([
+      [2, 3],
+      [3, 2],
+      [4, 4],
+      [5, 3],
+    ]);
   });
 
   it("handles CRLF without a final newline, and LF", async () => {
@@ -86,7 +91,9 @@ describe("parse", () => {
   });
 
   it("refuses a blank header cell whose position name another column already has", async () => {
-    await expect(parseAll("Column 2,\n")).rejects.toThrow(/Column 2 of the header line has no name, and its position name "Column 2" is the name of another column/);
+    await expect(parseAll("Column 2,\n")).rejects.toThrow(
+      /Column 2 of the header line has no name, and its position name "Column 2" is the name of another column/,
+    );
     await expect(parseAll(",Column 1\n")).rejects.toThrow(/Column 1 of the header line has no name/);
   });
 
@@ -98,8 +105,10 @@ describe("parse", () => {
   });
 
   it("refuses an unclosed quote instead of buffering the rest of the file", async () => {
-    const body = "Email,Note\nann@x.com,\"never closed\n" + "bob@x.com,x\n".repeat(500_000);
-    await expect(parseAll(body, { sizes: [65536], limits: { maxFieldBytes: 64 * 1024 } })).rejects.toThrow(/never closed|quote/);
+    const body = 'Email,Note\nann@x.com,"never closed\n' + "bob@x.com,x\n".repeat(500_000);
+    await expect(parseAll(body, { sizes: [65536], limits: { maxFieldBytes: 64 * 1024 } })).rejects.toThrow(
+      /never closed|quote/,
+    );
   });
 
   it("enforces MAX_COLUMNS and MAX_ROWS as clear errors", async () => {
@@ -107,13 +116,19 @@ describe("parse", () => {
     await expect(parseAll("a\n1\n2\n3\n", { limits: { maxRows: 2 } })).rejects.toThrow(/more than 2 rows/);
   });
 
-  it("gives the same records whatever the chunk boundaries (quotes, CRLF, \"\" split anywhere)", async () => {
+  it('gives the same records whatever the chunk boundaries (quotes, CRLF, "" split anywhere)', async () => {
     const tricky = 'a,b,c\r\n"x\r\ny","say ""hi""",z\r\n\r\n1,"",3\n"q""",r,"s\r"\rlast,row,"end"';
     const whole = await parseAll(tricky, { sizes: [10_000] });
     expect(whole.records.map((r) => r.line)).toEqual([2, 5, 6, 8]);
     expect(whole.records[0].fields).toEqual(["x\r\ny", 'say "hi"', "z"]);
     for (const sizes of [[1], [2], [3], [5, 1], [7, 2, 1]]) expect(await parseAll(tricky, { sizes })).toEqual(whole);
-    for (const name of ["quoted-newlines.csv", "escaped-quotes.csv", "ragged.csv", "blank-lines.csv", "semicolon.csv"]) {
+    for (const name of [
+      "quoted-newlines.csv",
+      "escaped-quotes.csv",
+      "ragged.csv",
+      "blank-lines.csv",
+      "semicolon.csv",
+    ]) {
       const delimiter = name === "semicolon.csv" ? ";" : ",";
       const ref = await parseAll(fixture(name), { delimiter });
       for (const sizes of [[1], [2], [3]]) expect(await parseAll(fixture(name), { sizes, delimiter })).toEqual(ref);
@@ -141,7 +156,10 @@ describe("parse", () => {
     for (const sizes of [[64 * 1024], [1024 * 1024], [8 * 1024 * 1024]]) {
       const a = await parseAll(plain, { sizes });
       expect(a.records.length).toBe(200_000);
-      expect(a.records[199_999]).toEqual({ line: 200_001, fields: ["user199999@example.com", "First199999", "Last199999"] });
+      expect(a.records[199_999]).toEqual({
+        line: 200_001,
+        fields: ["user199999@example.com", "First199999", "Last199999"],
+      });
       const b = await parseAll(quoted, { sizes });
       expect(b.records.length).toBe(200_000);
       // 200 notes span two lines, so the last record starts 200 lines further down.
@@ -159,7 +177,7 @@ describe("parse", () => {
   });
 
   it("reports the line of a record that outgrows the limit", async () => {
-    const body = "a,b\n1,2\n\n3,\"" + "z\n".repeat(3 * 1024 * 1024);
+    const body = 'a,b\n1,2\n\n3,"' + "z\n".repeat(3 * 1024 * 1024);
     await expect(parseAll(body, { sizes: [1024 * 1024] })).rejects.toThrow(/starting on line 4 is longer than 4 MiB/);
   });
 });
@@ -167,7 +185,10 @@ describe("parse", () => {
 describe("parse: quoting papa's way at the edges", () => {
   it("allows any whitespace between a closing quote and the delimiter, as papaparse does (a no-break space)", async () => {
     const { records } = await parseAll('Email,Name\r\n"ann@x.com"\u00a0,Ann\r\n"bob@x.com"\u2003\t,Bob\r\n');
-    expect(records.map((r) => r.fields)).toEqual([["ann@x.com", "Ann"], ["bob@x.com", "Bob"]]);
+    expect(records.map((r) => r.fields)).toEqual([
+      ["ann@x.com", "Ann"],
+      ["bob@x.com", "Bob"],
+    ]);
   });
 
   it("sees an emoji delimiter that falls across the 64 Ki-unit boundary of the record-end scan", async () => {

@@ -1,10 +1,17 @@
 import { describe, expect, it } from "vitest";
 import { safetyBlock, type Plan } from "@/lib/sync/plan";
 
-const plan = (existing: number, updated: number, deleted: number): Plan => ({ existing, created: 0, updated, deleted, unchanged: 0, notUpdated: 0 });
+const plan = (existing: number, updated: number, deleted: number): Plan => ({
+  existing,
+  created: 0,
+  updated,
+  deleted,
+  unchanged: 0,
+  notUpdated: 0,
+});
 const scheduled = (thresholdPct: number) => ({ trigger: "schedule", deleteMissing: true, thresholdPct });
 
-describe("safety rule (SPEC §5.4)", () => {
+describe("safety rule", () => {
   it("lets a change of exactly the threshold through: only more than it blocks", () => {
     expect(safetyBlock(plan(100, 0, 10), scheduled(10))).toBeNull();
     // (7 / 100) * 100 is 7.000000000000001 in floating point.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { canonicalLanguage, checkValue } from "@/lib/sync/values";
 import { createRowValidator, resolveRowPlan, rowData, type RowError } from "@/lib/sync/validate";
-import { csvCell } from "@/lib/contacts/export";
+import { csvCell } from "@/lib/csv-writer";
 
 const fields = [
   { id: "k", label: "Unique Key", type: "text" as const, role: "key" },
@@ -29,8 +29,10 @@ describe("values", () => {
     expect(checkValue("email", "ann@").ok).toBe(false);
     for (const ok of ["1", "-2.5", "+3", ".5", "1e6", "10."]) expect(checkValue("number", ok).ok).toBe(true);
     for (const bad of ["1,5", "1 000", "abc", "", "--1"]) expect(checkValue("number", bad).ok).toBe(false);
-    for (const ok of ["2024-02-29", "2024-03-31T10:00", "2024-03-31T10:00:59Z", "2024-03-31 10:00:00+02:00"]) expect(checkValue("date", ok).ok).toBe(true);
-    for (const bad of ["2023-02-29", "2024-13-01", "01/02/2024", "2024-03-31T25:00"]) expect(checkValue("date", bad).ok).toBe(false);
+    for (const ok of ["2024-02-29", "2024-03-31T10:00", "2024-03-31T10:00:59Z", "2024-03-31 10:00:00+02:00"])
+      expect(checkValue("date", ok).ok).toBe(true);
+    for (const bad of ["2023-02-29", "2024-13-01", "01/02/2024", "2024-03-31T25:00"])
+      expect(checkValue("date", bad).ok).toBe(false);
   });
 
   it("escapes formula-looking CSV cells", () => {
@@ -45,7 +47,17 @@ describe("row validator", () => {
   const columns = ["Mail", "Lang", "Pw", "Score", "Born"];
   const plan = resolveRowPlan(
     columns,
-    { keyColumn: "mail", autoKey: false, columns: [{ column: "Mail", fieldId: "e" }, { column: "Lang", fieldId: "l" }, { column: "Pw", fieldId: "p" }, { column: "score", fieldId: "n" }, { column: "Born", fieldId: "d" }] },
+    {
+      keyColumn: "mail",
+      autoKey: false,
+      columns: [
+        { column: "Mail", fieldId: "e" },
+        { column: "Lang", fieldId: "l" },
+        { column: "Pw", fieldId: "p" },
+        { column: "score", fieldId: "n" },
+        { column: "Born", fieldId: "d" },
+      ],
+    },
     fields,
   );
   process.env.AUTH_SECRET ??= "x".repeat(40);
@@ -74,14 +86,21 @@ describe("row validator", () => {
     expect(row.valid).toBe(false);
     expect(row.keyNorm).toBe("bob@x.com");
     expect(row.password).toBeNull();
-    expect(errors.map((e) => [e.line, e.column])).toEqual([[7, "Lang"], [7, "Score"], [7, "Born"]]);
+    expect(errors.map((e) => [e.line, e.column])).toEqual([
+      [7, "Lang"],
+      [7, "Score"],
+      [7, "Born"],
+    ]);
     expect(errors[0].message).toMatch(/English/);
   });
 
   it("flags empty keys, wrong field counts, NUL bytes and oversized values", () => {
     const errors: RowError[] = [];
     expect(validate({ line: 2, fields: ["  ", "", "", "", ""] }, errors).valid).toBe(false);
-    expect(validate({ line: 3, fields: ["a@x.com", "en"] }, errors)).toMatchObject({ valid: false, keyNorm: "a@x.com" });
+    expect(validate({ line: 3, fields: ["a@x.com", "en"] }, errors)).toMatchObject({
+      valid: false,
+      keyNorm: "a@x.com",
+    });
     expect(validate({ line: 4, fields: ["b@x.com", "e\0n", "", "", ""] }, errors).valid).toBe(false);
     expect(validate({ line: 5, fields: ["c@x.com", "x".repeat(101), "", "", ""] }, errors).valid).toBe(false);
     expect(errors.map((e) => e.line)).toEqual([2, 3, 4, 5]);
@@ -90,7 +109,9 @@ describe("row validator", () => {
   });
 
   it("refuses a mapping naming a column the file does not have", () => {
-    expect(() => resolveRowPlan(["A"], { keyColumn: "Email", autoKey: false, columns: [] }, fields)).toThrow(/no column "Email"/);
+    expect(() => resolveRowPlan(["A"], { keyColumn: "Email", autoKey: false, columns: [] }, fields)).toThrow(
+      /no column "Email"/,
+    );
   });
 });
 
@@ -109,7 +130,15 @@ describe("values: dates with an offset, internationalised emails", () => {
     expect(checkValue("email", "müller@example.de").ok).toBe(true);
     expect(checkValue("email", "a+tag@example.com").ok).toBe(true);
     // Still refused: no domain dot, spaces (also no-break ones), an empty or broken domain.
-    for (const bad of ["müller@localhost", "mül ler@example.de", "mül\u00a0ler@example.de", "müller@", "@bücher.de", "müller@bü..de", "müller@-bücher.de"])
+    for (const bad of [
+      "müller@localhost",
+      "mül ler@example.de",
+      "mül\u00a0ler@example.de",
+      "müller@",
+      "@bücher.de",
+      "müller@bü..de",
+      "müller@-bücher.de",
+    ])
       expect(checkValue("email", bad).ok, bad).toBe(false);
   });
 });

@@ -5,8 +5,9 @@ import { getDb, getSql } from "@/db/client";
 import { requireUser } from "@/lib/auth/guard";
 import { countContacts } from "@/lib/managers/contact-list";
 import { getManager } from "@/lib/managers/queries";
-import { ConfirmDelete } from "../../../_components/ConfirmDelete";
-import { deleteManagerAction } from "../../actions";
+import { ConfirmDelete } from "@/app/_components/ConfirmDelete";
+import { deleteManagerAction } from "@/app/managers/actions";
+import { managerPath } from "@/lib/paths";
 
 export const metadata: Metadata = { title: "Delete Contact Manager — Contact Sync" };
 
@@ -21,7 +22,7 @@ export default async function DeleteManagerPage({ params }: { params: Promise<{ 
   return (
     <main className="narrow">
       <p className="breadcrumb">
-        <Link href="/managers">Contact Managers</Link> › <Link href={`/managers/${manager.id}`}>{manager.name}</Link> ›
+        <Link href="/managers">Contact Managers</Link> › <Link href={managerPath(manager.id)}>{manager.name}</Link> ›
       </p>
       <h1>Delete “{manager.name}”?</h1>
       <ConfirmDelete
@@ -29,11 +30,11 @@ export default async function DeleteManagerPage({ params }: { params: Promise<{ 
         hidden={{ id: manager.id }}
         name={manager.name}
         what="Contact Manager"
-        cancelHref={`/managers/${manager.id}`}
+        cancelHref={managerPath(manager.id)}
         consequences={
           <p>
-            This deletes the Contact Manager with its {total.toLocaleString("en-US")} contact{total === 1 ? "" : "s"}, its fields, its imports
-            and their run history. It cannot be undone.
+            This deletes the Contact Manager with its {total.toLocaleString("en-US")} contact{total === 1 ? "" : "s"},
+            its fields, its imports and their run history. It cannot be undone.
           </p>
         }
       />

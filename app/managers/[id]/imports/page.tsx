@@ -5,16 +5,11 @@ import { getDb } from "@/db/client";
 import { requireUser } from "@/lib/auth/guard";
 import { hasRole } from "@/lib/auth/roles";
 import { getManager } from "@/lib/managers/queries";
-import { listImportsPage } from "@/lib/runs/queries";
-import { CursorPagination } from "@/app/_components/Pagination";
-import { isAppError } from "@/lib/errors";
-import { ErrorBox, Flash } from "@/app/_components/Flash";
-import { ImportsTable } from "@/app/_components/imports/ImportsTable";
-import { deleteImportAction, goAction } from "@/app/imports/actions";
+import { Flash } from "@/app/_components/Flash";
+import { ImportsList, importsPageQuery, readImportsPage } from "@/app/imports/ImportsList";
+import { importsPath, managerPath, newImportPath } from "@/lib/paths";
 
 export const metadata: Metadata = { title: "Imports — Contact Sync" };
-
-const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
 
 /** The imports of one Contact Manager (the seed product's "List of imports"). */
 export default async function ManagerImportsPage({
@@ -31,44 +26,36 @@ export default async function ManagerImportsPage({
   const manager = await getManager(db, id);
   if (!manager) notFound();
   const canEdit = hasRole(user.role, "editor");
-  const pageQuery = { after: one(sp.after), before: one(sp.after) ? undefined : one(sp.before) };
-  const listed = await listImportsPage(db, { managerId: manager.id, ...pageQuery }).catch((e) => {
-    if (!isAppError(e)) throw e;
-    return { rows: [], nextCursor: null, prevCursor: null, error: e.message };
-  });
+  const pageQuery = importsPageQuery(sp);
+  const listed = await readImportsPage(db, { managerId: manager.id, ...pageQuery });
 
   return (
     <main>
       <p className="breadcrumb">
-        <Link href="/managers">Contact Managers</Link> › <Link href={`/managers/${manager.id}`}>{manager.name}</Link> ›
+        <Link href="/managers">Contact Managers</Link> › <Link href={managerPath(manager.id)}>{manager.name}</Link> ›
       </p>
       <div className="page-title">
         <h1>Imports</h1>
         {canEdit && (
           <div className="title-actions">
-            <Link className="btn btn-primary" href={`/managers/${manager.id}/imports/new`}>Setup New Import</Link>
+            <Link className="btn btn-primary" href={newImportPath(manager.id)}>
+              Setup New Import
+            </Link>
           </div>
         )}
       </div>
       <Flash notice={sp.notice} />
       <p className="muted">
-        Imports keep “{manager.name}” in step with CSV files. Times of the next import are shown in the import’s own time zone and in yours.
+        Imports keep “{manager.name}” in step with CSV files. Times of the next import are shown in the import’s own
+        time zone and in yours.
       </p>
-      {"error" in listed ? (
-        <ErrorBox><p>{listed.error}</p></ErrorBox>
-      ) : (
-        <ImportsTable
-          initialRows={listed.rows}
-          managerId={manager.id}
-          pageQuery={pageQuery}
-          canEdit={canEdit}
-          showManager={false}
-          returnTo={`/managers/${manager.id}/imports`}
-          goAction={goAction}
-          deleteAction={deleteImportAction}
-        />
-      )}
-      <CursorPagination path={`/managers/${manager.id}/imports`} params={{}} prevCursor={listed.prevCursor} nextCursor={listed.nextCursor} />
+      <ImportsList
+        listed={listed}
+        pageQuery={pageQuery}
+        canEdit={canEdit}
+        managerId={manager.id}
+        path={importsPath(manager.id)}
+      />
     </main>
   );
 }

@@ -4,13 +4,14 @@ import { notFound } from "next/navigation";
 import { getDb } from "@/db/client";
 import { requireUser } from "@/lib/auth/guard";
 import { getManager, keyFieldLocked } from "@/lib/managers/queries";
-import { ActionForm } from "../../../_components/ActionForm";
-import { Flash } from "../../../_components/Flash";
-import { FormField, SelectField } from "../../../_components/FormField";
-import { SubmitButton } from "../../../_components/SubmitButton";
-import { addFieldAction, renameManagerAction, updateKeyFieldAction } from "../../actions";
-import { typeLabels, typeOptions } from "../../field-types";
-import { FieldsTable } from "../FieldsTable";
+import { ActionForm } from "@/app/_components/ActionForm";
+import { Flash } from "@/app/_components/Flash";
+import { FormField, SelectField } from "@/app/_components/FormField";
+import { SubmitButton } from "@/app/_components/SubmitButton";
+import { addFieldAction, renameManagerAction, updateKeyFieldAction } from "@/app/managers/actions";
+import { typeLabels, typeOptions } from "@/app/managers/field-types";
+import { FieldsTable } from "@/app/managers/[id]/FieldsTable";
+import { managerPath } from "@/lib/paths";
 
 export const metadata: Metadata = { title: "Contact Manager settings — Contact Sync" };
 
@@ -18,7 +19,13 @@ export const metadata: Metadata = { title: "Contact Manager settings — Contact
  * Fields and name of a Contact Manager (editors and admins). Kept off the contacts page, which everyone
  * opens often: its forms were a fifth of that page's rendering work.
  */
-export default async function ManagerSettingsPage({ params, searchParams }: { params: Promise<{ id: string }>; searchParams: Promise<{ notice?: string }> }) {
+export default async function ManagerSettingsPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ id: string }>;
+  searchParams: Promise<{ notice?: string }>;
+}) {
   await requireUser("editor");
   const { id } = await params;
   const { notice } = await searchParams;
@@ -30,7 +37,7 @@ export default async function ManagerSettingsPage({ params, searchParams }: { pa
   return (
     <main>
       <p className="breadcrumb">
-        <Link href="/managers">Contact Managers</Link> › <Link href={`/managers/${manager.id}`}>{manager.name}</Link> ›
+        <Link href="/managers">Contact Managers</Link> › <Link href={managerPath(manager.id)}>{manager.name}</Link> ›
       </p>
       <h1>Fields and name</h1>
       <Flash notice={notice} />
@@ -57,8 +64,8 @@ export default async function ManagerSettingsPage({ params, searchParams }: { pa
           <h2 id="key-heading">Unique key field</h2>
           {keyLocked ? (
             <p>
-              <strong>{keyField?.label}</strong> ({keyField ? typeLabels[keyField.type] : ""}) is locked: this Contact Manager has contacts, and
-              they are identified by it.
+              <strong>{keyField?.label}</strong> ({keyField ? typeLabels[keyField.type] : ""}) is locked: this Contact
+              Manager has contacts, and they are identified by it.
             </p>
           ) : (
             <ActionForm action={updateKeyFieldAction} ariaLabel="Edit the unique key field">
@@ -67,7 +74,9 @@ export default async function ManagerSettingsPage({ params, searchParams }: { pa
               <FormField name="label" label="Label" required defaultValue={keyField?.label} maxLength={100} />
               <SelectField name="type" label="Type" options={typeOptions} defaultValue={keyField?.type ?? "text"} />
               <div className="actions">
-                <SubmitButton variant="secondary" pendingLabel="Saving…">Save key field</SubmitButton>
+                <SubmitButton variant="secondary" pendingLabel="Saving…">
+                  Save key field
+                </SubmitButton>
               </div>
             </ActionForm>
           )}
@@ -79,7 +88,9 @@ export default async function ManagerSettingsPage({ params, searchParams }: { pa
             <input type="hidden" name="id" value={manager.id} />
             <FormField name="name" label="Name" required defaultValue={manager.name} maxLength={200} />
             <div className="actions">
-              <SubmitButton variant="secondary" pendingLabel="Saving…">Rename</SubmitButton>
+              <SubmitButton variant="secondary" pendingLabel="Saving…">
+                Rename
+              </SubmitButton>
             </div>
           </ActionForm>
         </section>

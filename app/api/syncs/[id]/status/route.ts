@@ -1,8 +1,8 @@
 import { getDb } from "@/db/client";
 import { withApiAuth } from "@/lib/auth/guard";
-import { AppError } from "@/lib/errors";
+import { notFound } from "@/lib/errors";
 import { getSyncStatus } from "@/lib/runs/queries";
-import { noStore, syncIdFrom } from "../../params";
+import { noStore, syncIdFrom } from "@/app/api/syncs/params";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
@@ -10,6 +10,6 @@ export const dynamic = "force-dynamic";
 /** GET /api/syncs/:id/status — the current (or latest) run with progress: rows, bytes, percent, estimate. */
 export const GET = withApiAuth<{ id: string }>("viewer", async (_req, { params }) => {
   const status = await getSyncStatus(getDb(), await syncIdFrom(params));
-  if (!status) throw new AppError("not_found", "Import not found.", 404);
+  if (!status) throw notFound("import");
   return Response.json(status, { headers: noStore });
 });

@@ -4,6 +4,7 @@ import { getDb } from "@/db/client";
 import { requireUser } from "@/lib/auth/guard";
 import { getManager } from "@/lib/managers/queries";
 import { SourceStep } from "@/app/_components/wizard/SourceStep";
+import { saveSourceAction } from "@/app/managers/[id]/imports/[syncId]/edit/actions";
 import { WizardShell } from "@/app/_components/wizard/WizardShell";
 
 export const metadata: Metadata = { title: "Setup New Import — Contact Sync" };
@@ -23,7 +24,14 @@ export default async function NewImportPage({
   if (!manager) notFound();
   return (
     <WizardShell managerId={manager.id} managerName={manager.name} sync={null} current="source" remote>
-      <SourceStep db={db} managerId={manager.id} sync={null} userId={user.id} search={await searchParams} />
+      <SourceStep
+        db={db}
+        managerId={manager.id}
+        sync={null}
+        userId={user.id}
+        search={await searchParams}
+        action={saveSourceAction}
+      />
     </WizardShell>
   );
 }

@@ -1,7 +1,8 @@
+import { LocalTime } from "@/app/_components/imports/LocalTime";
 import type { Sync } from "@/db/schema";
 import { ActionForm } from "@/app/_components/ActionForm";
 import { SubmitButton } from "@/app/_components/SubmitButton";
-import { discardEditAction } from "./actions";
+import { discardEditAction } from "@/app/managers/[id]/imports/[syncId]/edit/actions";
 
 /**
  * On every step while an ACTIVE import is edited: the changes are saved as a pending edit, not live until the
@@ -13,13 +14,12 @@ export function PendingNotice({ managerId, sync }: { managerId: string; sync: Sy
   return (
     <div className="warn-box" role="status" aria-label="Unfinished changes">
       <p>
-        <strong>Changes are not live until you finish the last step.</strong> Until then this import keeps running with its saved settings
-        (scheduled runs and “Go” included).
+        <strong>Changes are not live until you finish the last step.</strong> Until then this import keeps running with
+        its saved settings (scheduled runs and “Go” included).
         {since && (
           <>
             {" "}
-            You have unfinished changes from <time dateTime={since.toISOString()}>{since.toISOString().slice(0, 16).replace("T", " ")} UTC</time>: they are
-            filled in below.
+            You have unfinished changes from <LocalTime iso={since.toISOString()} />: they are filled in below.
           </>
         )}
       </p>

@@ -2,7 +2,7 @@ import { notFound } from "next/navigation";
 import { getDb } from "@/db/client";
 import { requireUser } from "@/lib/auth/guard";
 import { getManager } from "@/lib/managers/queries";
-import { getWizardSync } from "@/lib/sync/draft";
+import { getWizardSync } from "@/lib/wizard/draft-store";
 
 export type WizardParams = Promise<{ id: string; syncId: string }>;
 

@@ -8,7 +8,8 @@ import { formatDuration, plural, triggerLabels } from "@/app/_components/imports
 import { LocalTime } from "@/app/_components/imports/LocalTime";
 import { RunStatusText } from "@/app/_components/imports/RunStatusText";
 import styles from "@/app/_components/imports/imports.module.css";
-import { loadSync } from "./load";
+import { loadSync } from "@/app/managers/[id]/imports/[syncId]/runs/load";
+import { importsPath, managerPath, runPath, runsPath } from "@/lib/paths";
 
 export const metadata: Metadata = { title: "Run history — Contact Sync" };
 const PAGE_SIZE = 50;
@@ -26,21 +27,34 @@ export default async function RunHistoryPage({
   const sp = await searchParams;
   const page = pageNumber(sp.page, 100_000);
   const { runs, total } = await listRunsBySyncId(getDb(), { syncId: sync.id, page, pageSize: PAGE_SIZE });
-  const base = `/managers/${sync.managerId}/imports/${sync.id}/runs`;
+  const base = runsPath(sync.managerId, sync.id);
 
   return (
     <main>
       <p className="breadcrumb">
-        <Link href="/managers">Contact Managers</Link> › <Link href={`/managers/${sync.managerId}`}>{sync.managerName}</Link> ›{" "}
-        <Link href={`/managers/${sync.managerId}/imports`}>Imports</Link> ›
+        <Link href="/managers">Contact Managers</Link> ›{" "}
+        <Link href={managerPath(sync.managerId)}>{sync.managerName}</Link> ›{" "}
+        <Link href={importsPath(sync.managerId)}>Imports</Link> ›
       </p>
       <h1>Run history of “{sync.name}”</h1>
       {sync.state === "deleted" && (
         <div className="notice" role="status">
-          <p>This import was deleted{sync.deletedAt ? <> on <LocalTime iso={sync.deletedAt.toISOString()} /></> : null}. Its history is kept here.</p>
+          <p>
+            This import was deleted
+            {sync.deletedAt ? (
+              <>
+                {" "}
+                on <LocalTime iso={sync.deletedAt.toISOString()} />
+              </>
+            ) : null}
+            . Its history is kept here.
+          </p>
         </div>
       )}
-      <p className="muted">{plural(total, "run")}{sync.location ? <> · source {sync.location}</> : sync.sourceKind === "upload" ? " · uploaded file" : null}</p>
+      <p className="muted">
+        {plural(total, "run")}
+        {sync.location ? <> · source {sync.location}</> : sync.sourceKind === "upload" ? " · uploaded file" : null}
+      </p>
       {runs.length === 0 ? (
         <p className="empty">This import has not run yet.</p>
       ) : (
@@ -63,11 +77,15 @@ export default async function RunHistoryPage({
             <tbody>
               {runs.map((r) => {
                 const started = r.startedAt ?? r.queuedAt;
-                const duration = r.startedAt && r.finishedAt ? (Date.parse(r.finishedAt) - Date.parse(r.startedAt)) / 1000 : null;
+                const duration =
+                  r.startedAt && r.finishedAt ? (Date.parse(r.finishedAt) - Date.parse(r.startedAt)) / 1000 : null;
                 return (
                   <tr key={r.id} data-run-id={r.id}>
                     <td data-label="Started" className={styles.nameCell}>
-                      <Link href={`${base}/${r.id}`} aria-label={`Run of ${new Date(started).toISOString().slice(0, 16).replace("T", " ")} UTC: details`}>
+                      <Link
+                        href={runPath(sync.managerId, sync.id, r.id)}
+                        aria-label={`Run of ${new Date(started).toISOString().slice(0, 16).replace("T", " ")} UTC: details`}
+                      >
                         <LocalTime iso={started} />
                       </Link>
                     </td>
@@ -77,12 +95,22 @@ export default async function RunHistoryPage({
                         {r.requestedByEmail && <span className={styles.sub}>by {r.requestedByEmail}</span>}
                       </div>
                     </td>
-                    <td data-label="Status"><RunStatusText status={r.status} reverted={Boolean(r.revertedAt)} /></td>
+                    <td data-label="Status">
+                      <RunStatusText status={r.status} reverted={Boolean(r.revertedAt)} />
+                    </td>
                     <td data-label="Created">{r.created.toLocaleString("en-US")}</td>
                     <td data-label="Updated">{r.updated.toLocaleString("en-US")}</td>
                     <td data-label="Deleted">{r.deleted.toLocaleString("en-US")}</td>
                     <td data-label="Unchanged">{r.unchanged.toLocaleString("en-US")}</td>
-                    <td data-label="Errors">{r.errorCount > 0 ? <Link href={`${base}/${r.id}#errors`}>{r.errorCount.toLocaleString("en-US")}</Link> : "0"}</td>
+                    <td data-label="Errors">
+                      {r.errorCount > 0 ? (
+                        <Link href={`${runPath(sync.managerId, sync.id, r.id)}#errors`}>
+                          {r.errorCount.toLocaleString("en-US")}
+                        </Link>
+                      ) : (
+                        "0"
+                      )}
+                    </td>
                     <td data-label="Duration">{duration !== null ? formatDuration(duration) : "—"}</td>
                     <td data-label="Message">{r.message ?? ""}</td>
                   </tr>

@@ -2,21 +2,30 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { MappingForm } from "@/app/_components/wizard/MappingForm";
 import { WizardShell } from "@/app/_components/wizard/WizardShell";
-import { isRemote, mappingDefaults } from "@/lib/sync/draft";
-import { wizardPath } from "@/lib/wizard/paths";
+import { isRemote } from "@/lib/vocabulary";
+import { lastImportKeyColumn, mappingDefaults } from "@/lib/wizard/mapping-step";
+import { safetyDefaults } from "@/lib/wizard/safety-form";
 import { editToken } from "@/lib/wizard/edit-token";
 import { buildPreview } from "@/lib/wizard/preview";
-import { saveMappingAction } from "../actions";
-import { loadWizardPage, type WizardParams } from "../load";
-import { PendingNotice } from "../PendingNotice";
+import { saveMappingAction } from "@/app/managers/[id]/imports/[syncId]/edit/actions";
+import { loadWizardPage, type WizardParams } from "@/app/managers/[id]/imports/[syncId]/edit/load";
+import { PendingNotice } from "@/app/managers/[id]/imports/[syncId]/edit/PendingNotice";
+import { wizardPath } from "@/lib/paths";
 
 export const metadata: Metadata = { title: "Import mapping — Contact Sync" };
 
-export default async function MappingStepPage({ params, searchParams }: { params: WizardParams; searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+export default async function MappingStepPage({
+  params,
+  searchParams,
+}: {
+  params: WizardParams;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   const { db, manager, sync } = await loadWizardPage(params);
   const sp = await searchParams;
-  const preview = await buildPreview(db, sync, manager.fields, { rows: 1 });
-  const remote = isRemote(sync);
+  const preview = await buildPreview(sync, manager.fields, { rows: 1 });
+  const remote = isRemote(sync.sourceKind);
+  const lastKey = sync.mapping ? null : await lastImportKeyColumn(db, manager.id, sync.id);
   return (
     <WizardShell managerId={manager.id} managerName={manager.name} sync={sync} current="mapping" remote={remote}>
       <PendingNotice managerId={manager.id} sync={sync} />
@@ -39,10 +48,21 @@ export default async function MappingStepPage({ params, searchParams }: { params
           columns={preview.columns}
           samples={preview.rows[0]?.cells ?? []}
           fields={manager.fields.map((f) => ({ id: f.id, label: f.label, type: f.type, role: f.role }))}
-          defaults={mappingDefaults(preview.columns, manager.fields, sync.mapping)}
+          defaults={mappingDefaults(preview.columns, manager.fields, sync.mapping, lastKey)}
+          safety={
+            remote
+              ? undefined
+              : { defaults: safetyDefaults(sync), deleteMissing: sync.deleteMissing && !sync.mapping?.autoKey }
+          }
           remote={remote}
           backHref={wizardPath(manager.id, sync.id, "preview")}
-          notice={sp.notice === "field_added" ? "Field added to the Contact Manager." : undefined}
+          notice={
+            sp.notice === "field_added"
+              ? "Field added to the Contact Manager."
+              : sp.notice === "columns_changed"
+                ? "Your changes are saved but not live yet: the file's columns changed. Check the mapping, then save it."
+                : undefined
+          }
         />
       )}
     </WizardShell>

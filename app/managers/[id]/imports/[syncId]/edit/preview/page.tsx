@@ -5,28 +5,49 @@ import { EditToken } from "@/app/_components/wizard/EditToken";
 import { editToken } from "@/lib/wizard/edit-token";
 import { SubmitButton } from "@/app/_components/SubmitButton";
 import { PreviewErrors, PreviewTable } from "@/app/_components/wizard/PreviewTable";
+import { unwrittenCells } from "@/lib/wizard/preview-marks";
 import { WizardShell } from "@/app/_components/wizard/WizardShell";
 import { WizardNav } from "@/app/_components/wizard/WizardNav";
-import { isRemote } from "@/lib/sync/draft";
+import { isRemote } from "@/lib/vocabulary";
+import { pinFirstHostKey } from "@/lib/wizard/preview-step";
 import { delimiterName } from "@/lib/wizard/detect";
-import { wizardPath } from "@/lib/wizard/paths";
 import { buildPreview } from "@/lib/wizard/preview";
-import { encodingLabels, delimiterChoiceOf, delimiterLabels } from "@/lib/wizard/schemas";
-import { applySuggestionAction, previewNextAction } from "../actions";
-import { loadWizardPage, type WizardParams } from "../load";
-import { PendingNotice } from "../PendingNotice";
+import { encodingLabels } from "@/lib/vocabulary";
+import { delimiterChoiceOf, delimiterLabels } from "@/lib/wizard/schemas";
+import { applySuggestionAction, previewNextAction } from "@/app/managers/[id]/imports/[syncId]/edit/actions";
+import { loadWizardPage, type WizardParams } from "@/app/managers/[id]/imports/[syncId]/edit/load";
+import { PendingNotice } from "@/app/managers/[id]/imports/[syncId]/edit/PendingNotice";
+import { wizardPath } from "@/lib/paths";
 
 export const metadata: Metadata = { title: "Import preview — Contact Sync" };
 
 export default async function PreviewStepPage({ params }: { params: WizardParams }) {
-  const { db, manager, sync } = await loadWizardPage(params);
-  const preview = await buildPreview(db, sync, manager.fields);
+  const loaded = await loadWizardPage(params);
+  const { db, manager } = loaded;
+  const preview = await buildPreview(loaded.sync, manager.fields);
+  // The first successful connection to an SFTP server pins its host key (shown on step 1 from then on).
+  const sync = preview.fatal ? loaded.sync : await pinFirstHostKey(db, loaded.sync, preview.seenHostKey);
+  const unwritten = preview.fatal
+    ? {}
+    : await unwrittenCells({
+        managerId: manager.id,
+        mapping: sync.mapping,
+        columns: preview.columns,
+        rows: preview.rows,
+        fields: manager.fields,
+      });
   const choice = delimiterChoiceOf(sync.delimiter);
   const delimiterText = choice.choice === "other" ? `“${sync.delimiter}”` : delimiterLabels[choice.choice];
   const suggestion = preview.suggestedDelimiter;
   const suggestionLabel = suggestion ? delimiterName(suggestion) : null;
   return (
-    <WizardShell managerId={manager.id} managerName={manager.name} sync={sync} current="preview" remote={isRemote(sync)}>
+    <WizardShell
+      managerId={manager.id}
+      managerName={manager.name}
+      sync={sync}
+      current="preview"
+      remote={isRemote(sync.sourceKind)}
+    >
       <PendingNotice managerId={manager.id} sync={sync} />
       <section className="card" aria-labelledby="preview-heading">
         <h2 id="preview-heading">Import file preview</h2>
@@ -42,7 +63,9 @@ export default async function PreviewStepPage({ params }: { params: WizardParams
           <span>
             Encoding:{" "}
             <strong>
-              {sync.encoding === "auto" ? `detected ${preview.encodingUsed ? encodingLabels[preview.encodingUsed as keyof typeof encodingLabels] ?? preview.encodingUsed : "—"}` : encodingLabels[sync.encoding]}
+              {sync.encoding === "auto"
+                ? `detected ${preview.encodingUsed ? (encodingLabels[preview.encodingUsed as keyof typeof encodingLabels] ?? preview.encodingUsed) : "—"}`
+                : encodingLabels[sync.encoding]}
             </strong>
           </span>
           <span>
@@ -64,7 +87,8 @@ export default async function PreviewStepPage({ params }: { params: WizardParams
               <input type="hidden" name="delimiter" value={suggestion} />
               <input type="hidden" name="encoding" value={sync.encoding} />
               <p>
-                This file looks {suggestionLabel}-separated — use {suggestionLabel[0].toUpperCase() + suggestionLabel.slice(1)}?
+                This file looks {suggestionLabel}-separated — use{" "}
+                {suggestionLabel[0].toUpperCase() + suggestionLabel.slice(1)}?
               </p>
               <SubmitButton variant="secondary" pendingLabel="Switching…">
                 Use {suggestionLabel}
@@ -81,7 +105,10 @@ export default async function PreviewStepPage({ params }: { params: WizardParams
               <EditToken token={editToken(sync)} />
               <input type="hidden" name="delimiter" value={sync.delimiter} />
               <input type="hidden" name="encoding" value={preview.suggestedEncoding} />
-              <p>This file looks {encodingLabels[preview.suggestedEncoding]}-encoded — use {encodingLabels[preview.suggestedEncoding]}?</p>
+              <p>
+                This file looks {encodingLabels[preview.suggestedEncoding]}-encoded — use{" "}
+                {encodingLabels[preview.suggestedEncoding]}?
+              </p>
               <SubmitButton variant="secondary" pendingLabel="Switching…">
                 Use {encodingLabels[preview.suggestedEncoding]}
               </SubmitButton>
@@ -104,11 +131,14 @@ export default async function PreviewStepPage({ params }: { params: WizardParams
             {preview.rows.length === 0 ? (
               <p className="empty">The file has a header but no data rows.</p>
             ) : (
-              <PreviewTable preview={preview} />
+              <PreviewTable preview={preview} unwritten={unwritten} />
             )}
             <p className="hint" style={{ marginTop: ".5rem" }}>
-              {preview.more ? `The first ${preview.rows.length} rows are shown; the import reads the whole file.` : `All ${preview.rows.length} rows of the file are shown.`} Checks of
-              values (emails, languages) use the mapping guessed from the column names until you choose it on the next step.
+              {preview.more
+                ? `The first ${preview.rows.length} rows are shown; the import reads the whole file.`
+                : `All ${preview.rows.length} rows of the file are shown.`}{" "}
+              Checks of values (emails, languages) use the mapping guessed from the column names until you choose it on
+              the next step.
             </p>
           </>
         )}

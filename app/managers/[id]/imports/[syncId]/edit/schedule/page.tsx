@@ -1,27 +1,24 @@
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { ScheduleForm } from "@/app/_components/wizard/ScheduleForm";
+import { safetyDefaults } from "@/lib/wizard/safety-form";
 import { WizardShell } from "@/app/_components/wizard/WizardShell";
-import { isRemote } from "@/lib/sync/draft";
-import { wizardPath } from "@/lib/wizard/paths";
+import { zoneChoices } from "@/lib/schedule/zone-choices";
+import { isRemote } from "@/lib/vocabulary";
 import { scheduleFormDefaults, scheduleFromForm, scheduleRunTimes } from "@/lib/wizard/schedule";
 import { scheduleStepSchema } from "@/lib/wizard/schemas";
 import { editToken } from "@/lib/wizard/edit-token";
-import { saveScheduleAction, scheduleTimesAction } from "../actions";
-import { loadWizardPage, type WizardParams } from "../load";
-import { PendingNotice } from "../PendingNotice";
+import { saveScheduleAction, scheduleTimesAction } from "@/app/managers/[id]/imports/[syncId]/edit/actions";
+import { loadWizardPage, type WizardParams } from "@/app/managers/[id]/imports/[syncId]/edit/load";
+import { PendingNotice } from "@/app/managers/[id]/imports/[syncId]/edit/PendingNotice";
+import { wizardPath } from "@/lib/paths";
 
 export const metadata: Metadata = { title: "Run or schedule the import — Contact Sync" };
 
-function timeZones(): string[] {
-  const list = Intl.supportedValuesOf("timeZone");
-  return list.includes("UTC") ? list : ["UTC", ...list];
-}
-
 export default async function ScheduleStepPage({ params }: { params: WizardParams }) {
   const { manager, sync } = await loadWizardPage(params);
-  // Only remote sources can be scheduled (SPEC §6): uploads run from the mapping step.
-  if (!isRemote(sync)) redirect(wizardPath(manager.id, sync.id, "mapping"));
+  // Only remote sources can be scheduled (an upload is read once, a server can be asked again): uploads run from the mapping step.
+  if (!isRemote(sync.sourceKind)) redirect(wizardPath(manager.id, sync.id, "mapping"));
   const defaults = scheduleFormDefaults(sync);
   let initialRunTimes: string[] | null = null;
   const parsed = scheduleStepSchema.safeParse(defaults);
@@ -46,8 +43,9 @@ export default async function ScheduleStepPage({ params }: { params: WizardParam
         hasStoredSchedule={!!sync.schedule}
         initialRunTimes={initialRunTimes}
         initialMode={sync.schedule || sync.state === "draft" ? "schedule" : "now"}
-        timeZones={timeZones()}
+        timeZones={zoneChoices(new Date(), sync.schedule?.tz)}
         deleteMissing={sync.deleteMissing}
+        safety={safetyDefaults(sync)}
         backHref={wizardPath(manager.id, sync.id, "mapping")}
         version={sync.updatedAt.getTime()}
       />

@@ -6,7 +6,7 @@ import { getDb } from "@/db/client";
 import { requireUser } from "@/lib/auth/guard";
 import { hasRole } from "@/lib/auth/roles";
 import { computeProgress } from "@/lib/runs/progress";
-import { getRunDetail, listRunErrors, toRunSummary } from "@/lib/runs/queries";
+import { getRunDetail, listRunErrors, toRunView } from "@/lib/runs/queries";
 import { checkApproval } from "@/lib/runs/approve";
 import { checkRevert } from "@/lib/runs/revert";
 import { ActionForm } from "@/app/_components/ActionForm";
@@ -16,9 +16,12 @@ import { formatDuration, plural, triggerLabels } from "@/app/_components/imports
 import { Flash } from "@/app/_components/Flash";
 import { LiveRunProgress } from "@/app/_components/imports/LiveRunProgress";
 import { LocalTime } from "@/app/_components/imports/LocalTime";
+import { PlanSampleTable } from "@/app/_components/imports/PlanSampleTable";
+import { RunCounts } from "@/app/_components/imports/RunCounts";
 import { RunStatusText } from "@/app/_components/imports/RunStatusText";
 import styles from "@/app/_components/imports/imports.module.css";
-import { approveRunAction, revertRunAction } from "../actions";
+import { approveRunAction, revertRunAction } from "@/app/managers/[id]/imports/[syncId]/runs/actions";
+import { importsPath, managerPath, runFilePath, runPath, runsPath } from "@/lib/paths";
 
 export const metadata: Metadata = { title: "Run — Contact Sync" };
 const ERRORS_PAGE_SIZE = 100;
@@ -46,25 +49,30 @@ export default async function RunPage({
   const approval = run.status === "blocked" ? await checkApproval(db, run) : null;
   const page = pageNumber(sp.page, 1_000_000);
   const { errors, total: storedErrors } = await listRunErrors(db, { runId: run.id, page, pageSize: ERRORS_PAGE_SIZE });
-  const base = `/managers/${sync.managerId}/imports/${sync.id}/runs`;
+  const base = runsPath(sync.managerId, sync.id);
   const when = (run.startedAt ?? run.queuedAt).toISOString();
   const duration = run.startedAt && run.finishedAt ? (run.finishedAt.getTime() - run.startedAt.getTime()) / 1000 : null;
 
   return (
     <main>
       <p className="breadcrumb">
-        <Link href={`/managers/${sync.managerId}`}>{detail.managerName}</Link> › <Link href={`/managers/${sync.managerId}/imports`}>Imports</Link> ›{" "}
-        <Link href={base}>{sync.name}</Link> ›
+        <Link href="/managers">Contact Managers</Link> ›{" "}
+        <Link href={managerPath(sync.managerId)}>{detail.managerName}</Link> ›{" "}
+        <Link href={importsPath(sync.managerId)}>Imports</Link> › <Link href={base}>{sync.name}</Link> ›
       </p>
       <h1>
         Run of “{sync.name}”
-        <span className={styles.sub}><LocalTime iso={when} /></span>
+        <span className={styles.sub}>
+          <LocalTime iso={when} />
+        </span>
       </h1>
       <Flash notice={sp.notice} />
 
       <dl className={styles.facts}>
         <dt>Status</dt>
-        <dd><RunStatusText status={run.status} reverted={Boolean(run.revertedAt)} /></dd>
+        <dd>
+          <RunStatusText status={run.status} reverted={Boolean(run.revertedAt)} />
+        </dd>
         <dt>Trigger</dt>
         <dd>
           {triggerLabels[run.trigger] ?? run.trigger}
@@ -74,11 +82,15 @@ export default async function RunPage({
         {run.approvesRunId && (
           <>
             <dt>Approves</dt>
-            <dd><Link href={`${base}/${run.approvesRunId}`}>the blocked run</Link></dd>
+            <dd>
+              <Link href={runPath(sync.managerId, sync.id, run.approvesRunId)}>the blocked run</Link>
+            </dd>
           </>
         )}
         <dt>Queued</dt>
-        <dd><LocalTime iso={run.queuedAt.toISOString()} /></dd>
+        <dd>
+          <LocalTime iso={run.queuedAt.toISOString()} />
+        </dd>
         {run.finishedAt && (
           <>
             <dt>Finished</dt>
@@ -97,7 +109,9 @@ export default async function RunPage({
         {run.fingerprint?.sha256 && (
           <>
             <dt>Content SHA-256</dt>
-            <dd><code>{run.fingerprint.sha256}</code></dd>
+            <dd>
+              <code>{run.fingerprint.sha256}</code>
+            </dd>
           </>
         )}
         {run.message && (
@@ -106,25 +120,33 @@ export default async function RunPage({
             <dd>{run.message}</dd>
           </>
         )}
+        {run.warning && (
+          <>
+            <dt>Warning</dt>
+            <dd className="warn-box" role="status">
+              {run.warning}
+            </dd>
+          </>
+        )}
       </dl>
 
       {active && (
         <section className={styles.panel} aria-labelledby="progress-heading">
           <h2 id="progress-heading">Progress</h2>
-          <LiveRunProgress syncId={sync.id} runId={run.id} initial={{ ...toRunSummary(run), progress: computeProgress(run) }} />
+          <LiveRunProgress
+            syncId={sync.id}
+            runId={run.id}
+            initial={{ ...toRunView(run), progress: computeProgress(run) }}
+          />
         </section>
       )}
 
       {!active && run.status !== "failed" && run.status !== "skipped_unchanged" && (
         <section aria-labelledby="counts-heading">
-          <h2 id="counts-heading">{run.status === "blocked" ? "What this run would have changed" : "What this run changed"}</h2>
-          <ul className={styles.counts}>
-            <li><strong>{run.created.toLocaleString("en-US")}</strong> created</li>
-            <li><strong>{run.updated.toLocaleString("en-US")}</strong> updated</li>
-            <li><strong>{run.deleted.toLocaleString("en-US")}</strong> deleted</li>
-            <li><strong>{run.unchanged.toLocaleString("en-US")}</strong> unchanged</li>
-            <li><strong>{run.errorCount.toLocaleString("en-US")}</strong> row errors</li>
-          </ul>
+          <h2 id="counts-heading">
+            {run.status === "blocked" ? "What this run would have changed" : "What this run changed"}
+          </h2>
+          <RunCounts run={run} errors="errors" />
         </section>
       )}
 
@@ -133,31 +155,46 @@ export default async function RunPage({
           <h2 id="approve-heading">Blocked by the safety rule</h2>
           {run.trigger === "approval" ? (
             <p>
-              This approval run found something else than what was approved, so nothing was applied (the reason is in the message above).
-              Check the counts above. If they are right, approve this run in turn.
+              This approval run found something else than what was approved, so nothing was applied (the reason is in
+              the message above). Check the counts above. If they are right, approve this run in turn.
             </p>
           ) : (
             <p>
-              This scheduled run would have updated or deleted more than {Number(sync.safetyThresholdPct)}% of the contacts, so nothing was applied.
-              Check the counts above. If the file is right, approve the run: the import runs again now and applies only this plan — if the file
-              or the contacts have changed meanwhile, the approval run is blocked again with the new counts.
+              This run would have gone over the import&apos;s safety limits (the message above says which), so nothing
+              was applied. Check who it would delete and update below. If the file is right, approve the run: the import
+              runs again now and applies only this plan — if the file or the contacts have changed meanwhile, the
+              approval run is blocked again with the new counts.
             </p>
           )}
           {approval?.state === "approved" ? (
             <p>
-              Approved: see <Link href={`${base}/${approval.runId}`}>the approval run</Link>.
+              Approved: see <Link href={runPath(sync.managerId, sync.id, approval.runId)}>the approval run</Link>.
             </p>
           ) : approval?.state === "stale" ? (
-            <p className="muted">A later run of this import has finished since, so this plan is out of date and can no longer be approved.</p>
+            <p className="muted">
+              A later run of this import has finished since, so this plan is out of date and can no longer be approved.
+            </p>
           ) : canEdit && sync.state === "active" ? (
             <ActionForm action={approveRunAction} ariaLabel="Approve and run">
               <input type="hidden" name="runId" value={run.id} />
               <SubmitButton pendingLabel="Starting…">Approve and run</SubmitButton>
             </ActionForm>
           ) : (
-            <p className="muted">{sync.state !== "active" ? "This import has been deleted." : "An editor can approve this run."}</p>
+            <p className="muted">
+              {sync.state !== "active" ? "This import has been deleted." : "An editor can approve this run."}
+            </p>
           )}
         </section>
+      )}
+
+      {run.planSample && (run.status === "blocked" || run.dryRun) && (
+        <PlanSampleTable
+          sample={run.planSample}
+          deleted={run.deleted}
+          updated={run.updated}
+          deletedCsv={runFilePath(sync.managerId, sync.id, run.id, "plan-deleted.csv")}
+          updatedCsv={runFilePath(sync.managerId, sync.id, run.id, "plan-updated.csv")}
+        />
       )}
 
       {completed && (
@@ -174,15 +211,18 @@ export default async function RunPage({
             <ActionForm action={revertRunAction} ariaLabel="Revert this run">
               <input type="hidden" name="runId" value={run.id} />
               <p>
-                Contacts this run created are removed, contacts it updated get their previous values back (passwords included), and contacts it
-                deleted are restored — all at once, or nothing. The file is not imported again while it stays unchanged.
+                Contacts this run created are removed, contacts it updated get their previous values back (passwords
+                included), and contacts it deleted are restored — all at once, or nothing. The file is not imported
+                again while it stays unchanged.
               </p>
               <p>
                 <label>
                   <input type="checkbox" name="confirm" value="yes" required /> I want to undo the changes of this run
                 </label>
               </p>
-              <SubmitButton variant="danger" pendingLabel="Reverting…">Revert this run</SubmitButton>
+              <SubmitButton variant="danger" pendingLabel="Reverting…">
+                Revert this run
+              </SubmitButton>
             </ActionForm>
           ) : (
             <p className="muted">An editor can revert this run.</p>
@@ -199,7 +239,11 @@ export default async function RunPage({
             <p>
               {plural(run.errorCount, "row error")}
               {storedErrors < run.errorCount && <> (the first {storedErrors.toLocaleString("en-US")} are kept)</>}.{" "}
-              <a className="btn btn-secondary btn-small" href={`${base}/${run.id}/errors.csv`} download>
+              <a
+                className="btn btn-secondary btn-small"
+                href={runFilePath(sync.managerId, sync.id, run.id, "errors.csv")}
+                download
+              >
                 Download errors as CSV
               </a>
             </p>
@@ -223,7 +267,12 @@ export default async function RunPage({
                 </tbody>
               </table>
             </div>
-            <PagePagination path={`${base}/${run.id}`} params={{}} page={page} pageCount={Math.ceil(storedErrors / ERRORS_PAGE_SIZE)} />
+            <PagePagination
+              path={runPath(sync.managerId, sync.id, run.id)}
+              params={{}}
+              page={page}
+              pageCount={Math.ceil(storedErrors / ERRORS_PAGE_SIZE)}
+            />
           </>
         )}
       </section>
