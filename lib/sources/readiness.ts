@@ -28,11 +28,17 @@ export function readinessOf(spec: Pick<SourceSpec, "settleSeconds" | "readyMarke
 
 export const isMarker = (name: string, r: Readiness) => !!r.marker && name.endsWith(r.marker) && name !== r.marker;
 
-/** Modified less than the settle time ago (or with no time known): a run waits for it to settle. */
+/**
+ * Modified less than the settle time ago (or with no time known): a run waits for it to settle. Servers give
+ * times truncated to the second (SFTP, MLSD) or to the minute (LIST), so a file written 0.9 s before a
+ * truncated time can look older than it is: the truncation is added to the settle time.
+ */
 export function isRecent(file: RemoteFile, r: Readiness, now = Date.now()): boolean {
   if (r.settleMs === 0) return false;
   const t = Date.parse(file.mtime);
-  return !file.mtime || Number.isNaN(t) || now - t < r.settleMs;
+  if (!file.mtime || Number.isNaN(t)) return true;
+  const truncation = t % 60_000 === 0 ? 60_000 : t % 1000 === 0 ? 1000 : 0;
+  return now - t < r.settleMs + truncation;
 }
 
 /** A folder's matching files as a run sees them: markers left out, each marked ready or not. */
