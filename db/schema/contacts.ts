@@ -86,6 +86,12 @@ export const contacts = pgTable(
     /** HMAC of the password under the app secret: lets a re-import skip re-hashing an unchanged password. */
     passwordMac: text("password_mac"),
     rowHash: text("row_hash").notNull(),
+    /**
+     * What "email or name contains" searches: the lower-cased email, U+0001, then first and last name
+     * (lib/contacts/search-text.ts). Written with `data` by every import and revert; null only in rows
+     * written otherwise, which the search reads through contact_search_text(data, ...) instead.
+     */
+    search: text("search"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
     createdByRun: uuid("created_by_run"),

@@ -2,6 +2,7 @@ import type { Sql } from "@/db/client";
 import type { Field } from "@/db/schema";
 import { AppError } from "@/lib/errors";
 import { isPgTimestamptzText } from "@/lib/paging";
+import { searchFieldIds } from "@/lib/contacts/search-text";
 import { likeContains } from "@/lib/like";
 
 /**
@@ -9,8 +10,10 @@ import { likeContains } from "@/lib/like";
  * - keyset paging (no OFFSET): each page is one index range scan;
  * - sort by key uses contacts_manager_key_idx (unique: manager_id, key_norm text_pattern_ops; deleted rows filtered);
  * - "key starts with" is a range on that same index (no extra index, so imports pay nothing more);
- * - "email or name contains" has no index (any index on jsonb values slows every import): it scans in key
- *   order until a page is full, under a statement timeout, and says so when it gives up;
+ * - "email or name contains" reads the short `search` column that imports write (search-text.ts) and has
+ *   no index (a trigram index slows every import): text most contacts hold is found in key order within the
+ *   first rows, rare text by a (parallel) scan of the manager's rows sorted afterwards, as the planner
+ *   judges from the column's statistics; under a statement timeout, and it says so when it gives up;
  * - sort by last update has no index either (it would make every updated contact a non-HOT update):
  *   a top-N sort over the manager's live rows, also under the timeout.
  */
@@ -67,9 +70,16 @@ export function decodeCursor(raw: string | undefined, sort: ContactSort): Cursor
   throw new AppError("invalid_cursor", "This page link is no longer valid. Start again from the first page.");
 }
 
-/** Normalise like keys are matched: NFC, trimmed, lower-cased; a NUL (never in stored text) is dropped. */
+/**
+ * Normalise like keys are matched: NFC, trimmed, lower-cased; a NUL (never in stored text) and U+0001 (the
+ * search text's separator) are dropped.
+ */
 export function normalizeSearch(q: string): string {
-  return q.normalize("NFC").replaceAll("\u0000", "").trim().toLowerCase();
+  return q
+    .normalize("NFC")
+    .replace(/[\u0000\u0001]/g, "")
+    .trim()
+    .toLowerCase();
 }
 
 /** The smallest string greater than every string that starts with `prefix` (byte order), or null. */
@@ -96,7 +106,6 @@ export async function listContacts(sql: Sql, query: ContactListQuery): Promise<C
   const scanAsc = forward ? ascending : !ascending;
   const cursor = after ?? before;
   const q = normalizeSearch(query.q ?? "");
-  const fieldId = (role: string) => query.fields.find((f) => f.role === role)?.id ?? "";
 
   type Raw = {
     id: string;
@@ -115,9 +124,10 @@ export async function listContacts(sql: Sql, query: ContactListQuery): Promise<C
       if (upper) conditions.push(tx`key_norm ~<~ ${upper}`);
     } else if (q) {
       const pattern = likeContains(q);
-      conditions.push(tx`(
-        lower(coalesce(data->>${fieldId("email")}, '')) like ${pattern}
-        or lower(concat_ws(' ', data->>${fieldId("first_name")}, data->>${fieldId("last_name")})) like ${pattern})`);
+      // The stored search text (lib/contacts/search-text.ts); a row written without it is read from its data.
+      const ids = searchFieldIds(query.fields);
+      conditions.push(tx`(search like ${pattern} or (search is null
+        and contact_search_text(data, ${ids.email}::text, ${ids.first}::text, ${ids.last}::text) like ${pattern}))`);
     }
     if (cursor && "k" in cursor) conditions.push(scanAsc ? tx`key_norm ~>~ ${cursor.k}` : tx`key_norm ~<~ ${cursor.k}`);
     if (cursor && "t" in cursor) {

@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import type { Run } from "@/db/schema";
 import { audit, type AuditActor } from "@/lib/audit";
+import { searchFieldIds } from "@/lib/contacts/search-text";
 import { managerLockName } from "@/lib/sync/apply";
 import { AppError, type ErrorCode, notFound } from "@/lib/errors";
 
@@ -187,6 +188,13 @@ export async function revertRun(db: Db, input: { runId: string; user: AuditActor
       });
 
     const liveBefore = await liveTouchedBy(tx, run);
+    // The restored data's search text (lib/contacts/search-text.ts), with the manager's field ids.
+    const ids = searchFieldIds(
+      await tx.execute<{ id: string; role: string | null }>(
+        sql`select id, role from fields where manager_id = ${run.manager_id} and role is not null`,
+      ),
+    );
+    const search = sql`contact_search_text(v.data, ${ids.email}::text, ${ids.first}::text, ${ids.last}::text)`;
     const inserted = await tx.execute(sql`
       update contacts c set deleted_at = now(), deleted_by_run = null, updated_at = now()
       where c.manager_id = ${run.manager_id} and c.created_by_run = ${run.id} and c.deleted_at is null
@@ -194,20 +202,20 @@ export async function revertRun(db: Db, input: { runId: string; user: AuditActor
     const revived = await tx.execute(sql`
       update contacts c set
         key = coalesce(v.key, c.key),
-        data = v.data, password_hash = v.password_hash, password_mac = v.password_mac, row_hash = v.row_hash,
+        data = v.data, search = ${search}, password_hash = v.password_hash, password_mac = v.password_mac, row_hash = v.row_hash,
         deleted_at = v.deleted_at, deleted_by_run = ${previousRun(run, "deleted")}, updated_at = now()
       from contact_versions v
       where v.run_id = ${run.id} and v.change = 'created' and v.data is not null and v.contact_id = c.id`);
     // The run that produced the restored values becomes the updater again, so that run stays revertible.
     const updated = await tx.execute(sql`
       update contacts c set
-        data = v.data, password_hash = v.password_hash, password_mac = v.password_mac, row_hash = v.row_hash,
+        data = v.data, search = ${search}, password_hash = v.password_hash, password_mac = v.password_mac, row_hash = v.row_hash,
         updated_at = now(), updated_by_run = ${previousRun(run, "updated")}
       from contact_versions v
       where v.run_id = ${run.id} and v.change = 'updated' and v.contact_id = c.id`);
     const restored = await tx.execute(sql`
       update contacts c set
-        data = v.data, password_hash = v.password_hash, password_mac = v.password_mac, row_hash = v.row_hash,
+        data = v.data, search = ${search}, password_hash = v.password_hash, password_mac = v.password_mac, row_hash = v.row_hash,
         deleted_at = v.deleted_at, deleted_by_run = null, updated_at = now()
       from contact_versions v
       where v.run_id = ${run.id} and v.change = 'deleted' and v.contact_id = c.id`);

@@ -1,5 +1,6 @@
 import type postgres from "postgres";
 import { hashContactPassword } from "@/lib/auth/passwords";
+import type { SearchFieldIds } from "@/lib/contacts/search-text";
 import { AppError } from "@/lib/errors";
 import type { FieldGroups } from "@/lib/sync/merge-rules";
 import { mergedDataSql } from "@/lib/sync/merge-sql";
@@ -98,9 +99,20 @@ export async function lookUpContactsById(tx: Tx): Promise<void> {
  */
 export async function applyPlan(
   tx: Tx,
-  o: { managerId: string; runId: string; mappedFieldIds: string[]; groups: FieldGroups; updateExisting: boolean },
+  o: {
+    managerId: string;
+    runId: string;
+    mappedFieldIds: string[];
+    groups: FieldGroups;
+    updateExisting: boolean;
+    search: SearchFieldIds;
+  },
 ): Promise<void> {
   const { managerId, runId } = o;
+  // The search text of the data being written (lib/contacts/search-text.ts).
+  const searchOf = (data: postgres.PendingQuery<postgres.Row[]>) =>
+    tx`contact_search_text(${data}, ${o.search.email}::text, ${o.search.first}::text, ${o.search.last}::text)`;
+  const merged = () => mergedDataSql(tx, o.mappedFieldIds, o.groups);
 
   await lookUpContactsById(tx);
   if (o.updateExisting) {
@@ -112,7 +124,8 @@ export async function applyPlan(
     // rules decide which mapped ones are written (plan.ts mergedDataSql, the same expression the plan used).
     await tx`
       update contacts c set
-        data = ${mergedDataSql(tx, o.mappedFieldIds, o.groups)},
+        data = ${merged()},
+        search = ${searchOf(merged())},
         password_hash = case when p.need_hash then p.pw_hash else c.password_hash end,
         password_mac = case when p.need_hash then p.pw_mac else c.password_mac end,
         row_hash = p.row_hash,
@@ -132,15 +145,15 @@ export async function applyPlan(
     select ${runId}, c.id, 'created', c.data, c.password_hash, c.password_mac, c.row_hash, c.deleted_at, c.key
     from plan p join contacts c on c.id = p.contact_id where p.action = 'revive'`;
   await tx`
-    update contacts c set key = p.key, data = p.data, password_hash = p.pw_hash, password_mac = p.pw_mac, row_hash = p.row_hash,
+    update contacts c set key = p.key, data = p.data, search = ${searchOf(tx`p.data`)}, password_hash = p.pw_hash, password_mac = p.pw_mac, row_hash = p.row_hash,
       deleted_at = null, deleted_by_run = null, updated_at = now(), updated_by_run = ${runId}
     from plan p where p.action = 'revive' and c.id = p.contact_id`;
 
   // New keys. No contact_versions row: a contact inserted from nothing has no previous state, and
   // created_by_run tells a revert which they are.
   await tx`
-    insert into contacts (manager_id, key, key_norm, data, password_hash, password_mac, row_hash, created_by_run)
-    select ${managerId}, p.key, p.key_norm, p.data, p.pw_hash, p.pw_mac, p.row_hash, ${runId}
+    insert into contacts (manager_id, key, key_norm, data, search, password_hash, password_mac, row_hash, created_by_run)
+    select ${managerId}, p.key, p.key_norm, p.data, ${searchOf(tx`p.data`)}, p.pw_hash, p.pw_mac, p.row_hash, ${runId}
     from plan p where p.action = 'insert' order by p.line`;
 
   await tx`

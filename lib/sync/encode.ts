@@ -13,6 +13,7 @@
  * fingerprint here, not for security. On the stage path Postgres computes it (a generated column).
  */
 import { hash } from "node:crypto";
+import { searchText } from "@/lib/contacts/search-text";
 import { ruleSuffix } from "@/lib/sync/merge-rules";
 import type { RowPlan, StagedRow } from "@/lib/sync/validate";
 
@@ -101,12 +102,15 @@ export function stageLines(): (row: StagedRow, maybeDup: boolean) => string {
 }
 
 /** The columns of `contacts` filled by COPY on the direct path, in the order of the lines of `contactLines`. */
-export const CONTACT_COLUMNS = "key, key_norm, data, row_hash, manager_id, created_by_run";
+export const CONTACT_COLUMNS = "key, key_norm, data, row_hash, search, manager_id, created_by_run";
 
 /** Lines of `contacts` for valid rows (no password: the direct path does not hash). */
 export function contactLines(plan: RowPlan, managerId: string, runId: string): (row: StagedRow) => string {
   const tag = mappingTag(plan);
   const prefixes = plan.targets.map((t) => copyJsonString(t.field.id) + ":");
+  const at = (role: string) => plan.targets.findIndex((t) => t.field.role === role);
+  const [email, first, last] = [at("email"), at("first_name"), at("last_name")];
+  const value = (values: (string | null)[], i: number) => (i < 0 ? null : values[i]);
   const tail = `\t${managerId}\t${runId}\n`;
   return (r) => {
     const values = r.values;
@@ -124,6 +128,8 @@ export function contactLines(plan: RowPlan, managerId: string, runId: string): (
       data +
       "\t" +
       rowHash(tag, valuesJson(values), r.passwordMac) +
+      "\t" +
+      copyValue(searchText(value(values, email), value(values, first), value(values, last))) +
       tail
     );
   };

@@ -17,6 +17,7 @@ import {
   type Run,
   type Sync,
 } from "@/db/schema";
+import { searchFieldIds } from "@/lib/contacts/search-text";
 import { env } from "@/lib/env";
 import { AppError, isAppError, notFound, violatedUniqueConstraint } from "@/lib/errors";
 import { type Logger, logger } from "@/lib/log";
@@ -372,9 +373,13 @@ async function* resume<T>(first: IteratorResult<T>, iterator: AsyncIterator<T>):
   for (let next = first; !next.done; next = await iterator.next()) yield next.value;
 }
 
-/** No contact at all, not even a deleted one (whose key would come back as a revived contact). */
+/**
+ * No contact at all, not even a deleted one (whose key would come back as a revived contact). Asked in the
+ * key index's order, so it is one index probe: as a plain `limit 1` the planner, seeing the manager hold most
+ * rows, picks a sequential scan that first walks every other manager's rows and dead tuples (0.4 s here).
+ */
 async function managerIsEmpty(tx: Tx, managerId: string): Promise<boolean> {
-  const rows = await tx`select 1 from contacts where manager_id = ${managerId} limit 1`;
+  const rows = await tx`select 1 from contacts where manager_id = ${managerId} order by key_norm using ~<~ limit 1`;
   return rows.length === 0;
 }
 
@@ -726,6 +731,7 @@ async function commit(
       mappedFieldIds: loaded.mappedFieldIds,
       groups: loaded.groups,
       updateExisting: p.updateExisting,
+      search: searchFieldIds(ctx.fields),
     });
   }
   await countAppliedContacts(tx, sync.managerId, decision.plan);
@@ -761,9 +767,12 @@ const BIG_GROWTH = 50_000;
 /**
  * After a big first import the statistics of `contacts` say little about the manager (it looks empty),
  * and pages and the next run would plan for that until autovacuum catches up: refresh them now. Costs a
- * sample of the table (ANALYZE reads at most 30,000 rows), never the run: a failure is only logged.
+ * sample of the table (ANALYZE reads at most 30,000 rows), never the run: a failure is only logged. Only the
+ * columns queries filter, join or sort on: statistics of the wide `data` took half of the time.
  */
 async function refreshStatisticsAfter(counts: RunOutcome["counts"]): Promise<void> {
   if (counts.created < BIG_GROWTH) return;
-  await getSql()`analyze contacts`.catch((e) => logger.warn("analyze contacts failed", { err: e }));
+  await getSql()`analyze contacts (id, manager_id, key_norm, search, deleted_at, deleted_by_run, created_by_run, updated_by_run, updated_at)`.catch(
+    (e) => logger.warn("analyze contacts failed", { err: e }),
+  );
 }

@@ -11,7 +11,7 @@ import { keyNorm as keyNormOf } from "@/lib/vocabulary";
 export type ColumnTarget = {
   index: number;
   column: string;
-  field: Pick<Field, "id" | "label" | "type">;
+  field: Pick<Field, "id" | "label" | "type" | "role">;
   rules: FieldRules;
 };
 

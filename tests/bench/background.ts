@@ -24,14 +24,14 @@ export async function seedBackground(db: Db, sql: Sql, total: number, managers: 
     const manager = await createManager(db, { name, fields: EXTRA_FIELDS });
     const byLabel = (label: string) => manager.fields.find((f) => f.label === label)!.id;
     await sql`
-      insert into contacts (manager_id, key, key_norm, data, row_hash)
+      insert into contacts (manager_id, key, key_norm, data, row_hash, search)
       select ${manager.id}::uuid, k, k,
         jsonb_build_object(
           ${byLabel("First Name")}::text, 'First' || g, ${byLabel("Last Name")}::text, 'Last' || g,
           ${byLabel("Language")}::text, 'en', ${byLabel("Department")}::text, 'Sales, EMEA',
           ${byLabel("Phone")}::text, '+49 30 ' || g, ${byLabel("City")}::text, 'Berlin',
           ${byLabel("Score")}::text, (g % 1000)::text),
-        md5(k)
+        md5(k), '' || chr(1) || 'first' || g || ' last' || g
       from generate_series(1, ${share}::int) g, lateral (select 'bg' || ${m}::int || '-' || g || '@example.org' as k) key`;
     await sql`update managers set contact_count = ${share} where id = ${manager.id}`;
   }

@@ -80,8 +80,9 @@ async function seedContacts(): Promise<string> {
   for (let from = 1; from <= CONTACTS; from += CHUNK) {
     const to = Math.min(from + CHUNK - 1, CONTACTS);
     await sql`
-      insert into contacts (manager_id, key, key_norm, data, row_hash)
-      select ${manager.id}, k, k, d, md5(d::text || '|')
+      insert into contacts (manager_id, key, key_norm, data, row_hash, search)
+      select ${manager.id}, k, k, d, md5(d::text || '|'),
+        contact_search_text(d, ${role("email")}::text, ${role("first_name")}::text, ${role("last_name")}::text)
       from (
         select k, jsonb_build_object(${role("email")}::text, k, ${role("first_name")}::text, 'First' || i,
           ${role("last_name")}::text, 'Last' || (i::bigint * 7919 % 100000), ${role("language")}::text, (array['en','fr','de','es'])[1 + i % 4]) as d

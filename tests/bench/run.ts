@@ -23,6 +23,7 @@
  * scale scenario: an import into a new manager must not slow down because others are big.
  * Every timed scenario starts after a CHECKPOINT (not timed): otherwise the checkpoint that the previous
  * scenario's writes call for (a million rows fill max_wal_size) lands in the middle of the next one.
+ * BENCH_PHASES=1 with LOG_LEVEL=debug prints each import's phase times (from the CLI's debug log) to stderr.
  * The floor varies by half on a shared machine: --repeat K runs K rounds (each line gets its `round`), then
  * prints per scenario the median of the rounds (`median_of`: K); each ratio is to its own round's floor.
  */
@@ -239,6 +240,8 @@ async function cliImport(managerId: string, file: string, rules = false) {
   const r = await runCliMeasured(importArgs(managerId, file, rules));
   if (r.code !== 0) throw new Error(`cli import exited with ${r.code}: ${r.stderr.slice(0, 2000)}`);
   importPeakMb = Math.max(importPeakMb, r.peakRssMb);
+  if (process.env.BENCH_PHASES)
+    for (const line of r.stderr.split("\n")) if (line.includes("run phases")) console.error(line);
   return { ...r, summary: JSON.parse(r.stdout.trim().split("\n").pop()!) };
 }
 

@@ -16,8 +16,8 @@ const CSV =
   "dee@x.com,,plain\n";
 
 async function stored(managerId: string) {
-  return sql<{ key: string; data: Record<string, string>; row_hash: string }[]>`
-    select key, data, row_hash from contacts where manager_id = ${managerId} and deleted_at is null order by key_norm`;
+  return sql<{ key: string; data: Record<string, string>; row_hash: string; search: string }[]>`
+    select key, data, row_hash, search from contacts where manager_id = ${managerId} and deleted_at is null order by key_norm`;
 }
 
 /** The data of each contact with field ids replaced by labels, to compare two managers. */
@@ -67,6 +67,11 @@ describe("direct and staged first imports", () => {
     expect(byLabel(direct, a)[2].data["First Name"]).toBe("Zoë 😀");
     // Same values and mapping → same hashes except for the mapping tag (field ids differ per manager).
     expect(a.map((r) => r.row_hash.slice(6))).toEqual(b.map((r) => r.row_hash.slice(6)));
+    // The search text: written in Node on the direct path, by the database on the stage path, alike.
+    expect(a.map((r) => r.search)).toEqual(b.map((r) => r.search));
+    expect(a[0].search).toBe('ann@x.com\u0001back\\slash "quoted" tab\there');
+    expect(a[2].search).toBe("cy@x.com\u0001zoë 😀 \u0001ctl");
+    expect(a[3].search).toBe("dee@x.com\u0001plain");
 
     // The same file again: unchanged by hash on both.
     expect(await runSync({ syncId: s1.id, trigger: "manual" })).toMatchObject({
