@@ -88,8 +88,8 @@ export const contacts = pgTable(
     rowHash: text("row_hash").notNull(),
     /**
      * What "email or name contains" searches: the lower-cased email, U+0001, then first and last name
-     * (lib/contacts/search-text.ts). Written with `data` by every import and revert; null only in rows
-     * written otherwise, which the search reads through contact_search_text(data, ...) instead.
+     * (lib/contacts/search-text.ts). Written with `data` by every import and revert (and filled for older
+     * rows by migration 0009); a row written otherwise without it is not found by that search.
      */
     search: text("search"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),

@@ -2,7 +2,6 @@ import type { Sql } from "@/db/client";
 import type { Field } from "@/db/schema";
 import { AppError } from "@/lib/errors";
 import { isPgTimestamptzText } from "@/lib/paging";
-import { searchFieldIds } from "@/lib/contacts/search-text";
 import { likeContains } from "@/lib/like";
 
 /**
@@ -124,10 +123,9 @@ export async function listContacts(sql: Sql, query: ContactListQuery): Promise<C
       if (upper) conditions.push(tx`key_norm ~<~ ${upper}`);
     } else if (q) {
       const pattern = likeContains(q);
-      // The stored search text (lib/contacts/search-text.ts); a row written without it is read from its data.
-      const ids = searchFieldIds(query.fields);
-      conditions.push(tx`(search like ${pattern} or (search is null
-        and contact_search_text(data, ${ids.email}::text, ${ids.first}::text, ${ids.last}::text) like ${pattern}))`);
+      // The stored search text (lib/contacts/search-text.ts). The column alone, so that the planner judges
+      // from its statistics whether a match is common (key order, stop at a page) or rare (scan, then sort).
+      conditions.push(tx`search like ${pattern}`);
     }
     if (cursor && "k" in cursor) conditions.push(scanAsc ? tx`key_norm ~>~ ${cursor.k}` : tx`key_norm ~<~ ${cursor.k}`);
     if (cursor && "t" in cursor) {

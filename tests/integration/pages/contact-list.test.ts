@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { ManagerWithFields } from "@/lib/managers/queries";
 import { createManager, listManagers } from "@/lib/managers/queries";
 import { countContacts, listContacts, prefixUpperBound, type ContactSort } from "@/lib/managers/contact-list";
+import { searchText } from "@/lib/contacts/search-text";
 import { uniqueName, useDb } from "@/tests/support/db";
 
 const { db, sql } = useDb();
@@ -14,15 +15,13 @@ beforeAll(async () => {
   const other = await createManager(db, { name: uniqueName("other") });
   const rows = Array.from({ length: 120 }, (_, i) => {
     const key = i === 7 ? "k007" : `K${String(i).padStart(3, "0")}`;
+    const [email, first, last] = [`person${i}@example.test`, i === 42 ? "Zoë" : `First${i}`, `Last${i}`];
     return {
       manager_id: m.id,
       key,
       key_norm: key.toLowerCase(),
-      data: {
-        [fieldId("email")]: `person${i}@example.test`,
-        [fieldId("first_name")]: i === 42 ? "Zoë" : `First${i}`,
-        [fieldId("last_name")]: `Last${i}`,
-      },
+      data: { [fieldId("email")]: email, [fieldId("first_name")]: first, [fieldId("last_name")]: last },
+      search: searchText(email, first, last), // as imports write it
       row_hash: `h${i}`,
       updated_at: new Date(Date.UTC(2026, 0, 1, 0, 0, i % 60, 0)), // ties on purpose: (updated_at, id) orders them
     };
@@ -123,6 +122,9 @@ describe("listContacts", () => {
     expect(await walk("key_asc", { q: "zoë", searchIn: "text" })).toEqual(["K042"]);
     expect(await walk("key_asc", { q: "first5 last5", searchIn: "text" })).toEqual(["K005"]);
     expect(await walk("key_asc", { q: "100%", searchIn: "text" })).toEqual([]);
+    // Within the email or within the name, never across the two.
+    expect(await walk("key_asc", { q: "example.test first5", searchIn: "text" })).toEqual([]);
+    expect(await walk("key_asc", { q: "example.test\u0001first5", searchIn: "text" })).toEqual([]);
   });
 
   it("rejects a tampered cursor with a clear error", async () => {
