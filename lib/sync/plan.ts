@@ -109,7 +109,11 @@ export async function generateKeys(tx: Tx, managerId: string): Promise<void> {
 export async function buildPlan(tx: Tx, o: PlanOptions & { valid: number; countExisting: boolean }): Promise<Plan> {
   // Right after a big import the statistics of `contacts` are stale (a manager looks empty), and a
   // nested-loop join would probe the stage once per contact (quadratic): the comparison uses hash joins.
+  // The manager's contacts are read through the key index (a bitmap scan, in table order): a manager that
+  // holds most live rows otherwise gets a sequential scan, which also reads every other manager's rows and
+  // the dead rows of deleted managers and earlier updates (3-7 s instead of 1-2 s at a million).
   await tx`set local enable_nestloop = off`;
+  await tx`set local enable_seqscan = off`;
   await tx`
     create temp table plan on commit drop as
     select s.line, s.key, s.key_norm,
@@ -126,6 +130,7 @@ export async function buildPlan(tx: Tx, o: PlanOptions & { valid: number; countE
     where (s.valid and not s.del and (c.id is null or c.deleted_at is not null or c.row_hash is distinct from s.row_hash))
       or (s.valid and s.del and c.id is not null and c.deleted_at is null)
       or (${o.deleteMissing}::boolean and s.line is null and c.deleted_at is null)`;
+  await tx`set local enable_seqscan = on`;
   await lookUpContactsById(tx);
   // A row whose only differences fall on fields its rules may not write is unchanged too.
   if (allDefault(o.groups))
