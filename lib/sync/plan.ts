@@ -152,8 +152,11 @@ export async function buildPlan(tx: Tx, o: PlanOptions & { valid: number; countE
   const deletedByRows = byAction.find((r) => r.action === "delete" && r.from_file)?.n ?? 0;
   let existing: number | null = null;
   if (o.countExisting) {
+    // Through the key index as well (see above).
+    await tx`set local enable_seqscan = off`;
     [{ existing }] = await tx<{ existing: number }[]>`
       select count(*)::int as existing from contacts where manager_id = ${o.managerId} and deleted_at is null`;
+    await tx`set local enable_seqscan = on`;
   }
   const created = count("insert") + count("revive");
   const changed = count("update");
