@@ -35,11 +35,19 @@ export function LocalTime({
 }) {
   const zone = useViewerZone();
   if (zone && hideInZone && zone === hideInZone) return null;
+  return timeIn(iso, zone, { prefix, showZone });
+}
+
+/**
+ * LocalTime's markup for a zone already known (null: the server's render), for a list that asks for the
+ * viewer's zone once instead of once per time.
+ */
+export function timeIn(iso: string, zone: string | null, o: { prefix?: string; showZone?: boolean } = {}) {
   const utc = `${formatInZone(iso, "UTC")} UTC`;
-  const text = zone ? `${formatInZone(iso, zone)}${showZone ? ` (${zoneName(zone)})` : ""}` : utc;
+  const text = zone ? `${formatInZone(iso, zone)}${(o.showZone ?? true) ? ` (${zoneName(zone)})` : ""}` : utc;
   return (
     <time dateTime={iso} title={utc} data-local-time={zone ? "local" : "utc"}>
-      {prefix}
+      {o.prefix}
       {text}
     </time>
   );

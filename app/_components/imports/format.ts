@@ -3,9 +3,21 @@
  * so Node and the browser produce the same text and hydration matches.
  */
 export function formatInZone(iso: string, timeZone: string): string {
+  if (timeZone === "UTC") return formatUtc(new Date(iso));
   const parts = formatterFor(timeZone).formatToParts(new Date(iso));
   const p = Object.fromEntries(parts.map((x) => [x.type, x.value]));
   return `${p.weekday} ${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}`;
+}
+
+const WEEKDAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+const two = (n: number) => (n < 10 ? `0${n}` : String(n));
+
+/**
+ * The same text in UTC without Intl: every time is rendered in UTC on the server (which does not know the
+ * viewer's zone), 50 times on a page of contacts, and formatToParts costs ~10 times as much.
+ */
+function formatUtc(d: Date): string {
+  return `${WEEKDAYS[d.getUTCDay()]} ${d.getUTCFullYear()}-${two(d.getUTCMonth() + 1)}-${two(d.getUTCDate())} ${two(d.getUTCHours())}:${two(d.getUTCMinutes())}`;
 }
 
 /**

@@ -1,6 +1,6 @@
 "use client";
 
-import { LocalTime, useViewerZone, zoneName } from "@/app/_components/imports/LocalTime";
+import { timeIn, useViewerZone, zoneName } from "@/app/_components/imports/LocalTime";
 
 /** [id, key, values (in `fieldIds` order), has a password, updated at (ISO)] */
 export type ContactRowData = [number, string, string[], boolean, string];
@@ -36,9 +36,7 @@ export function ContactRows({
             </td>
           ))}
           {hasPasswordField && <td data-label="Password">{hasPassword ? "set" : ""}</td>}
-          <td data-label={updatedLabel}>
-            <LocalTime iso={updated} showZone={false} />
-          </td>
+          <td data-label={updatedLabel}>{timeIn(updated, zone, { showZone: false })}</td>
         </tr>
       ))}
     </tbody>
