@@ -25,7 +25,7 @@ function formatUtc(d: Date): string {
  * and a page of 50 contacts formats 50 times. Zones are a short, fixed list, so the cache stays small.
  */
 const formatters = new Map<string, Intl.DateTimeFormat>();
-function formatterFor(timeZone: string): Intl.DateTimeFormat {
+export function formatterFor(timeZone: string): Intl.DateTimeFormat {
   let f = formatters.get(timeZone);
   if (!f) {
     f = new Intl.DateTimeFormat("en-GB", {
