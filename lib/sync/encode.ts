@@ -10,7 +10,8 @@
  * The row hash identifies what an import writes for a contact: the mapped field ids (a tag), the values and
  * the password MAC. `contacts.row_hash` keeps the hash of the last import that wrote the contact, so a
  * re-import compares one short string per row and looks at the data only when it differs. MD5 serves as a
- * fingerprint here, not for security. On the stage path Postgres computes it (a generated column).
+ * fingerprint here, not for security. On the stage path Postgres computes it (a generated column); a re-sync
+ * also computes its MD5 part in Node (`rowDigest`) to leave unchanged rows out of the stage.
  */
 import { hash } from "node:crypto";
 import { searchText } from "@/lib/contacts/search-text";
@@ -79,8 +80,18 @@ function rowHash(tag: string, valuesJsonText: string, passwordMac: string | null
   return tag + hash("md5", passwordMac === null ? valuesJsonText : valuesJsonText + "\t" + passwordMac, "hex");
 }
 
+/**
+ * The MD5 part of a row's hash, in hex: what a re-sync compares with a known contact's (known-contacts.ts).
+ * `JSON.stringify` of the values gives the same text as `valuesJson` (strings and nulls only; lone surrogates
+ * escaped), flat and faster.
+ */
+export function rowDigest(r: StagedRow): string {
+  const text = JSON.stringify(r.values);
+  return hash("md5", r.passwordMac === null ? text : text + "\t" + r.passwordMac, "hex");
+}
+
 /** The columns of the stage table filled by COPY, in the order of the lines of `stageLines`. */
-export const STAGE_COLUMNS = "line, key, key_norm, vals, pw, pw_mac, valid, maybe_dup, del";
+export const STAGE_COLUMNS = "line, key, key_norm, vals, pw, pw_mac, valid, maybe_dup, del, unchanged";
 
 /** Lines of the stage table. `maybeDup`: the row's key may have appeared before (KeyFilter). */
 export function stageLines(): (row: StagedRow, maybeDup: boolean) => string {
@@ -98,7 +109,16 @@ export function stageLines(): (row: StagedRow, maybeDup: boolean) => string {
     copyValue(r.passwordMac) +
     (r.valid ? "\tt" : "\tf") +
     (maybeDup ? "\tt" : "\tf") +
-    (r.del ? "\tt\n" : "\tf\n");
+    (r.del ? "\tt\tf\n" : "\tf\tf\n");
+}
+
+/**
+ * The line of a row left out of the stage as unchanged (its key and hash matched a known contact), staged
+ * after all when a later row repeats its key: the duplicate check then keeps it as the first occurrence.
+ */
+export function unchangedLine(line: number, keyNorm: string): string {
+  const key = copyValue(keyNorm);
+  return `${line}\t${key}\t${key}\t[]\t\\N\t\\N\tt\tt\tf\tt\n`;
 }
 
 /** The columns of `contacts` filled by COPY on the direct path, in the order of the lines of `contactLines`. */

@@ -2,16 +2,16 @@
  * The plan sample of a blocked run or a dry run: who the plan would delete, and what it would change in
  * whom. Taken from the run's `plan` table before the transaction rolls back: the first SAMPLE_SIZE of each
  * list by key go on the run row (runs.plan_sample), the full lists into run_plan_items (for the run page's
- * CSV downloads) — streamed by COPY from the run's connection into a pooled one, so they outlive the
+ * CSV downloads) — read by a cursor on the run's connection and COPYed into a pooled one, so they outlive the
  * rollback and never sit in memory whole. Passwords show as "changed", never a value.
  */
-import { pipeline } from "node:stream/promises";
-import type { Readable, Writable } from "node:stream";
 import type postgres from "postgres";
 import { getSql } from "@/db/client";
 import type { PlanSample } from "@/db/schema";
 import type { FieldGroups } from "@/lib/sync/merge-rules";
+import { copyValue } from "@/lib/sync/encode";
 import { mergedDataSql } from "@/lib/sync/merge-sql";
+import { copyText } from "@/lib/sync/stage";
 
 type Tx = postgres.Sql;
 
@@ -59,15 +59,25 @@ export async function keepPlanSample(
   };
   if (first.length === 0) return sample;
 
-  const out = (await tx
-    .unsafe(
-      `copy (select '${o.runId}'::uuid, change, key, changes from plan_items
-             order by change, key_norm collate "C", key collate "C") to stdout`,
-    )
-    .readable()) as unknown as Readable;
-  const into = (await getSql()
-    .unsafe("copy run_plan_items (run_id, change, key, changes) from stdin")
-    .writable()) as unknown as Writable;
-  await pipeline(out, into);
+  // Read back by a cursor, not a COPY to stdout: postgres.js 3.4 leaves the socket of a COPY stream paused
+  // for good when it was paused (the consumer slower) as the COPY ended, and the run's next statement hangs
+  // (porsager/postgres#1016). The lines go to a connection of the pool by COPY, with back-pressure.
+  const lines = async function* () {
+    const rows = tx<{ change: string; key: string; changes: string | null }[]>`
+      select change, key, changes::text as changes from plan_items
+      order by change, key_norm collate "C", key collate "C"`.cursor(2000);
+    for await (const batch of rows) {
+      let text = "";
+      for (const r of batch) text += `${o.runId}\t${r.change}\t${copyValue(r.key)}\t${copyValue(r.changes)}\n`;
+      yield text;
+    }
+  };
+  const into = await getSql().reserve();
+  try {
+    const [{ pid }] = await into<{ pid: number }[]>`select pg_backend_pid() as pid`;
+    await copyText(into, "run_plan_items (run_id, change, key, changes)", lines(), { backendPid: pid });
+  } finally {
+    into.release();
+  }
   return sample;
 }

@@ -92,25 +92,31 @@ export async function generateKeys(tx: Tx, managerId: string): Promise<void> {
 }
 
 /**
- * Compare the staged file with the manager in one pass (a full hash join of the stage with the manager's
- * contacts). The `plan` table holds what changes:
+ * Compare the staged file with the manager. The `plan` table holds what changes:
  * - insert: valid row with a new key; revive: key of a contact deleted earlier (counts as created);
  * - update: live contact whose mapped fields or password differ; rehash: same data, but the stored row
  *   hash comes from another mapping or an older format (only the hash is refreshed, not a change);
- * - delete (delete-missing): live contact whose key is not in the file. Every staged key counts as
- *   present, also those of invalid rows: a typo never deletes a contact;
+ * - delete (delete-missing): live contact whose key is not in the file: the `missing` table, the known
+ *   contacts no row named (known-contacts.ts). Every key the file names counts as present, also those of
+ *   invalid rows: a typo never deletes a contact;
  * - delete (operation column): a valid row saying "delete" whose key names a live contact; one naming no
  *   live contact changes nothing (unchanged).
- * A row whose hash equals the contact's row_hash is unchanged without looking at its data, so a re-import
- * of a big, mostly unchanged file builds `data` (field id → value, from the staged values array, empty
- * cells left out) only for the rows that differ. Fields the file does not feed
- * keep their values and never make a row "changed". `valid` is the number of valid staged rows.
+ * Rows whose key and row hash matched a known contact never reached the stage (unchanged), and a staged row
+ * whose hash equals the contact's row_hash is unchanged without looking at its data, so `data` (field id →
+ * value, from the staged values array, empty cells left out) is built only for the rows that differ. Fields
+ * the file does not feed keep their values and never make a row "changed". `valid` is the number of valid
+ * rows, staged or not; `live` the manager's live contacts (known when the file was compared in Node).
  */
-export async function buildPlan(tx: Tx, o: PlanOptions & { valid: number; countExisting: boolean }): Promise<Plan> {
-  // Right after a big import the statistics of `contacts` are stale (a manager looks empty), and a
-  // nested-loop join would probe the stage once per contact (quadratic): the comparison uses hash joins.
-  // The manager's contacts are read through the key index (a bitmap scan, in table order).
-  await tx`set local enable_nestloop = off`;
+export async function buildPlan(
+  tx: Tx,
+  o: PlanOptions & { valid: number; countExisting: boolean; live: number | null; staged: number },
+): Promise<Plan> {
+  // A few staged rows find their contacts by index lookups. Many use a hash join, reading the manager's
+  // contacts through the key index: right after a big import the statistics of `contacts` are stale (a
+  // manager looks empty), and the planner's nested loop would probe the stage once per contact (quadratic).
+  const fewRows = o.live !== null && o.staged * 4 < o.live;
+  if (fewRows) await lookUpContactsById(tx);
+  else await tx`set local enable_nestloop = off`;
   await throughKeyIndex(
     tx,
     () => tx`
@@ -120,16 +126,26 @@ export async function buildPlan(tx: Tx, o: PlanOptions & { valid: number; countE
         then jsonb_strip_nulls(jsonb_object(${o.mappedFieldIds}::text[], array(select jsonb_array_elements_text(s.vals::jsonb))))
       end as data,
       s.row_hash, s.pw, s.pw_mac, null::text as pw_hash, c.id as contact_id,
-      case when s.line is null or s.del then 'delete' when c.id is null then 'insert' when c.deleted_at is not null then 'revive' else 'update' end as action,
+      case when s.del then 'delete' when c.id is null then 'insert' when c.deleted_at is not null then 'revive' else 'update' end as action,
       s.pw is not null and (c.id is null or c.deleted_at is not null
         or (c.password_mac is distinct from s.pw_mac and ${passwordUpdateSql(tx, o.passwordMerge)})) as need_hash
     from stage s
-    full join (select id, key_norm, row_hash, password_mac, deleted_at from contacts where manager_id = ${o.managerId}) c
-      on c.key_norm = s.key_norm
-    where (s.valid and not s.del and (c.id is null or c.deleted_at is not null or c.row_hash is distinct from s.row_hash))
-      or (s.valid and s.del and c.id is not null and c.deleted_at is null)
-      or (${o.deleteMissing}::boolean and s.line is null and c.deleted_at is null)`,
+    left join contacts c on c.manager_id = ${o.managerId} and c.key_norm = s.key_norm
+    where s.valid and not s.unchanged
+      and ((not s.del and (c.id is null or c.deleted_at is not null or c.row_hash is distinct from s.row_hash))
+        or (s.del and c.id is not null and c.deleted_at is null))`,
   );
+  if (o.deleteMissing) {
+    await lookUpContactsById(tx);
+    await throughKeyIndex(
+      tx,
+      () => tx`
+      insert into plan (contact_id, action, need_hash)
+      select c.id, 'delete', false from missing m
+      join contacts c on c.manager_id = ${o.managerId} and c.key_norm = m.key_norm
+      where c.deleted_at is null`,
+    );
+  }
   await lookUpContactsById(tx);
   // A row whose only differences fall on fields its rules may not write is unchanged too.
   if (allDefault(o.groups))
@@ -149,8 +165,8 @@ export async function buildPlan(tx: Tx, o: PlanOptions & { valid: number; countE
   const count = (action: string) => byAction.filter((r) => r.action === action).reduce((n, r) => n + r.n, 0);
   // Deletes asked for by the operation column: valid rows, so not "unchanged".
   const deletedByRows = byAction.find((r) => r.action === "delete" && r.from_file)?.n ?? 0;
-  let existing: number | null = null;
-  if (o.countExisting) {
+  let existing: number | null = o.countExisting ? o.live : null;
+  if (o.countExisting && existing === null) {
     [{ existing }] = await throughKeyIndex(
       tx,
       () => tx<{ existing: number }[]>`

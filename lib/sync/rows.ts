@@ -11,7 +11,8 @@ import { detach } from "@/lib/sync/detach";
 import type { CsvRecord } from "@/lib/sync/parse";
 import type { ErrorCollector } from "@/lib/sync/report";
 import { KeyFilter } from "@/lib/sync/key-filter";
-import { contactLines, stageLines } from "@/lib/sync/encode";
+import { contactLines, copyValue, rowDigest, stageLines, unchangedLine } from "@/lib/sync/encode";
+import type { KnownContacts } from "@/lib/sync/known-contacts";
 import type { RowError, RowPlan, StagedRow } from "@/lib/sync/validate";
 
 /** At most this many keys of invalid rows are remembered on the direct path; beyond, it gives up. */
@@ -82,24 +83,52 @@ function validator(validate: Validate, collector: ErrorCollector, counts: RowCou
   };
 }
 
-/** COPY text for the stage table (STAGE_COLUMNS). `maybe_dup` marks keys the filter may have seen before. */
+/**
+ * COPY text for the stage table (STAGE_COLUMNS). `maybe_dup` marks keys that may have appeared before.
+ * With `known` (a re-sync: the manager's live contacts), a valid row whose key and row hash match a known
+ * contact is left out as unchanged (`counts.unchanged`); every key the file names is marked seen, so the
+ * keys left unseen are the contacts missing from the file. A repeated known key is a certain duplicate: its
+ * first row is staged then too, if it was left out, for the duplicate check to keep it. Other keys go
+ * through the Bloom filter.
+ */
 export function stageText(
   batches: AsyncIterable<CsvRecord[]>,
-  o: { plan: RowPlan; validate: Validate; collector: ErrorCollector; onRow: () => void },
-): { text: AsyncIterable<Buffer>; counts: RowCounts; candidates: DuplicateCandidates } {
-  const counts: RowCounts = { rows: 0, valid: 0, deletes: 0 };
+  o: { plan: RowPlan; validate: Validate; collector: ErrorCollector; onRow: () => void; known?: KnownContacts | null },
+): { text: AsyncIterable<Buffer>; counts: RowCounts & { unchanged: number }; candidates: DuplicateCandidates } {
+  const counts = { rows: 0, valid: 0, deletes: 0, unchanged: 0 };
   const candidates: DuplicateCandidates = { keys: [] };
   const line = stageLines();
   const filter = new KeyFilter();
+  const known = o.known ?? null;
   const check = validator(o.validate, o.collector, counts, o.onRow);
+  const candidate = (key: string) => {
+    if (!candidates.keys) return;
+    if (candidates.keys.length < MAX_CANDIDATES) candidates.keys.push(detach(key));
+    else candidates.keys = null;
+  };
   const text = pieces(batches, (record) => {
     const row = check(record);
-    const maybeDup = row.keyNorm !== null && filter.add(row.keyNorm);
-    if (maybeDup && candidates.keys) {
-      if (candidates.keys.length < MAX_CANDIDATES) candidates.keys.push(detach(row.keyNorm!));
-      else candidates.keys = null;
+    const key = row.keyNorm;
+    if (key === null) return line(row, false);
+    const slot = known ? known.find(key) : -1;
+    if (slot < 0) {
+      const maybeDup = filter.add(key);
+      if (maybeDup) candidate(key);
+      return line(row, maybeDup);
     }
-    return line(row, maybeDup);
+    const first = known!.see(slot, row.line);
+    if (first === 0) {
+      if (row.valid && !row.del && known!.sameHash(slot, rowDigest(row))) {
+        counts.unchanged++;
+        known!.leftOut(slot);
+        return null;
+      }
+      return line(row, false);
+    }
+    candidate(key);
+    // The first row of this key was left out as unchanged: staged now, before this one.
+    if (known!.takeLeftOut(slot)) return unchangedLine(first, key) + line(row, true);
+    return line(row, true);
   });
   return { text, counts, candidates };
 }
@@ -140,4 +169,17 @@ export function directText(
     return line(row);
   });
   return { text, counts };
+}
+
+/** COPY text for the `missing` table: the known contacts' keys no row named. */
+export async function* missingText(known: KnownContacts): AsyncGenerator<Buffer> {
+  let piece = "";
+  for (const key of known.unseen()) {
+    piece += copyValue(key) + "\n";
+    if (piece.length >= PIECE_BYTES) {
+      yield Buffer.from(piece);
+      piece = "";
+    }
+  }
+  if (piece) yield Buffer.from(piece);
 }

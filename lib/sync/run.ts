@@ -61,7 +61,8 @@ import {
   type RunSummary,
 } from "@/lib/sync/report";
 import { buildSourceSpec } from "@/lib/sync/source";
-import { DirectPathAbandoned, directText, stageText } from "@/lib/sync/rows";
+import { DirectPathAbandoned, directText, missingText, stageText } from "@/lib/sync/rows";
+import { type KnownContacts, loadKnownContacts } from "@/lib/sync/known-contacts";
 import { CONTACT_COLUMNS, mappingTag, rowHashSql, STAGE_COLUMNS } from "@/lib/sync/encode";
 import { copyText, createStage } from "@/lib/sync/stage";
 import { isConnectionLost, withRunTransaction } from "@/lib/sync/transaction";
@@ -466,6 +467,10 @@ type Loaded = {
   valid: number;
   /** Direct path: valid rows whose operation column says delete (nothing to delete in an empty manager). */
   deletes: number;
+  /** The manager's live contacts when the rows were compared with them in Node (a re-sync), else null. */
+  live: number | null;
+  /** Rows in the stage (a re-sync leaves unchanged ones out). */
+  staged: number;
   fingerprint: Fingerprint;
 };
 
@@ -593,12 +598,16 @@ async function load(tx: Tx, ctx: Context, p: Prepared, tryDirect: boolean): Prom
   await createStage(tx, rowHashSql(mappingTag(rowPlan)));
   const [{ pid: backendPid }] = await tx<{ pid: number }[]>`select pg_backend_pid() as pid`;
   let direct = false;
+  let locked = false;
   if (tryDirect && keyColumn !== null && !rowPlan.password) {
     await lockManager(tx, sync.managerId);
+    locked = true;
     direct = await managerIsEmpty(tx, sync.managerId);
   }
   let valid: number;
   let deletes = 0;
+  let live: number | null = null;
+  let staged = 0;
   if (direct) {
     const rows = directText(batches, { ...rowOptions, managerId: sync.managerId, runId: run.id });
     await copyText(tx, `contacts (${CONTACT_COLUMNS})`, rows.text, { backendPid });
@@ -606,16 +615,30 @@ async function load(tx: Tx, ctx: Context, p: Prepared, tryDirect: boolean): Prom
     deletes = rows.counts.deletes;
     p.mark("copied");
   } else {
-    const rows = stageText(batches, rowOptions);
+    // A re-sync compares rows with the manager's contacts as they stream in (known-contacts.ts): under the
+    // lock from here to the commit, so the contacts it compared with are the ones the plan writes.
+    let known: KnownContacts | null = null;
+    if (keyColumn !== null && !p.autoKey) {
+      if (!locked) await lockManager(tx, sync.managerId);
+      known = await loadKnownContacts(tx, sync.managerId, mappingTag(rowPlan));
+      live = known.size;
+      p.mark("known");
+    } else if (p.deleteMissing) throw new Error("delete missing needs the file's keys");
+    const rows = stageText(batches, { ...rowOptions, known });
     await copyText(tx, `stage (${STAGE_COLUMNS})`, rows.text, { backendPid });
     valid = rows.counts.valid;
+    staged = rows.counts.rows - rows.counts.unchanged;
     p.mark("staged");
+    if (known && p.deleteMissing) await copyText(tx, "missing (key_norm)", missingText(known), { backendPid });
     if (p.autoKey) await generateKeys(tx, sync.managerId);
     else if (keyColumn) {
       const dups = await markDuplicates(tx, keyColumn, MAX_STORED_ERRORS, rows.candidates.keys);
       if (dups.total) {
         p.collector.merge(dups.errors, dups.total);
-        [{ valid }] = await tx<{ valid: number }[]>`select count(*)::int as valid from stage where valid`;
+        // Rows left out as unchanged are valid; one staged after all (`unchanged`) is counted among them.
+        const [{ stagedValid }] = await tx<{ stagedValid: number }[]>`
+          select count(*)::int as "stagedValid" from stage where valid and not unchanged`;
+        valid = rows.counts.unchanged + stagedValid;
       }
     }
     p.mark("keys");
@@ -630,6 +653,8 @@ async function load(tx: Tx, ctx: Context, p: Prepared, tryDirect: boolean): Prom
     direct,
     valid,
     deletes,
+    live,
+    staged,
     fingerprint: { ...p.sourceFingerprint, sha256: p.contentSha256() },
   };
 }
@@ -670,6 +695,8 @@ async function decide(
         deleteMissing: p.deleteMissing,
         valid,
         countExisting: guards !== null,
+        live: loaded.live,
+        staged: loaded.staged,
       });
   const counts = { created: plan.created, updated: plan.updated, deleted: plan.deleted, unchanged: plan.unchanged };
   const status = p.collector.total > 0 ? "completed_with_errors" : "succeeded";

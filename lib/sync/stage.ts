@@ -12,6 +12,7 @@ type Tx = postgres.Sql;
  *   it must be set before the session's first use of a temp table, which is right here;
  * - work_mem: the hash joins and the duplicate grouping over a million rows run in one batch;
  * - jit off: compiling the few big statements costs more than it saves on a busy machine.
+ * A re-sync leaves unchanged rows out (`unchanged` marks one staged after all, as a duplicate's first row).
  */
 export async function createStage(tx: Tx, rowHash: string): Promise<void> {
   await tx`set local temp_buffers = '256MB'`;
@@ -27,9 +28,12 @@ export async function createStage(tx: Tx, rowHash: string): Promise<void> {
     valid boolean not null,
     maybe_dup boolean not null,
     del boolean not null,
+    unchanged boolean not null,
     dup_of integer,
     row_hash text generated always as (${rowHash}) stored
   ) on commit drop`);
+  // The keys of live contacts the file does not name (known-contacts.ts): what "delete missing" deletes.
+  await tx`create temp table missing (key_norm text not null) on commit drop`;
 }
 
 function waitFor(

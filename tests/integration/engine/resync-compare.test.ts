@@ -1,0 +1,128 @@
+/**
+ * The re-sync compares rows with the manager's contacts in Node (known-contacts.ts) and stages only rows that
+ * may change something. These pin what it decides — above all what it deletes — against what the database holds.
+ */
+import { describe, expect, it } from "vitest";
+import { rowDigest } from "@/lib/sync/encode";
+import { runSync } from "@/lib/sync/run";
+import { fieldId, makeFileSync, makeManager, rewriteCsv, writeCsv } from "@/tests/integration/engine/helpers";
+import { useDb } from "@/tests/support/db";
+
+const { db, sql } = useDb();
+const row = { line: 2, key: null, keyNorm: null, password: null, passwordMac: null, valid: true, del: false };
+
+async function live(managerId: string) {
+  return sql<{ key: string; data: Record<string, string>; row_hash: string }[]>`
+    select key, data, row_hash from contacts where manager_id = ${managerId} and deleted_at is null order by key_norm`;
+}
+
+describe("re-sync compared in Node", () => {
+  it("a repeated known key: the first row wins, whether it was unchanged, changed or invalid", async () => {
+    const m = await makeManager(db, [{ label: "Score", type: "number" }]);
+    const file = writeCsv("Email,Score\nann@x.com,1\nbob@x.com,2\ncat@x.com,3\ndan@x.com,4\n");
+    const map = { Email: "Email", Score: "Score" };
+    const s = await makeFileSync(db, m, file, { map, updateExisting: true, deleteMissing: true, alwaysImport: true });
+    expect(await runSync({ syncId: s.id, trigger: "manual" })).toMatchObject({ created: 4 });
+    const score = fieldId(m, "Score");
+
+    // ann: unchanged then changed; bob: changed then unchanged; cat: invalid then unchanged; dan: missing.
+    rewriteCsv(
+      file,
+      "Email,Score\nann@x.com,1\nbob@x.com,20\ncat@x.com,three\nANN@x.com,10\nbob@x.com,2\ncat@x.com,3\n",
+    );
+    const r = await runSync({ syncId: s.id, trigger: "manual" });
+    expect(r).toMatchObject({ status: "completed_with_errors", created: 0, updated: 1, deleted: 1, unchanged: 1 });
+    expect(r.errors.map((e) => [e.line, e.message.match(/not a number|first on line \d+/)?.[0]])).toEqual([
+      [4, "not a number"],
+      [5, "first on line 2"],
+      [6, "first on line 3"],
+      [7, "first on line 4"],
+    ]);
+    expect((await live(m.id)).map((c) => [c.key, c.data[score]])).toEqual([
+      ["ann@x.com", "1"],
+      ["bob@x.com", "20"],
+      ["cat@x.com", "3"],
+    ]);
+  });
+
+  it("keys outside ASCII, with backslashes, tabs and line breaks are found again, and only the missing one goes", async () => {
+    const m = await makeManager(db);
+    const keys = ["ключ-1", "😀 smile", "back\\slash", "tab\there", "line\nbreak", "Ünïcödé"];
+    const csv = (ks: string[], first = "A") => `Key,First\n${ks.map((k) => `"${k}",${first}`).join("\n")}\n`;
+    const file = writeCsv(csv(keys));
+    const s = await makeFileSync(db, m, file, {
+      key: "Key",
+      map: { First: "First Name" },
+      updateExisting: true,
+      deleteMissing: true,
+      alwaysImport: true,
+    });
+    expect(await runSync({ syncId: s.id, trigger: "manual" })).toMatchObject({ status: "succeeded", created: 6 });
+    rewriteCsv(file, csv(keys));
+    expect(await runSync({ syncId: s.id, trigger: "manual" })).toMatchObject({
+      status: "succeeded",
+      created: 0,
+      updated: 0,
+      deleted: 0,
+      unchanged: 6,
+    });
+    rewriteCsv(file, csv(keys.filter((k) => k !== "tab\there")));
+    const r = await runSync({ syncId: s.id, trigger: "manual" });
+    expect(r).toMatchObject({ status: "succeeded", deleted: 1, unchanged: 5 });
+    expect((await live(m.id)).map((c) => c.key).sort()).toEqual(keys.filter((k) => k !== "tab\there").sort());
+  });
+
+  it("hashes written by the database (stage path) and by Node (first import) both compare equal", async () => {
+    const m = await makeManager(db, [{ label: "Note", type: "text" }]);
+    const rows = Array.from({ length: 20_000 }, (_, i) => `p${i}@x.com,P${i},"note ""${i}"" \\ é"`);
+    const file = writeCsv(`Email,First,Note\n${rows.join("\n")}\n`);
+    const map = { Email: "Email", First: "First Name", Note: "Note" };
+    const s = await makeFileSync(db, m, file, { map, updateExisting: true, deleteMissing: true, alwaysImport: true });
+    expect(await runSync({ syncId: s.id, trigger: "manual" })).toMatchObject({ created: 20_000 });
+
+    // 5 changed (re-hashed by the database on the stage path), 7 removed, 3 added.
+    const changed = rows.map((r, i) => (i >= 100 && i < 105 ? r.replace(`,P${i},`, `,Q${i},`) : r));
+    const second = [...changed.slice(7), "new1@x.com,N,", "new2@x.com,N,", "new3@x.com,N,"];
+    rewriteCsv(file, `Email,First,Note\n${second.join("\n")}\n`);
+    const r = await runSync({ syncId: s.id, trigger: "manual" });
+    expect(r).toMatchObject({ status: "succeeded", created: 3, updated: 5, deleted: 7, unchanged: 20_000 - 12 });
+    const [{ n }] = await sql<{ n: number }[]>`
+      select count(*)::int as n from contacts where manager_id = ${m.id} and deleted_at is not null
+        and key = any(${rows.slice(0, 7).map((r) => r.split(",")[0])}::text[])`;
+    expect(n).toBe(7);
+
+    // The digest Node compares equals the stored hash, written by Node (p200) or by the database (p100).
+    const stored = await sql<{ key: string; row_hash: string }[]>`
+      select key, row_hash from contacts where manager_id = ${m.id} and key in ('p100@x.com', 'p200@x.com') order by key`;
+    const digest = (i: number, first: string) =>
+      rowDigest({ ...row, values: [`p${i}@x.com`, first, `note "${i}" \\ é`] });
+    expect(stored.map((c) => c.row_hash.slice(-32))).toEqual([digest(100, "Q100"), digest(200, "P200")]);
+
+    // The same file again (a new mtime): every row is unchanged by its hash, whoever wrote it.
+    rewriteCsv(file, `Email,First,Note\n${second.join("\n")}\n`);
+    expect(await runSync({ syncId: s.id, trigger: "manual" })).toMatchObject({
+      status: "succeeded",
+      created: 0,
+      updated: 0,
+      deleted: 0,
+      unchanged: 20_000 - 7 + 3,
+    });
+  });
+
+  it("another mapping compares every row in full once: same data is re-hashed, not updated", async () => {
+    const m = await makeManager(db);
+    const file = writeCsv("Email,First,Last\nann@x.com,Ann,Lee\nbob@x.com,Bob,Ray\n");
+    const s = await makeFileSync(db, m, file, { updateExisting: true, deleteMissing: true, alwaysImport: true });
+    await runSync({ syncId: s.id, trigger: "manual" });
+    const before = await live(m.id);
+    await sql`update syncs set mapping = jsonb_set(mapping, '{columns}', mapping->'columns' || ${sql.json([
+      { column: "Last", fieldId: fieldId(m, "Last Name") },
+    ])}::jsonb) where id = ${s.id}`;
+    rewriteCsv(file, "Email,First,Last\nann@x.com,Ann,Lee\nbob@x.com,Bob,Ray\n");
+    const r = await runSync({ syncId: s.id, trigger: "manual" });
+    expect(r).toMatchObject({ status: "succeeded", updated: 2, unchanged: 0 });
+    rewriteCsv(file, "Email,First,Last\nann@x.com,Ann,Lee\nbob@x.com,Bob,Ray\n");
+    expect(await runSync({ syncId: s.id, trigger: "manual" })).toMatchObject({ updated: 0, unchanged: 2 });
+    expect((await live(m.id)).map((c) => c.row_hash)).not.toEqual(before.map((c) => c.row_hash));
+  });
+});
