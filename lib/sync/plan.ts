@@ -97,8 +97,9 @@ export async function generateKeys(tx: Tx, managerId: string): Promise<void> {
  * - update: live contact whose mapped fields or password differ; rehash: same data, but the stored row
  *   hash comes from another mapping or an older format (only the hash is refreshed, not a change);
  * - delete (delete-missing): live contact whose key is not in the file: the `missing` table, the known
- *   contacts no row named (known-contacts.ts). Every key the file names counts as present, also those of
- *   invalid rows: a typo never deletes a contact;
+ *   contacts no row named (known-contacts.ts), or, for a manager compared in SQL, the live contacts whose key
+ *   the stage lacks. Every key the file names counts as present, also those of invalid rows: a typo never
+ *   deletes a contact;
  * - delete (operation column): a valid row saying "delete" whose key names a live contact; one naming no
  *   live contact changes nothing (unchanged).
  * Rows whose key and row hash matched a known contact never reached the stage (unchanged), and a staged row
@@ -136,6 +137,16 @@ export async function buildPlan(
         or (s.del and c.id is not null and c.deleted_at is null))`,
   );
   if (o.deleteMissing) {
+    // Not compared in Node (a manager too big for its index): the keys the stage lacks, by a hash anti-join.
+    if (o.live === null)
+      await throughKeyIndex(
+        tx,
+        () => tx`
+        insert into missing (key_norm)
+        select c.key_norm from contacts c
+        where c.manager_id = ${o.managerId} and c.deleted_at is null
+          and not exists (select 1 from stage s where s.key_norm = c.key_norm)`,
+      );
     await lookUpContactsById(tx);
     await throughKeyIndex(
       tx,

@@ -62,7 +62,7 @@ import {
 } from "@/lib/sync/report";
 import { buildSourceSpec } from "@/lib/sync/source";
 import { DirectPathAbandoned, directText, missingText, stageText } from "@/lib/sync/rows";
-import { type KnownContacts, loadKnownContacts } from "@/lib/sync/known-contacts";
+import { type KnownContacts, loadKnownContacts, MAX_KNOWN_CONTACTS } from "@/lib/sync/known-contacts";
 import { CONTACT_COLUMNS, mappingTag, rowHashSql, STAGE_COLUMNS } from "@/lib/sync/encode";
 import { copyText, createStage } from "@/lib/sync/stage";
 import { isConnectionLost, withRunTransaction } from "@/lib/sync/transaction";
@@ -617,13 +617,18 @@ async function load(tx: Tx, ctx: Context, p: Prepared, tryDirect: boolean): Prom
   } else {
     // A re-sync compares rows with the manager's contacts as they stream in (known-contacts.ts): under the
     // lock from here to the commit, so the contacts it compared with are the ones the plan writes.
+    // A manager too big for that index is compared in SQL (plan.ts).
     let known: KnownContacts | null = null;
     if (keyColumn !== null && !p.autoKey) {
       if (!locked) await lockManager(tx, sync.managerId);
-      known = await loadKnownContacts(tx, sync.managerId, mappingTag(rowPlan));
-      live = known.size;
-      p.mark("known");
-    } else if (p.deleteMissing) throw new Error("delete missing needs the file's keys");
+      const [{ count }] = await tx<{ count: number }[]>`
+        select contact_count as count from managers where id = ${sync.managerId}`;
+      if (count <= MAX_KNOWN_CONTACTS) {
+        known = await loadKnownContacts(tx, sync.managerId, mappingTag(rowPlan));
+        live = known.size;
+        p.mark("known");
+      }
+    }
     const rows = stageText(batches, { ...rowOptions, known });
     await copyText(tx, `stage (${STAGE_COLUMNS})`, rows.text, { backendPid });
     valid = rows.counts.valid;

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { rowDigest } from "@/lib/sync/encode";
+import { MAX_KNOWN_CONTACTS } from "@/lib/sync/known-contacts";
 import { runSync } from "@/lib/sync/run";
 import { fieldId, makeFileSync, makeManager, rewriteCsv, writeCsv } from "@/tests/integration/engine/helpers";
 import { useDb } from "@/tests/support/db";
@@ -17,13 +18,17 @@ async function live(managerId: string) {
 }
 
 describe("re-sync compared in Node", () => {
-  it("a repeated known key: the first row wins, whether it was unchanged, changed or invalid", async () => {
+  it.each([
+    ["in Node", false],
+    ["in SQL (a manager counted too big for the index)", true],
+  ])("a repeated known key: the first row wins, whether it was unchanged, changed or invalid (%s)", async (_, big) => {
     const m = await makeManager(db, [{ label: "Score", type: "number" }]);
     const file = writeCsv("Email,Score\nann@x.com,1\nbob@x.com,2\ncat@x.com,3\ndan@x.com,4\n");
     const map = { Email: "Email", Score: "Score" };
     const s = await makeFileSync(db, m, file, { map, updateExisting: true, deleteMissing: true, alwaysImport: true });
     expect(await runSync({ syncId: s.id, trigger: "manual" })).toMatchObject({ created: 4 });
     const score = fieldId(m, "Score");
+    if (big) await sql`update managers set contact_count = ${MAX_KNOWN_CONTACTS + 1} where id = ${m.id}`;
 
     // ann: unchanged then changed; bob: changed then unchanged; cat: invalid then unchanged; dan: missing.
     rewriteCsv(
