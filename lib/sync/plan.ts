@@ -97,8 +97,8 @@ export async function generateKeys(tx: Tx, managerId: string): Promise<void> {
  * - update: live contact whose mapped fields or password differ; rehash: same data, but the stored row
  *   hash comes from another mapping or an older format (only the hash is refreshed, not a change);
  * - delete (delete-missing): live contact whose key is not in the file: the `missing` table, the known
- *   contacts no row named (known-contacts.ts), or, for a manager compared in SQL, the live contacts whose key
- *   the stage lacks. Every key the file names counts as present, also those of invalid rows: a typo never
+ *   contacts no row named (known-contacts.ts), or, for a manager compared in SQL, the contacts a full join
+ *   of the stage with the manager's finds without a row. Every key the file names counts as present, also those of invalid rows: a typo never
  *   deletes a contact;
  * - delete (operation column): a valid row saying "delete" whose key names a live contact; one naming no
  *   live contact changes nothing (unchanged).
@@ -116,6 +116,8 @@ export async function buildPlan(
   // contacts through the key index: right after a big import the statistics of `contacts` are stale (a
   // manager looks empty), and the planner's nested loop would probe the stage once per contact (quadratic).
   const fewRows = o.live !== null && o.staged * 4 < o.live;
+  // Not compared in Node (a manager too big for the index): one full join also finds the missing contacts.
+  const inSql = o.live === null;
   if (fewRows) await lookUpContactsById(tx);
   else await tx`set local enable_nestloop = off`;
   await throughKeyIndex(
@@ -127,26 +129,18 @@ export async function buildPlan(
         then jsonb_strip_nulls(jsonb_object(${o.mappedFieldIds}::text[], array(select jsonb_array_elements_text(s.vals::jsonb))))
       end as data,
       s.row_hash, s.pw, s.pw_mac, null::text as pw_hash, c.id as contact_id,
-      case when s.del then 'delete' when c.id is null then 'insert' when c.deleted_at is not null then 'revive' else 'update' end as action,
+      case when s.line is null or s.del then 'delete' when c.id is null then 'insert' when c.deleted_at is not null then 'revive' else 'update' end as action,
       s.pw is not null and (c.id is null or c.deleted_at is not null
         or (c.password_mac is distinct from s.pw_mac and ${passwordUpdateSql(tx, o.passwordMerge)})) as need_hash
     from stage s
-    left join contacts c on c.manager_id = ${o.managerId} and c.key_norm = s.key_norm
-    where s.valid and not s.unchanged
+    ${inSql ? tx`full join` : tx`left join`} (select id, key_norm, row_hash, password_mac, deleted_at from contacts where manager_id = ${o.managerId}) c
+      on c.key_norm = s.key_norm
+    where (s.valid and not s.unchanged
       and ((not s.del and (c.id is null or c.deleted_at is not null or c.row_hash is distinct from s.row_hash))
-        or (s.del and c.id is not null and c.deleted_at is null))`,
+        or (s.del and c.id is not null and c.deleted_at is null)))
+      or (${inSql && o.deleteMissing}::boolean and s.line is null and c.deleted_at is null)`,
   );
-  if (o.deleteMissing) {
-    // Not compared in Node (a manager too big for its index): the keys the stage lacks, by a hash anti-join.
-    if (o.live === null)
-      await throughKeyIndex(
-        tx,
-        () => tx`
-        insert into missing (key_norm)
-        select c.key_norm from contacts c
-        where c.manager_id = ${o.managerId} and c.deleted_at is null
-          and not exists (select 1 from stage s where s.key_norm = c.key_norm)`,
-      );
+  if (o.deleteMissing && !inSql) {
     await lookUpContactsById(tx);
     await throughKeyIndex(
       tx,
