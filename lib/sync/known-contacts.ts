@@ -74,25 +74,39 @@ function hexValue(c: number): number {
 }
 
 export class KnownContacts {
-  private keys = Buffer.allocUnsafe(1 << 20);
+  private keys: Buffer;
   private keysUsed = 0;
   /** Where slot i's key starts in `keys`; it ends where slot i + 1's starts (keyStart[size] = keysUsed). */
-  private keyStart = new Uint32Array(1 << 14);
-  private digests = new Uint8Array(DIGEST << 14);
+  private keyStart: Uint32Array;
+  private digests: Uint8Array;
   /** 1 when the stored row hash is of this mapping (its tag) and so may equal a row's. */
-  private comparable = new Uint8Array(1 << 14);
+  private comparable: Uint8Array;
   /** The line the file first named the key on; 0 while it has not. */
-  private firstLine = new Int32Array(1 << 14);
+  private firstLine: Int32Array;
   /** 1 while the first row of the key was left out of the stage as unchanged. */
-  private leftOutRows = new Uint8Array(1 << 14);
+  private leftOutRows: Uint8Array;
   private table = new Int32Array(0);
   private mask = 0;
   private lastFound = -1;
   private scratch = new Uint8Array(1024);
   size = 0;
 
-  /** `tag`: the mapping tag that starts every row hash of the current mapping (encode.ts). */
-  constructor(private readonly tag: string) {}
+  /**
+   * `tag`: the mapping tag that starts every row hash of the current mapping (encode.ts). `expected`: about
+   * how many contacts will be added (the manager's count), so that the arrays are rarely grown and copied.
+   */
+  constructor(
+    private readonly tag: string,
+    expected = 0,
+  ) {
+    const slots = Math.max(1 << 14, expected + 1);
+    this.keys = Buffer.allocUnsafe(Math.max(1 << 20, slots * 32));
+    this.keyStart = new Uint32Array(slots);
+    this.digests = new Uint8Array(slots * DIGEST);
+    this.comparable = new Uint8Array(slots);
+    this.firstLine = new Int32Array(slots);
+    this.leftOutRows = new Uint8Array(slots);
+  }
 
   /** Adds one contact: its key and row hash as stored, `bytes[keyStart, keyEnd)` and `bytes[hashStart, hashEnd)`. */
   add(bytes: Uint8Array, keyStart: number, keyEnd: number, hashStart: number, hashEnd: number): void {
@@ -280,11 +294,16 @@ export class BinaryCopyReader {
 
 /**
  * Reads the manager's live contacts (key, row hash) through the key index. The caller holds the manager's
- * lock. `tag` is the current mapping's (encode.ts mappingTag).
+ * lock. `tag` is the current mapping's (encode.ts mappingTag); `expected` the manager's contact count.
  */
-export async function loadKnownContacts(tx: Tx, managerId: string, tag: string): Promise<KnownContacts> {
+export async function loadKnownContacts(
+  tx: Tx,
+  managerId: string,
+  tag: string,
+  expected: number,
+): Promise<KnownContacts> {
   if (!isUuid(managerId)) throw new Error("invalid manager id");
-  const known = new KnownContacts(tag);
+  const known = new KnownContacts(tag, expected);
   const reader = new BinaryCopyReader(known);
   await throughKeyIndex(tx, async () => {
     const out = (await tx

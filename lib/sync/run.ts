@@ -624,7 +624,7 @@ async function load(tx: Tx, ctx: Context, p: Prepared, tryDirect: boolean): Prom
       const [{ count }] = await tx<{ count: number }[]>`
         select contact_count as count from managers where id = ${sync.managerId}`;
       if (count <= MAX_KNOWN_CONTACTS) {
-        known = await loadKnownContacts(tx, sync.managerId, mappingTag(rowPlan));
+        known = await loadKnownContacts(tx, sync.managerId, mappingTag(rowPlan), count);
         live = known.size;
         p.mark("known");
       }
