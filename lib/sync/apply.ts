@@ -13,13 +13,14 @@ export const managerLockName = (managerId: string) => `contacts:${managerId}`;
 /**
  * Serialise the runs of one manager: two syncs into one manager never apply at the same time, and a manager
  * is never deleted while a run writes into it (deleteManager takes the same lock). Fails when the manager
- * was deleted before the lock was granted.
+ * was deleted before the lock was granted. Returns its live-contact count (managers.contact_count).
  */
-export async function lockManager(tx: Tx, managerId: string): Promise<void> {
+export async function lockManager(tx: Tx, managerId: string): Promise<number> {
   await tx`select pg_advisory_xact_lock(hashtextextended(${managerLockName(managerId)}, 0))`;
-  const [manager] = await tx`select 1 from managers where id = ${managerId}`;
+  const [manager] = await tx<{ count: number }[]>`select contact_count as count from managers where id = ${managerId}`;
   if (!manager)
     throw new AppError("not_found", "This Contact Manager was deleted during the import. Nothing was changed.");
+  return manager.count;
 }
 
 /**

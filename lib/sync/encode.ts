@@ -32,11 +32,6 @@ export function copyValue(v: string | null): string {
 const JSON_UNSAFE = /["\\\u0000-\u001f\ud800-\udfff]/;
 const BACKSLASH_G = /\\/g;
 
-/** A value as a JSON string literal. */
-function jsonString(v: string): string {
-  return JSON_UNSAFE.test(v) ? JSON.stringify(v) : '"' + v + '"';
-}
-
 /**
  * A value as a JSON string literal in COPY text form. JSON output has no raw tab or line break, so only
  * backslashes need doubling — and only a value that needed JSON escaping can hold one.
@@ -45,8 +40,8 @@ function copyJsonString(v: string): string {
   return JSON_UNSAFE.test(v) ? JSON.stringify(v).replace(BACKSLASH_G, "\\\\") : '"' + v + '"';
 }
 
-/** The values as a JSON array (null for an empty cell); `string` renders one value (plain or COPY form). */
-function valuesJson(values: (string | null)[], string: (v: string) => string = jsonString): string {
+/** The values as a JSON array in COPY text form (null for an empty cell); `string` renders one value. */
+function valuesJson(values: (string | null)[], string: (v: string) => string): string {
   let out = "[";
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
@@ -76,14 +71,10 @@ export function rowHashSql(tag: string): string {
   return `'${tag}' || md5(vals || coalesce(E'\\t' || pw_mac, ''))`;
 }
 
-function rowHash(tag: string, valuesJsonText: string, passwordMac: string | null): string {
-  return tag + hash("md5", passwordMac === null ? valuesJsonText : valuesJsonText + "\t" + passwordMac, "hex");
-}
-
 /**
- * The MD5 part of a row's hash, in hex: what a re-sync compares with a known contact's (known-contacts.ts).
- * `JSON.stringify` of the values gives the same text as `valuesJson` (strings and nulls only; lone surrogates
- * escaped), flat and faster.
+ * The MD5 part of a row's hash, in hex: what the direct path stores after the tag (`contactLines`) and what a
+ * re-sync compares with a known contact's (known-contacts.ts). `JSON.stringify` of the values (strings and
+ * nulls; lone surrogates escaped) is the stage's `vals` text once COPY has unescaped it.
  */
 export function rowDigest(r: StagedRow): string {
   const text = JSON.stringify(r.values);
@@ -147,7 +138,8 @@ export function contactLines(plan: RowPlan, managerId: string, runId: string): (
       "\t" +
       data +
       "\t" +
-      rowHash(tag, valuesJson(values), r.passwordMac) +
+      tag +
+      rowDigest(r) +
       "\t" +
       copyValue(searchText(value(values, email), value(values, first), value(values, last))) +
       tail

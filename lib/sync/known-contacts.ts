@@ -67,6 +67,12 @@ function utf8Encode(s: string, out: Uint8Array): number {
   return n;
 }
 
+/** `bigger` holding `old`'s elements first. */
+function grown<T extends Uint8Array | Uint32Array | Int32Array>(old: T, bigger: T): T {
+  bigger.set(old);
+  return bigger;
+}
+
 function hexValue(c: number): number {
   if (c >= 48 && c <= 57) return c - 48;
   if (c >= 97 && c <= 102) return c - 87;
@@ -146,21 +152,11 @@ export class KnownContacts {
 
   private grow(): void {
     const n = this.keyStart.length * 2;
-    const keyStart = new Uint32Array(n);
-    keyStart.set(this.keyStart);
-    this.keyStart = keyStart;
-    const digests = new Uint8Array(n * DIGEST);
-    digests.set(this.digests);
-    this.digests = digests;
-    const comparable = new Uint8Array(n);
-    comparable.set(this.comparable);
-    this.comparable = comparable;
-    const firstLine = new Int32Array(n);
-    firstLine.set(this.firstLine);
-    this.firstLine = firstLine;
-    const leftOutRows = new Uint8Array(n);
-    leftOutRows.set(this.leftOutRows);
-    this.leftOutRows = leftOutRows;
+    this.keyStart = grown(this.keyStart, new Uint32Array(n));
+    this.digests = grown(this.digests, new Uint8Array(n * DIGEST));
+    this.comparable = grown(this.comparable, new Uint8Array(n));
+    this.firstLine = grown(this.firstLine, new Int32Array(n));
+    this.leftOutRows = grown(this.leftOutRows, new Uint8Array(n));
   }
 
   /** Builds the lookup table once every contact is added. */
@@ -323,9 +319,10 @@ export async function loadKnownContacts(
           out.destroy(e as Error);
         }
       });
-      out.once("end", resolve);
       out.once("error", reject);
-      out.once("close", () => (reader.ended ? resolve() : reject(new Error("the contacts' COPY ended early"))));
+      // "close" without "end": the stream was cut short, which the check below reports.
+      out.once("end", resolve);
+      out.once("close", resolve);
     });
   });
   if (!reader.ended) throw new Error("the contacts' COPY ended early");

@@ -98,8 +98,8 @@ export async function generateKeys(tx: Tx, managerId: string): Promise<void> {
  *   hash comes from another mapping or an older format (only the hash is refreshed, not a change);
  * - delete (delete-missing): live contact whose key is not in the file: the `missing` table, the known
  *   contacts no row named (known-contacts.ts), or, for a manager compared in SQL, the contacts a full join
- *   of the stage with the manager's finds without a row. Every key the file names counts as present, also those of invalid rows: a typo never
- *   deletes a contact;
+ *   of the stage with the manager's finds without a row. Every key the file names counts as present, also
+ *   those of invalid rows: a typo never deletes a contact;
  * - delete (operation column): a valid row saying "delete" whose key names a live contact; one naming no
  *   live contact changes nothing (unchanged).
  * Rows whose key and row hash matched a known contact never reached the stage (unchanged), and a staged row
@@ -140,8 +140,8 @@ export async function buildPlan(
         or (s.del and c.id is not null and c.deleted_at is null)))
       or (${inSql && o.deleteMissing}::boolean and s.line is null and c.deleted_at is null)`,
   );
-  if (o.deleteMissing && !inSql) {
-    await lookUpContactsById(tx);
+  await lookUpContactsById(tx);
+  if (o.deleteMissing && !inSql)
     await throughKeyIndex(
       tx,
       () => tx`
@@ -150,8 +150,6 @@ export async function buildPlan(
       join contacts c on c.manager_id = ${o.managerId} and c.key_norm = m.key_norm
       where c.deleted_at is null`,
     );
-  }
-  await lookUpContactsById(tx);
   // A row whose only differences fall on fields its rules may not write is unchanged too.
   if (allDefault(o.groups))
     await tx`

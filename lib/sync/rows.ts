@@ -111,23 +111,23 @@ export function stageText(
     const key = row.keyNorm;
     if (key === null) return line(row, false);
     const slot = known ? known.find(key) : -1;
-    if (slot < 0) {
+    if (known === null || slot < 0) {
       const maybeDup = filter.add(key);
       if (maybeDup) candidate(key);
       return line(row, maybeDup);
     }
-    const first = known!.see(slot, row.line);
+    const first = known.see(slot, row.line);
     if (first === 0) {
-      if (row.valid && !row.del && known!.sameHash(slot, rowDigest(row))) {
+      if (row.valid && !row.del && known.sameHash(slot, rowDigest(row))) {
         counts.unchanged++;
-        known!.leftOut(slot);
+        known.leftOut(slot);
         return null;
       }
       return line(row, false);
     }
     candidate(key);
     // The first row of this key was left out as unchanged: staged now, before this one.
-    if (known!.takeLeftOut(slot)) return unchangedLine(first, key) + line(row, true);
+    if (known.takeLeftOut(slot)) return unchangedLine(first, key) + line(row, true);
     return line(row, true);
   });
   return { text, counts, candidates };
@@ -172,14 +172,14 @@ export function directText(
 }
 
 /** COPY text for the `missing` table: the known contacts' keys no row named. */
-export async function* missingText(known: KnownContacts): AsyncGenerator<Buffer> {
+export async function* missingText(known: KnownContacts): AsyncGenerator<string> {
   let piece = "";
   for (const key of known.unseen()) {
     piece += copyValue(key) + "\n";
     if (piece.length >= PIECE_BYTES) {
-      yield Buffer.from(piece);
+      yield piece;
       piece = "";
     }
   }
-  if (piece) yield Buffer.from(piece);
+  if (piece) yield piece;
 }

@@ -597,13 +597,9 @@ async function load(tx: Tx, ctx: Context, p: Prepared, tryDirect: boolean): Prom
 
   await createStage(tx, rowHashSql(mappingTag(rowPlan)));
   const [{ pid: backendPid }] = await tx<{ pid: number }[]>`select pg_backend_pid() as pid`;
-  let direct = false;
-  let locked = false;
-  if (tryDirect && keyColumn !== null && !rowPlan.password) {
-    await lockManager(tx, sync.managerId);
-    locked = true;
-    direct = await managerIsEmpty(tx, sync.managerId);
-  }
+  // The manager's lock, held from here to the commit: what the rows are compared with stays as it was read.
+  const contactCount = await lockManager(tx, sync.managerId);
+  const direct = tryDirect && keyColumn !== null && !rowPlan.password && (await managerIsEmpty(tx, sync.managerId));
   let valid: number;
   let deletes = 0;
   let live: number | null = null;
@@ -615,19 +611,13 @@ async function load(tx: Tx, ctx: Context, p: Prepared, tryDirect: boolean): Prom
     deletes = rows.counts.deletes;
     p.mark("copied");
   } else {
-    // A re-sync compares rows with the manager's contacts as they stream in (known-contacts.ts): under the
-    // lock from here to the commit, so the contacts it compared with are the ones the plan writes.
-    // A manager too big for that index is compared in SQL (plan.ts).
+    // A re-sync compares rows with the manager's contacts as they stream in (known-contacts.ts); a manager
+    // too big for that index is compared in SQL (plan.ts).
     let known: KnownContacts | null = null;
-    if (keyColumn !== null && !p.autoKey) {
-      if (!locked) await lockManager(tx, sync.managerId);
-      const [{ count }] = await tx<{ count: number }[]>`
-        select contact_count as count from managers where id = ${sync.managerId}`;
-      if (count <= MAX_KNOWN_CONTACTS) {
-        known = await loadKnownContacts(tx, sync.managerId, mappingTag(rowPlan), count);
-        live = known.size;
-        p.mark("known");
-      }
+    if (keyColumn !== null && !p.autoKey && contactCount <= MAX_KNOWN_CONTACTS) {
+      known = await loadKnownContacts(tx, sync.managerId, mappingTag(rowPlan), contactCount);
+      live = known.size;
+      p.mark("known");
     }
     const rows = stageText(batches, { ...rowOptions, known });
     await copyText(tx, `stage (${STAGE_COLUMNS})`, rows.text, { backendPid });
@@ -683,7 +673,6 @@ async function decide(
       p.outcome("skipped_unchanged", zeroCounts(), "The file has not changed since the last import.", fingerprint),
     );
 
-  if (!direct) await lockManager(tx, sync.managerId);
   if (rowPlan.key) await assertKeyTypeUnchanged(tx, sync.managerId, rowPlan.key.type);
   const guards = guardsInForce(
     { ...sync.guards, thresholdPct: Number(sync.safetyThresholdPct) },
