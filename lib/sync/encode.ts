@@ -9,11 +9,11 @@
  *
  * The row hash identifies what an import writes for a contact: the mapped field ids (a tag), the values and
  * the password MAC. `contacts.row_hash` keeps the hash of the last import that wrote the contact, so a
- * re-import compares one short string per row and looks at the data only when it differs. MD5 serves as a
- * fingerprint here, not for security. On the stage path Postgres computes it (a generated column); a re-sync
- * also computes its MD5 part in Node (`rowDigest`) to leave unchanged rows out of the stage.
+ * re-import compares one short string per row and looks at the data only when it differs. It is computed
+ * here in Node for every path (row-hash.ts), and travels with the row into the stage or into `contacts`.
  */
 import { hash } from "node:crypto";
+import type { RowHasher } from "@/lib/sync/row-hash";
 import { searchText } from "@/lib/contacts/search-text";
 import { ruleSuffix } from "@/lib/sync/merge-rules";
 import type { RowPlan, StagedRow } from "@/lib/sync/validate";
@@ -62,31 +62,15 @@ export function mappingTag(plan: RowPlan): string {
   return hash("md5", text, "base64url").slice(0, 6);
 }
 
-/**
- * The row hash as SQL over the stage columns (a generated column of the stage table, so Postgres computes
- * it while the rows stream in). `rowHash` below computes the same value in Node for the direct path.
- */
-export function rowHashSql(tag: string): string {
-  if (!/^[A-Za-z0-9_-]+$/.test(tag)) throw new Error("invalid mapping tag");
-  return `'${tag}' || md5(vals || coalesce(E'\\t' || pw_mac, ''))`;
-}
-
-/**
- * The MD5 part of a row's hash, in hex: what the direct path stores after the tag (`contactLines`) and what a
- * re-sync compares with a known contact's (known-contacts.ts). `JSON.stringify` of the values (strings and
- * nulls; lone surrogates escaped) is the stage's `vals` text once COPY has unescaped it.
- */
-export function rowDigest(r: StagedRow): string {
-  const text = JSON.stringify(r.values);
-  return hash("md5", r.passwordMac === null ? text : text + "\t" + r.passwordMac, "hex");
-}
-
 /** The columns of the stage table filled by COPY, in the order of the lines of `stageLines`. */
-export const STAGE_COLUMNS = "line, key, key_norm, vals, pw, pw_mac, valid, maybe_dup, del, unchanged";
+export const STAGE_COLUMNS = "line, key, key_norm, vals, pw, pw_mac, valid, maybe_dup, del, unchanged, row_hash";
 
-/** Lines of the stage table. `maybeDup`: the row's key may have appeared before (KeyFilter). */
-export function stageLines(): (row: StagedRow, maybeDup: boolean) => string {
-  return (r, maybeDup) =>
+/**
+ * Lines of the stage table. `maybeDup`: the row's key may have appeared before (KeyFilter). `rowHash`: the
+ * row's (row-hash.ts), from the caller, which may have computed it already.
+ */
+export function stageLines(): (row: StagedRow, maybeDup: boolean, rowHash: string) => string {
+  return (r, maybeDup, rowHash) =>
     r.line +
     "\t" +
     copyValue(r.key) +
@@ -100,7 +84,9 @@ export function stageLines(): (row: StagedRow, maybeDup: boolean) => string {
     copyValue(r.passwordMac) +
     (r.valid ? "\tt" : "\tf") +
     (maybeDup ? "\tt" : "\tf") +
-    (r.del ? "\tt\tf\n" : "\tf\tf\n");
+    (r.del ? "\tt\tf\t" : "\tf\tf\t") +
+    rowHash +
+    "\n";
 }
 
 /**
@@ -109,15 +95,20 @@ export function stageLines(): (row: StagedRow, maybeDup: boolean) => string {
  */
 export function unchangedLine(line: number, keyNorm: string): string {
   const key = copyValue(keyNorm);
-  return `${line}\t${key}\t${key}\t[]\t\\N\t\\N\tt\tt\tf\tt\n`;
+  return `${line}\t${key}\t${key}\t[]\t\\N\t\\N\tt\tt\tf\tt\t\\N\n`;
 }
 
 /** The columns of `contacts` filled by COPY on the direct path, in the order of the lines of `contactLines`. */
 export const CONTACT_COLUMNS = "key, key_norm, data, row_hash, search, manager_id, created_by_run";
 
 /** Lines of `contacts` for valid rows (no password: the direct path does not hash). */
-export function contactLines(plan: RowPlan, managerId: string, runId: string): (row: StagedRow) => string {
-  const tag = mappingTag(plan);
+export function contactLines(
+  plan: RowPlan,
+  managerId: string,
+  runId: string,
+  hasher: RowHasher,
+): (row: StagedRow) => string {
+  const tag = hasher.tag;
   const prefixes = plan.targets.map((t) => copyJsonString(t.field.id) + ":");
   const at = (role: string) => plan.targets.findIndex((t) => t.field.role === role);
   const [email, first, last] = [at("email"), at("first_name"), at("last_name")];
@@ -139,7 +130,7 @@ export function contactLines(plan: RowPlan, managerId: string, runId: string): (
       data +
       "\t" +
       tag +
-      rowDigest(r) +
+      hasher.digest(r) +
       "\t" +
       copyValue(searchText(value(values, email), value(values, first), value(values, last))) +
       tail

@@ -8,20 +8,19 @@
  * are found exactly (the first line is kept), not by the Bloom filter.
  *
  * Memory is flat typed arrays outside the JS heap, about 55 bytes a contact for a 30-byte key: the key
- * bytes in one arena, 8 bytes of the MD5, the first line, and an open-addressing table of slots. Keys are
+ * bytes in one arena, the 8 bytes of the row hash digest, the first line, and an open-addressing table of slots. Keys are
  * compared byte for byte, so a collision of the 32-bit slot hash never mistakes one key for another.
  */
 import type { Readable } from "node:stream";
 import type postgres from "postgres";
 import { throughKeyIndex } from "@/lib/sync/apply";
+import { DIGEST_HEX } from "@/lib/sync/row-hash";
 import { isUuid } from "@/lib/vocabulary";
 
 type Tx = postgres.Sql;
 
-/** Bytes kept of a stored MD5: a changed row passes for unchanged with odds of 2^-64. */
-const DIGEST = 8;
-/** An MD5 in hex. */
-const HEX_DIGEST = 32;
+/** Bytes of a stored row hash's digest (row-hash.ts): all of it. */
+const DIGEST = DIGEST_HEX / 2;
 /** Managers with more live contacts are compared in SQL: the index must not grow without bound (~50 MB a million). */
 export const MAX_KNOWN_CONTACTS = 1_500_000;
 
@@ -91,7 +90,7 @@ export class KnownContacts {
   private firstLine: Int32Array;
   /** 1 while the first row of the key was left out of the stage as unchanged. */
   private leftOutRows: Uint8Array;
-  private table = new Int32Array(0);
+  private table!: Int32Array;
   private mask = 0;
   private lastFound = -1;
   private scratch = new Uint8Array(1024);
@@ -112,6 +111,7 @@ export class KnownContacts {
     this.comparable = new Uint8Array(slots);
     this.firstLine = new Int32Array(slots);
     this.leftOutRows = new Uint8Array(slots);
+    this.sizeTable(slots);
   }
 
   /** Adds one contact: its key and row hash as stored, `bytes[keyStart, keyEnd)` and `bytes[hashStart, hashEnd)`. */
@@ -132,20 +132,21 @@ export class KnownContacts {
     this.keyStart[slot + 1] = at;
     this.comparable[slot] = this.readDigest(slot, bytes, hashStart, hashEnd) ? 1 : 0;
     this.size++;
+    this.place(slot);
   }
 
-  /** Stores the digest of a row hash `tag` + 32 hex digits; false for any other hash (another mapping or format). */
+  /** Stores the digest of a row hash `tag` + its hex digits; false for any other hash (another mapping or format). */
   private readDigest(slot: number, bytes: Uint8Array, start: number, end: number): boolean {
     const tag = this.tag;
-    if (end - start !== tag.length + HEX_DIGEST) return false;
+    if (end - start !== tag.length + DIGEST_HEX) return false;
     for (let i = 0; i < tag.length; i++) if (bytes[start + i] !== tag.charCodeAt(i)) return false;
     const at = slot * DIGEST;
     const hex = start + tag.length;
-    for (let i = 0; i < HEX_DIGEST / 2; i++) {
+    for (let i = 0; i < DIGEST; i++) {
       const hi = hexValue(bytes[hex + 2 * i]);
       const lo = hexValue(bytes[hex + 2 * i + 1]);
       if (hi < 0 || lo < 0) return false;
-      if (i < DIGEST) this.digests[at + i] = (hi << 4) | lo;
+      this.digests[at + i] = (hi << 4) | lo;
     }
     return true;
   }
@@ -157,19 +158,23 @@ export class KnownContacts {
     this.comparable = grown(this.comparable, new Uint8Array(n));
     this.firstLine = grown(this.firstLine, new Int32Array(n));
     this.leftOutRows = grown(this.leftOutRows, new Uint8Array(n));
+    this.sizeTable(n);
+    for (let slot = 0; slot < this.size; slot++) this.place(slot);
   }
 
-  /** Builds the lookup table once every contact is added. */
-  seal(): void {
+  /** An empty lookup table with room for `slots` contacts at half load. */
+  private sizeTable(slots: number): void {
     let capacity = 16;
-    while (capacity < this.size * 2) capacity *= 2;
+    while (capacity < slots * 2) capacity *= 2;
     this.table = new Int32Array(capacity).fill(-1);
     this.mask = capacity - 1;
-    for (let slot = 0; slot < this.size; slot++) {
-      let i = hashBytes(this.keys, this.keyStart[slot], this.keyStart[slot + 1]) & this.mask;
-      while (this.table[i] !== -1) i = (i + 1) & this.mask;
-      this.table[i] = slot;
-    }
+  }
+
+  /** Enters a slot in the lookup table (as it is added: the table is ready when the last contact is). */
+  private place(slot: number): void {
+    let i = hashBytes(this.keys, this.keyStart[slot], this.keyStart[slot + 1]) & this.mask;
+    while (this.table[i] !== -1) i = (i + 1) & this.mask;
+    this.table[i] = slot;
   }
 
   /** The slot of a live contact with this normalised key, or -1. */
@@ -223,7 +228,7 @@ export class KnownContacts {
     return was;
   }
 
-  /** The row's MD5 digest in hex (of the current mapping) equals the contact's stored row hash. */
+  /** The row's digest in hex (row-hash.ts, of the current mapping) equals the contact's stored row hash. */
   sameHash(slot: number, hexDigest: string): boolean {
     if (this.comparable[slot] === 0) return false;
     const at = slot * DIGEST;
@@ -290,7 +295,7 @@ export class BinaryCopyReader {
 
 /**
  * Reads the manager's live contacts (key, row hash) through the key index. The caller holds the manager's
- * lock. `tag` is the current mapping's (encode.ts mappingTag); `expected` the manager's contact count.
+ * lock. `tag` is the current mapping's (row-hash.ts); `expected` the manager's contact count.
  */
 export async function loadKnownContacts(
   tx: Tx,
@@ -326,6 +331,5 @@ export async function loadKnownContacts(
     });
   });
   if (!reader.ended) throw new Error("the contacts' COPY ended early");
-  known.seal();
   return known;
 }

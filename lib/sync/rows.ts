@@ -11,8 +11,9 @@ import { detach } from "@/lib/sync/detach";
 import type { CsvRecord } from "@/lib/sync/parse";
 import type { ErrorCollector } from "@/lib/sync/report";
 import { KeyFilter } from "@/lib/sync/key-filter";
-import { contactLines, copyValue, rowDigest, stageLines, unchangedLine } from "@/lib/sync/encode";
+import { contactLines, copyValue, stageLines, unchangedLine } from "@/lib/sync/encode";
 import type { KnownContacts } from "@/lib/sync/known-contacts";
+import type { RowHasher } from "@/lib/sync/row-hash";
 import type { RowError, RowPlan, StagedRow } from "@/lib/sync/validate";
 
 /** At most this many keys of invalid rows are remembered on the direct path; beyond, it gives up. */
@@ -93,11 +94,19 @@ function validator(validate: Validate, collector: ErrorCollector, counts: RowCou
  */
 export function stageText(
   batches: AsyncIterable<CsvRecord[]>,
-  o: { plan: RowPlan; validate: Validate; collector: ErrorCollector; onRow: () => void; known?: KnownContacts | null },
+  o: {
+    plan: RowPlan;
+    validate: Validate;
+    collector: ErrorCollector;
+    onRow: () => void;
+    hasher: RowHasher;
+    known?: KnownContacts | null;
+  },
 ): { text: AsyncIterable<Buffer>; counts: RowCounts & { unchanged: number }; candidates: DuplicateCandidates } {
   const counts = { rows: 0, valid: 0, deletes: 0, unchanged: 0 };
   const candidates: DuplicateCandidates = { keys: [] };
   const line = stageLines();
+  const { tag, digest } = o.hasher;
   const filter = new KeyFilter();
   const known = o.known ?? null;
   const check = validator(o.validate, o.collector, counts, o.onRow);
@@ -109,26 +118,27 @@ export function stageText(
   const text = pieces(batches, (record) => {
     const row = check(record);
     const key = row.keyNorm;
-    if (key === null) return line(row, false);
+    const hash = digest(row);
+    if (key === null) return line(row, false, tag + hash);
     const slot = known ? known.find(key) : -1;
     if (known === null || slot < 0) {
       const maybeDup = filter.add(key);
       if (maybeDup) candidate(key);
-      return line(row, maybeDup);
+      return line(row, maybeDup, tag + hash);
     }
     const first = known.see(slot, row.line);
     if (first === 0) {
-      if (row.valid && !row.del && known.sameHash(slot, rowDigest(row))) {
+      if (row.valid && !row.del && known.sameHash(slot, hash)) {
         counts.unchanged++;
         known.leftOut(slot);
         return null;
       }
-      return line(row, false);
+      return line(row, false, tag + hash);
     }
     candidate(key);
     // The first row of this key was left out as unchanged: staged now, before this one.
-    if (known.takeLeftOut(slot)) return unchangedLine(first, key) + line(row, true);
-    return line(row, true);
+    if (known.takeLeftOut(slot)) return unchangedLine(first, key) + line(row, true, tag + hash);
+    return line(row, true, tag + hash);
   });
   return { text, counts, candidates };
 }
@@ -143,10 +153,11 @@ export function directText(
     onRow: () => void;
     managerId: string;
     runId: string;
+    hasher: RowHasher;
   },
 ): { text: AsyncIterable<Buffer>; counts: RowCounts } {
   const counts: RowCounts = { rows: 0, valid: 0, deletes: 0 };
-  const line = contactLines(o.plan, o.managerId, o.runId);
+  const line = contactLines(o.plan, o.managerId, o.runId, o.hasher);
   const filter = new KeyFilter();
   const invalidKeys = new Set<string>();
   const check = validator(o.validate, o.collector, counts, o.onRow);

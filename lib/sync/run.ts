@@ -63,7 +63,8 @@ import {
 import { buildSourceSpec } from "@/lib/sync/source";
 import { DirectPathAbandoned, directText, missingText, stageText } from "@/lib/sync/rows";
 import { type KnownContacts, loadKnownContacts, MAX_KNOWN_CONTACTS } from "@/lib/sync/known-contacts";
-import { CONTACT_COLUMNS, mappingTag, rowHashSql, STAGE_COLUMNS } from "@/lib/sync/encode";
+import { CONTACT_COLUMNS, mappingTag, STAGE_COLUMNS } from "@/lib/sync/encode";
+import { rowHasher } from "@/lib/sync/row-hash";
 import { copyText, createStage } from "@/lib/sync/stage";
 import { isConnectionLost, withRunTransaction } from "@/lib/sync/transaction";
 import { trackRun } from "@/lib/sync/active-runs";
@@ -587,6 +588,7 @@ async function load(tx: Tx, ctx: Context, p: Prepared, tryDirect: boolean): Prom
   const keyColumn = rowPlan.key?.column ?? null;
   const rowOptions = {
     plan: rowPlan,
+    hasher: await rowHasher(mappingTag(rowPlan)),
     validate: rowValidator(rowPlan),
     collector: p.collector,
     onRow: () => {
@@ -595,7 +597,7 @@ async function load(tx: Tx, ctx: Context, p: Prepared, tryDirect: boolean): Prom
   };
   const batches = resume(first, iterator);
 
-  await createStage(tx, rowHashSql(mappingTag(rowPlan)));
+  await createStage(tx);
   const [{ pid: backendPid }] = await tx<{ pid: number }[]>`select pg_backend_pid() as pid`;
   // The manager's lock, held from here to the commit: what the rows are compared with stays as it was read.
   const contactCount = await lockManager(tx, sync.managerId);
@@ -615,7 +617,7 @@ async function load(tx: Tx, ctx: Context, p: Prepared, tryDirect: boolean): Prom
     // too big for that index is compared in SQL (plan.ts).
     let known: KnownContacts | null = null;
     if (keyColumn !== null && !p.autoKey && contactCount <= MAX_KNOWN_CONTACTS) {
-      known = await loadKnownContacts(tx, sync.managerId, mappingTag(rowPlan), contactCount);
+      known = await loadKnownContacts(tx, sync.managerId, rowOptions.hasher.tag, contactCount);
       live = known.size;
       p.mark("known");
     }

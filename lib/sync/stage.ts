@@ -13,12 +13,13 @@ type Tx = postgres.Sql;
  * - work_mem: the hash joins and the duplicate grouping over a million rows run in one batch;
  * - jit off: compiling the few big statements costs more than it saves on a busy machine.
  * A re-sync leaves unchanged rows out (`unchanged` marks one staged after all, as a duplicate's first row).
+ * `row_hash` comes with each row (row-hash.ts); a row staged as `unchanged` has none.
  */
-export async function createStage(tx: Tx, rowHash: string): Promise<void> {
+export async function createStage(tx: Tx): Promise<void> {
   await tx`set local temp_buffers = '256MB'`;
   await tx`set local work_mem = '128MB'`;
   await tx`set local jit = off`;
-  await tx.unsafe(`create temp table stage (
+  await tx`create temp table stage (
     line integer not null,
     key text,
     key_norm text,
@@ -30,8 +31,8 @@ export async function createStage(tx: Tx, rowHash: string): Promise<void> {
     del boolean not null,
     unchanged boolean not null,
     dup_of integer,
-    row_hash text generated always as (${rowHash}) stored
-  ) on commit drop`);
+    row_hash text
+  ) on commit drop`;
   // The keys of live contacts the file does not name (known-contacts.ts): what "delete missing" deletes.
   await tx`create temp table missing (key_norm text not null) on commit drop`;
 }

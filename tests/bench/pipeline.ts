@@ -15,8 +15,10 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { builtinFields, type Field } from "@/db/schema";
 import { decodeStream } from "@/lib/sync/decode";
+import { mappingTag } from "@/lib/sync/encode";
 import { parseCsv, type CsvRecord } from "@/lib/sync/parse";
 import { ErrorCollector } from "@/lib/sync/report";
+import { rowHasher } from "@/lib/sync/row-hash";
 import { directText, stageText } from "@/lib/sync/rows";
 import { createRowValidator, resolveRowPlan, type RowError, type RowPlan } from "@/lib/sync/validate";
 import { benchPeople, COLUMNS, EXTRA_FIELDS, writeFile } from "@/tests/bench/csv";
@@ -91,6 +93,7 @@ const passes: Record<string, (file: string) => Promise<number>> = {
     const { batches, plan } = await open(file);
     const rows = stageText(batches, {
       plan,
+      hasher: await rowHasher(mappingTag(plan)),
       validate: createRowValidator(plan, { maxFieldBytes: MAX_FIELD_BYTES }),
       collector: new ErrorCollector(),
       onRow: () => {},
@@ -102,6 +105,7 @@ const passes: Record<string, (file: string) => Promise<number>> = {
     const { batches, plan } = await open(file);
     const o = {
       plan,
+      hasher: await rowHasher(mappingTag(plan)),
       validate: createRowValidator(plan, { maxFieldBytes: MAX_FIELD_BYTES }),
       collector: new ErrorCollector(),
       onRow: () => {},

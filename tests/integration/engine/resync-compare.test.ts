@@ -3,8 +3,8 @@
  * may change something. These pin what it decides — above all what it deletes — against what the database holds.
  */
 import { describe, expect, it } from "vitest";
-import { rowDigest } from "@/lib/sync/encode";
 import { MAX_KNOWN_CONTACTS } from "@/lib/sync/known-contacts";
+import { rowHasher } from "@/lib/sync/row-hash";
 import { runSync } from "@/lib/sync/run";
 import { fieldId, makeFileSync, makeManager, rewriteCsv, writeCsv } from "@/tests/integration/engine/helpers";
 import { useDb } from "@/tests/support/db";
@@ -77,7 +77,7 @@ describe("re-sync compared in Node", () => {
     expect((await live(m.id)).map((c) => c.key).sort()).toEqual(keys.filter((k) => k !== "tab\there").sort());
   });
 
-  it("hashes written by the database (stage path) and by Node (first import) both compare equal", async () => {
+  it("hashes written on the stage path and on the direct path (first import) both compare equal", async () => {
     const m = await makeManager(db, [{ label: "Note", type: "text" }]);
     const rows = Array.from({ length: 20_000 }, (_, i) => `p${i}@x.com,P${i},"note ""${i}"" \\ é"`);
     const file = writeCsv(`Email,First,Note\n${rows.join("\n")}\n`);
@@ -85,7 +85,7 @@ describe("re-sync compared in Node", () => {
     const s = await makeFileSync(db, m, file, { map, updateExisting: true, deleteMissing: true, alwaysImport: true });
     expect(await runSync({ syncId: s.id, trigger: "manual" })).toMatchObject({ created: 20_000 });
 
-    // 5 changed (re-hashed by the database on the stage path), 7 removed, 3 added.
+    // 5 changed (hashed on the stage path), 7 removed, 3 added.
     const changed = rows.map((r, i) => (i >= 100 && i < 105 ? r.replace(`,P${i},`, `,Q${i},`) : r));
     const second = [...changed.slice(7), "new1@x.com,N,", "new2@x.com,N,", "new3@x.com,N,"];
     rewriteCsv(file, `Email,First,Note\n${second.join("\n")}\n`);
@@ -96,12 +96,13 @@ describe("re-sync compared in Node", () => {
         and key = any(${rows.slice(0, 7).map((r) => r.split(",")[0])}::text[])`;
     expect(n).toBe(7);
 
-    // The digest Node compares equals the stored hash, written by Node (p200) or by the database (p100).
+    // The digest compared equals the stored hash, written by the stage path (p100) or the direct one (p200).
     const stored = await sql<{ key: string; row_hash: string }[]>`
       select key, row_hash from contacts where manager_id = ${m.id} and key in ('p100@x.com', 'p200@x.com') order by key`;
+    const { digest: rowDigest } = await rowHasher("");
     const digest = (i: number, first: string) =>
       rowDigest({ ...row, values: [`p${i}@x.com`, first, `note "${i}" \\ é`] });
-    expect(stored.map((c) => c.row_hash.slice(-32))).toEqual([digest(100, "Q100"), digest(200, "P200")]);
+    expect(stored.map((c) => c.row_hash.slice(-16))).toEqual([digest(100, "Q100"), digest(200, "P200")]);
 
     // The same file again (a new mtime): every row is unchanged by its hash, whoever wrote it.
     rewriteCsv(file, `Email,First,Note\n${second.join("\n")}\n`);
@@ -129,5 +130,32 @@ describe("re-sync compared in Node", () => {
     rewriteCsv(file, "Email,First,Last\nann@x.com,Ann,Lee\nbob@x.com,Bob,Ray\n");
     expect(await runSync({ syncId: s.id, trigger: "manual" })).toMatchObject({ updated: 0, unchanged: 2 });
     expect((await live(m.id)).map((c) => c.row_hash)).not.toEqual(before.map((c) => c.row_hash));
+  });
+
+  it("contacts hashed in the older format (MD5) are compared by their data once: re-hashed, not updated", async () => {
+    const m = await makeManager(db);
+    const csv = (bob: string) => `Email,First\nann@x.com,Ann\nbob@x.com,${bob}\ncat@x.com,Cat\n`;
+    const file = writeCsv(csv("Bob"));
+    const s = await makeFileSync(db, m, file, { updateExisting: true, deleteMissing: true, alwaysImport: true });
+    await runSync({ syncId: s.id, trigger: "manual" });
+    // What an earlier version stored: the tag, then 32 hex digits of an MD5.
+    await sql`update contacts set row_hash = left(row_hash, 6) || md5(key) where manager_id = ${m.id}`;
+    const before = await sql<{ key: string; updated_at: Date }[]>`
+      select key, updated_at from contacts where manager_id = ${m.id} order by key`;
+    rewriteCsv(file, csv("Robert"));
+    const r = await runSync({ syncId: s.id, trigger: "manual" });
+    expect(r).toMatchObject({ status: "succeeded", created: 0, updated: 1, deleted: 0, unchanged: 2 });
+    const after = await sql<{ key: string; updated_at: Date; row_hash: string; versions: number }[]>`
+      select key, updated_at, row_hash,
+        (select count(*)::int from contact_versions v where v.contact_id = c.id) as versions
+      from contacts c where manager_id = ${m.id} order by key`;
+    expect(after.map((c) => [c.key, c.row_hash.length, c.versions])).toEqual([
+      ["ann@x.com", 22, 0],
+      ["bob@x.com", 22, 1],
+      ["cat@x.com", 22, 0],
+    ]);
+    expect(after[0].updated_at).toEqual(before[0].updated_at);
+    rewriteCsv(file, csv("Robert"));
+    expect(await runSync({ syncId: s.id, trigger: "manual" })).toMatchObject({ updated: 0, unchanged: 3 });
   });
 });

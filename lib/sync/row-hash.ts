@@ -1,0 +1,47 @@
+/**
+ * Row hashes: what an import compares to tell an unchanged row from a changed one without reading the
+ * contact's data. A row hash is the mapping's tag (encode.ts mappingTag: the mapped field ids and their
+ * rules) followed by 16 hex digits of XXH64 over the row's values in mapping order and its password MAC.
+ * It is a fingerprint, not a defence: the file's author could make a changed row look unchanged only to
+ * their own loss, and two different rows share a hash with odds of about 2^-64.
+ *
+ * Every path computes it here, in Node: the stage and the direct COPY carry it, and a re-sync compares it
+ * with the stored one (known-contacts.ts). A stored hash of another length (an older format) never equals a
+ * row's: such a contact is compared by its data once and its hash rewritten (plan.ts, "rehash").
+ */
+import xxhash from "xxhash-wasm";
+import type { StagedRow } from "@/lib/sync/validate";
+
+/** Hex digits after the tag. */
+export const DIGEST_HEX = 16;
+
+export type RowHasher = {
+  /** The mapping's tag, the first characters of every row hash of this mapping. */
+  readonly tag: string;
+  /** The part after the tag: DIGEST_HEX hex digits. */
+  digest(row: StagedRow): string;
+};
+
+let api: ReturnType<typeof xxhash> | null = null;
+
+/**
+ * The hash's input: each value as its length, ":" and its text, a null (empty cell) as NUL; then the
+ * password MAC the same way. Length prefixes keep it unambiguous whatever the values hold.
+ */
+function hashInput(row: StagedRow): string {
+  const values = row.values;
+  let text = "";
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    text += v === null ? "\u0000" : v.length + ":" + v;
+  }
+  const mac = row.passwordMac;
+  return text + (mac === null ? "\u0000" : mac.length + ":" + mac);
+}
+
+/** The row hasher of the mapping whose tag is `tag` (the WebAssembly hash is compiled once per process). */
+export async function rowHasher(tag: string): Promise<RowHasher> {
+  api ??= xxhash();
+  const { h64ToString } = await api;
+  return { tag, digest: (row) => h64ToString(hashInput(row)) };
+}
