@@ -25,18 +25,13 @@ export type RowHasher = {
 let api: ReturnType<typeof xxhash> | null = null;
 
 /**
- * The hash's input: each value as its length, ":" and its text, a null (empty cell) as NUL; then the
- * password MAC the same way. Length prefixes keep it unambiguous whatever the values hold.
+ * The hash's input: the values joined by NUL (an empty cell is empty text), then NUL and the password MAC
+ * when there is one. No value holds a NUL (the validator refuses it) and a mapping has a fixed number of
+ * values, so two different rows never give the same input. One join builds it flat, which the hash reads fastest.
  */
 function hashInput(row: StagedRow): string {
-  const values = row.values;
-  let text = "";
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    text += v === null ? "\u0000" : v.length + ":" + v;
-  }
-  const mac = row.passwordMac;
-  return text + (mac === null ? "\u0000" : mac.length + ":" + mac);
+  const text = row.values.join("\u0000");
+  return row.passwordMac === null ? text : text + "\u0000" + row.passwordMac;
 }
 
 /** The row hasher of the mapping whose tag is `tag` (the WebAssembly hash is compiled once per process). */
