@@ -3,7 +3,7 @@
  * `contacts`. Rows are validated and serialised here, never by the driver: with postgres.js a malformed row
  * makes the COPY stream never settle (porsager/postgres#1173).
  *
- * The mapped values travel as a JSON array in mapping order (`["Ann","Lee",null]`, null for an empty cell):
+ * The mapped values travel as a text[] in mapping order (`{"Ann","Lee",NULL}`, NULL for an empty cell):
  * short, and turned into the stored `data` object in SQL only for the rows that change (plan.ts). The
  * direct path writes `data` itself: the object of field id → value, empty cells left out.
  *
@@ -40,15 +40,23 @@ function copyJsonString(v: string): string {
   return JSON_UNSAFE.test(v) ? JSON.stringify(v).replace(BACKSLASH_G, "\\\\") : '"' + v + '"';
 }
 
-/** The values as a JSON array in COPY text form (null for an empty cell); `string` renders one value. */
-function valuesJson(values: (string | null)[], string: (v: string) => string): string {
-  let out = "[";
+// An array element needs escaping (its quoting, then COPY's) only for these.
+const ARRAY_UNSAFE = /["\\\n\r\t]/;
+const ARRAY_QUOTING_G = /["\\]/g;
+
+/**
+ * The values as a Postgres text[] literal in COPY text form (`{"Ann","Lee",NULL}`, NULL for an empty cell):
+ * COPY parses it as the rows stream in, and the plan builds `data` from it in one call (jsonb_object).
+ */
+function valuesArray(values: (string | null)[]): string {
+  let out = "{";
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (i > 0) out += ",";
-    out += v === null ? "null" : string(v);
+    if (v === null) out += "NULL";
+    else out += '"' + (ARRAY_UNSAFE.test(v) ? copyValue(v.replace(ARRAY_QUOTING_G, "\\$&")) : v) + '"';
   }
-  return out + "]";
+  return out + "}";
 }
 
 /**
@@ -77,7 +85,7 @@ export function stageLines(): (row: StagedRow, maybeDup: boolean, rowHash: strin
     "\t" +
     copyValue(r.keyNorm) +
     "\t" +
-    valuesJson(r.values, copyJsonString) +
+    valuesArray(r.values) +
     "\t" +
     copyValue(r.password) +
     "\t" +
@@ -95,7 +103,7 @@ export function stageLines(): (row: StagedRow, maybeDup: boolean, rowHash: strin
  */
 export function unchangedLine(line: number, keyNorm: string): string {
   const key = copyValue(keyNorm);
-  return `${line}\t${key}\t${key}\t[]\t\\N\t\\N\tt\tt\tf\tt\t\\N\n`;
+  return `${line}\t${key}\t${key}\t{}\t\\N\t\\N\tt\tt\tf\tt\t\\N\n`;
 }
 
 /** The columns of `contacts` filled by COPY on the direct path, in the order of the lines of `contactLines`. */

@@ -126,7 +126,7 @@ export async function buildPlan(
     create temp table plan on commit drop as
     select s.line, s.key, s.key_norm,
       case when s.vals is not null
-        then jsonb_strip_nulls(jsonb_object(${o.mappedFieldIds}::text[], array(select jsonb_array_elements_text(s.vals::jsonb))))
+        then jsonb_strip_nulls(jsonb_object(${o.mappedFieldIds}::text[], s.vals))
       end as data,
       s.row_hash, s.pw, s.pw_mac, null::text as pw_hash, c.id as contact_id,
       case when s.line is null or s.del then 'delete' when c.id is null then 'insert' when c.deleted_at is not null then 'revive' else 'update' end as action,

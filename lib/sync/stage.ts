@@ -23,7 +23,7 @@ export async function createStage(tx: Tx): Promise<void> {
     line integer not null,
     key text,
     key_norm text,
-    vals text not null,
+    vals text[] not null,
     pw text,
     pw_mac text,
     valid boolean not null,

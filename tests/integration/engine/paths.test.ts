@@ -7,13 +7,14 @@ import { makeFileSync, makeManager, writeCsv } from "@/tests/integration/engine/
 
 const { db, sql } = useDb();
 
-// Values that need escaping in COPY text, in JSON, or both; an empty cell; non-BMP characters.
+// Values that need escaping in COPY text, in JSON, in an array literal, or all; an empty cell; non-BMP characters.
 const CSV =
   "Email,First,Last\n" +
   'ann@x.com,"back\\slash ""quoted""","tab\there"\n' +
   'bob@x.com,"two\nlines",\n' +
   "cy@x.com,Zoë 😀,\u0001ctl\n" +
-  "dee@x.com,,plain\n";
+  "dee@x.com,,plain\n" +
+  'eve@x.com,"{a,b} \\""",NULL\n';
 
 async function stored(managerId: string) {
   return sql<{ key: string; data: Record<string, string>; row_hash: string; search: string }[]>`
@@ -40,7 +41,7 @@ describe("direct and staged first imports", () => {
     // An empty manager: the rows are COPYed straight into contacts.
     const direct = await makeManager(db);
     const s1 = await makeFileSync(db, direct, file, { map, alwaysImport: true });
-    expect(await runSync({ syncId: s1.id, trigger: "manual" })).toMatchObject({ status: "succeeded", created: 4 });
+    expect(await runSync({ syncId: s1.id, trigger: "manual" })).toMatchObject({ status: "succeeded", created: 5 });
 
     // A manager holding a contact: the stage path.
     const staged = await makeManager(db);
@@ -51,7 +52,7 @@ describe("direct and staged first imports", () => {
     const s2 = await makeFileSync(db, staged, file, { map, deleteMissing: true, alwaysImport: true });
     expect(await runSync({ syncId: s2.id, trigger: "manual" })).toMatchObject({
       status: "succeeded",
-      created: 4,
+      created: 5,
       deleted: 1,
     });
 
@@ -65,6 +66,7 @@ describe("direct and staged first imports", () => {
     });
     expect(byLabel(direct, a)[1].data).toEqual({ Email: "bob@x.com", "First Name": "two\nlines" });
     expect(byLabel(direct, a)[2].data["First Name"]).toBe("Zoë 😀");
+    expect(byLabel(direct, a)[4].data).toEqual({ Email: "eve@x.com", "First Name": '{a,b} \\"', "Last Name": "NULL" });
     // Same values and mapping → same hashes except for the mapping tag (field ids differ per manager).
     expect(a.map((r) => r.row_hash.slice(6))).toEqual(b.map((r) => r.row_hash.slice(6)));
     // The search text: written in Node on the direct path, by the database on the stage path, alike.
@@ -76,13 +78,13 @@ describe("direct and staged first imports", () => {
     // The same file again: unchanged by hash on both.
     expect(await runSync({ syncId: s1.id, trigger: "manual" })).toMatchObject({
       status: "succeeded",
-      unchanged: 4,
+      unchanged: 5,
       updated: 0,
       created: 0,
     });
     expect(await runSync({ syncId: s2.id, trigger: "manual" })).toMatchObject({
       status: "succeeded",
-      unchanged: 4,
+      unchanged: 5,
       updated: 0,
       created: 0,
     });
