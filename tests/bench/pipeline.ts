@@ -5,8 +5,9 @@
  * {pass, rows, seconds, rows_per_s}.
  *  parse     decode + CSV parse (decode.ts, parse.ts)
  *  validate  + per-row checks (validate.ts)
- *  stage     + the stage path's COPY text, in buffers (rows.ts stageText): Node's share of a re-sync's staging
- *  direct    + the direct path's COPY text for `contacts`, with the row hash computed in Node (rows.ts directText)
+ *  stage     + the stage path's COPY text with row hashes, in buffers (rows.ts stageText), every row staged:
+ *            Node's share of a run compared in SQL
+ *  direct    + the direct path's COPY text for `contacts`, with row hashes (rows.ts directText)
  * These are lower bounds for a run: whatever Postgres does comes on top, on the same two cores.
  */
 import fs from "node:fs";
