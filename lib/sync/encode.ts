@@ -12,10 +12,8 @@
  * re-import compares one short string per row and looks at the data only when it differs. It is computed
  * here in Node for every path (row-hash.ts), and travels with the row into the stage or into `contacts`.
  */
-import { hash } from "node:crypto";
 import type { RowHasher } from "@/lib/sync/row-hash";
 import { searchText } from "@/lib/contacts/search-text";
-import { ruleSuffix } from "@/lib/sync/merge-rules";
 import type { RowPlan, StagedRow } from "@/lib/sync/validate";
 
 const COPY_ESCAPES = /[\\\n\r\t]/;
@@ -59,26 +57,15 @@ function valuesArray(values: (string | null)[]): string {
   return out + "}";
 }
 
-/**
- * Six characters naming the mapped field ids, in order, with their merge rules: hashes of different
- * mappings never match, and a rule change is a mapping change. Default rules add nothing (the tags of
- * mappings without rules are those from before rules existed).
- */
-export function mappingTag(plan: RowPlan): string {
-  let text = plan.targets.map((t) => t.field.id + ruleSuffix(t.rules)).join(",");
-  if (plan.password && plan.password.merge !== "overwrite") text += `;password:${plan.password.merge}`;
-  return hash("md5", text, "base64url").slice(0, 6);
-}
-
 /** The columns of the stage table filled by COPY, in the order of the lines of `stageLines`. */
 export const STAGE_COLUMNS = "line, key, key_norm, vals, pw, pw_mac, valid, maybe_dup, del, unchanged, row_hash";
 
 /**
- * Lines of the stage table. `maybeDup`: the row's key may have appeared before (KeyFilter). `rowHash`: the
- * row's (row-hash.ts), from the caller, which may have computed it already.
+ * Lines of the stage table for the mapping tagged `tag`. `maybeDup`: the row's key may have appeared before
+ * (KeyFilter). `digest`: the row's (RowHasher), from the caller, which has computed it already.
  */
-export function stageLines(): (row: StagedRow, maybeDup: boolean, rowHash: string) => string {
-  return (r, maybeDup, rowHash) =>
+export function stageLines(tag: string): (row: StagedRow, maybeDup: boolean, digest: string) => string {
+  return (r, maybeDup, digest) =>
     r.line +
     "\t" +
     copyValue(r.key) +
@@ -93,7 +80,8 @@ export function stageLines(): (row: StagedRow, maybeDup: boolean, rowHash: strin
     (r.valid ? "\tt" : "\tf") +
     (maybeDup ? "\tt" : "\tf") +
     (r.del ? "\tt\tf\t" : "\tf\tf\t") +
-    rowHash +
+    tag +
+    digest +
     "\n";
 }
 

@@ -97,7 +97,7 @@ export class KnownContacts {
   size = 0;
 
   /**
-   * `tag`: the mapping tag that starts every row hash of the current mapping (encode.ts). `expected`: about
+   * `tag`: the mapping tag that starts every row hash of the current mapping (row-hash.ts). `expected`: about
    * how many contacts will be added (the manager's count), so that the arrays are rarely grown and copied.
    */
   constructor(

@@ -1,7 +1,7 @@
 /**
  * Row hashes: what an import compares to tell an unchanged row from a changed one without reading the
- * contact's data. A row hash is the mapping's tag (encode.ts mappingTag: the mapped field ids and their
- * rules) followed by 16 hex digits of XXH64 over the row's values in mapping order and its password MAC.
+ * contact's data. A row hash is the mapping's tag (mappingTag: the mapped field ids and their rules)
+ * followed by 16 hex digits of XXH64 over the row's values in mapping order and its password MAC.
  * It is a fingerprint, not a defence: the file's author could make a changed row look unchanged only to
  * their own loss, and two different rows share a hash with odds of about 2^-64.
  *
@@ -9,8 +9,21 @@
  * with the stored one (known-contacts.ts). A stored hash of another length (an older format) never equals a
  * row's: such a contact is compared by its data once and its hash rewritten (plan.ts, "rehash").
  */
+import { hash } from "node:crypto";
 import xxhash from "xxhash-wasm";
-import type { StagedRow } from "@/lib/sync/validate";
+import { ruleSuffix } from "@/lib/sync/merge-rules";
+import type { RowPlan, StagedRow } from "@/lib/sync/validate";
+
+/**
+ * Six characters naming the mapped field ids, in order, with their merge rules: hashes of different
+ * mappings never match, and a rule change is a mapping change. Default rules add nothing (the tags of
+ * mappings without rules are those from before rules existed).
+ */
+export function mappingTag(plan: RowPlan): string {
+  let text = plan.targets.map((t) => t.field.id + ruleSuffix(t.rules)).join(",");
+  if (plan.password && plan.password.merge !== "overwrite") text += `;password:${plan.password.merge}`;
+  return hash("md5", text, "base64url").slice(0, 6);
+}
 
 /** Hex digits after the tag. */
 export const DIGEST_HEX = 16;

@@ -105,8 +105,8 @@ export function stageText(
 ): { text: AsyncIterable<Buffer>; counts: RowCounts & { unchanged: number }; candidates: DuplicateCandidates } {
   const counts = { rows: 0, valid: 0, deletes: 0, unchanged: 0 };
   const candidates: DuplicateCandidates = { keys: [] };
-  const line = stageLines();
-  const { tag, digest } = o.hasher;
+  const line = stageLines(o.hasher.tag);
+  const digest = o.hasher.digest;
   const filter = new KeyFilter();
   const known = o.known ?? null;
   const check = validator(o.validate, o.collector, counts, o.onRow);
@@ -119,12 +119,12 @@ export function stageText(
     const row = check(record);
     const key = row.keyNorm;
     const hash = digest(row);
-    if (key === null) return line(row, false, tag + hash);
+    if (key === null) return line(row, false, hash);
     const slot = known ? known.find(key) : -1;
     if (known === null || slot < 0) {
       const maybeDup = filter.add(key);
       if (maybeDup) candidate(key);
-      return line(row, maybeDup, tag + hash);
+      return line(row, maybeDup, hash);
     }
     const first = known.see(slot, row.line);
     if (first === 0) {
@@ -133,12 +133,12 @@ export function stageText(
         known.leftOut(slot);
         return null;
       }
-      return line(row, false, tag + hash);
+      return line(row, false, hash);
     }
     candidate(key);
     // The first row of this key was left out as unchanged: staged now, before this one.
-    if (known.takeLeftOut(slot)) return unchangedLine(first, key) + line(row, true, tag + hash);
-    return line(row, true, tag + hash);
+    if (known.takeLeftOut(slot)) return unchangedLine(first, key) + line(row, true, hash);
+    return line(row, true, hash);
   });
   return { text, counts, candidates };
 }

@@ -63,8 +63,8 @@ import {
 import { buildSourceSpec } from "@/lib/sync/source";
 import { DirectPathAbandoned, directText, missingText, stageText } from "@/lib/sync/rows";
 import { type KnownContacts, loadKnownContacts, MAX_KNOWN_CONTACTS } from "@/lib/sync/known-contacts";
-import { CONTACT_COLUMNS, mappingTag, STAGE_COLUMNS } from "@/lib/sync/encode";
-import { rowHasher } from "@/lib/sync/row-hash";
+import { CONTACT_COLUMNS, STAGE_COLUMNS } from "@/lib/sync/encode";
+import { mappingTag, rowHasher } from "@/lib/sync/row-hash";
 import { copyText, createStage } from "@/lib/sync/stage";
 import { isConnectionLost, withRunTransaction } from "@/lib/sync/transaction";
 import { trackRun } from "@/lib/sync/active-runs";
